@@ -1,0 +1,859 @@
+package io.gevent4j;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * A lightweight job that runs plain blocking code on a {@link Hub}: gevent's {@code Greenlet},
+ * implemented as a virtual thread whose scheduler is its hub.
+ *
+ * <p>Who may call it: any thread, inside a greenlet or not, on any hub. The blocking methods
+ * ({@link #join()}, {@link #result()}, {@link #get()}, {@link #kill()}) park the calling greenlet
+ * and let its hub run others; called from a plain thread they block that thread. Each has a
+ * form that takes a timeout; an enclosing {@link Timeout} interrupts any of them.
+ *
+ * <p>Two ways to get the outcome, on purpose:
+ * <ul>
+ *   <li>{@link #result()} is gevent's {@code get()}: the value, or the greenlet's own exception
+ *       rethrown as it is (a checked exception arrives wrapped in {@link CompletionException}).
+ *   <li>{@link #get()} is {@link Future#get()}: failures wrapped in {@link ExecutionException},
+ *       a killed greenlet raises {@link CancellationException}.
+ * </ul>
+ * A greenlet killed with {@link GreenletExit} counts as <em>successful</em>, with no value.
+ *
+ * {@snippet :
+ * Greenlet<String> g = Gevent.spawn(() -> {
+ *     Gevent.sleep(Duration.ofMillis(10));
+ *     return "done";
+ * });
+ * g.linkValue(done -> System.out.println("finished: " + done.value()));
+ * System.out.println(g.result()); // blocks this thread (or greenlet) until it finishes
+ * }
+ */
+public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
+    /*
+     * Implementation overview.
+     *
+     * state goes NEW -> SCHEDULED (start/startLater) -> RUNNING (its body began, on the hub)
+     * -> DONE, or NEW/SCHEDULED -> DONE when killed before it ran. SCHEDULED -> RUNNING is a
+     * CAS by the body; the kill of an unstarted greenlet CASes SCHEDULED -> DONE under the
+     * monitor, so exactly one wins and a killed greenlet never runs its task.
+     *
+     * Links (joiners' waiters, whenReady actions, user links) live in `links`, guarded by the
+     * monitor; the transition to DONE takes them in the same critical section, so a link is
+     * either notified by the completion or sees DONE and runs at once. Waiters and whenReady
+     * actions are notified inline (they only unpark or enqueue); user links (link, rawlink,
+     * linkValue, linkException) run in registration order in one callback on the hub.
+     *
+     * The greenlet is found from its thread through the thread's uncaught-exception handler,
+     * which is the greenlet's body (GreenletBody): a field read, no ThreadLocal map per greenlet.
+     */
+
+    private static final int NEW = 0;
+    private static final int SCHEDULED = 1;
+    private static final int RUNNING = 2;
+    private static final int DONE = 3;
+
+    private static final byte VALUE = 1;
+    private static final byte FAILED = 2;
+    private static final byte EXITED = 3;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Greenlet.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Hub hub;
+    private final WeakReference<Greenlet<?>> parent;
+    private Callable<? extends T> task;
+    private volatile int state;
+    private volatile Thread thread;
+    /** The value, or the throwable it ended with. Written before `state` becomes DONE. */
+    private Object outcome;
+    private byte kind;
+    private boolean ran;
+    /** Guarded by this: null, one link, or an ArrayList of links, in registration order. */
+    private Object links;
+    /** User links taken at completion and not yet run; guarded by this. */
+    private List<UserLink<T>> dispatching;
+    private volatile String name;
+    private int ident = -1;
+    private Timer startTimer;
+    // The hub's list of live greenlets (loop-thread confined).
+    Greenlet<?> liveNext;
+    Greenlet<?> livePrev;
+
+    Greenlet(Hub hub, Callable<? extends T> task) {
+        this.hub = hub;
+        this.task = Objects.requireNonNull(task, "task");
+        Greenlet<?> spawner = of(Thread.currentThread());
+        this.parent = spawner == null ? null : new WeakReference<>(spawner);
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** Creates and starts a greenlet on the caller's hub ({@link Hub#current()}). */
+    public static <T> Greenlet<T> spawn(Callable<T> task) {
+        return Hub.current().spawn(task);
+    }
+
+    /** Creates and starts a greenlet with no result on the caller's hub. */
+    public static Greenlet<Void> spawn(Runnable task) {
+        return Hub.current().spawn(task);
+    }
+
+    /** Creates a greenlet on the caller's hub that starts after {@code delay}. */
+    public static <T> Greenlet<T> spawnLater(Duration delay, Callable<T> task) {
+        return Hub.current().spawnLater(delay, task);
+    }
+
+    /** Creates an unstarted greenlet on the caller's hub: call {@link #start()} to run it. */
+    public static <T> Greenlet<T> create(Callable<T> task) {
+        return Hub.current().greenlet(task);
+    }
+
+    /** The greenlet that is running the calling code, if the caller is a greenlet. */
+    public static Optional<Greenlet<?>> current() {
+        return Optional.ofNullable(of(Thread.currentThread()));
+    }
+
+    static Greenlet<?> of(Thread t) {
+        return t.isVirtual() && t.getUncaughtExceptionHandler() instanceof GreenletBody body ? body.greenlet : null;
+    }
+
+    static Callable<Void> callable(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        return () -> {
+            task.run();
+            return null;
+        };
+    }
+
+    /**
+     * Schedules this greenlet to run on a later pass of its hub's loop. Idempotent: a greenlet
+     * that was started, has finished or was killed is not started again.
+     */
+    public Greenlet<T> start() {
+        if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
+            launch();
+        }
+        return this;
+    }
+
+    /** Schedules this greenlet to start once {@code delay} has passed, on its hub's timers. Idempotent. */
+    public Greenlet<T> startLater(Duration delay) {
+        long nanos = Hub.toNanos(delay);
+        if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
+            Timer t = new Timer() {
+                @Override
+                void fire() {
+                    if (state == SCHEDULED) {
+                        launch();
+                    }
+                }
+            };
+            synchronized (this) {
+                startTimer = t;
+            }
+            hub.addTimerFromAnyThread(t, nanos);
+        }
+        return this;
+    }
+
+    private void launch() {
+        GreenletBody body = new GreenletBody(this);
+        Thread t = hub.newGreenletThread(body);
+        t.setUncaughtExceptionHandler(body);
+        thread = t;
+        t.start();
+    }
+
+    /** The body of the greenlet's virtual thread, and the handle that finds the greenlet from it. */
+    private static final class GreenletBody implements Runnable, Thread.UncaughtExceptionHandler {
+        final Greenlet<?> greenlet;
+
+        GreenletBody(Greenlet<?> greenlet) {
+            this.greenlet = greenlet;
+        }
+
+        @Override
+        public void run() {
+            greenlet.runBody();
+        }
+
+        @Override
+        public void uncaughtException(Thread t, Throwable e) {
+            greenlet.hub.reportError(greenlet, e);
+        }
+    }
+
+    private void runBody() {
+        if (!STATE.compareAndSet(this, SCHEDULED, RUNNING)) {
+            return; // killed before it ran
+        }
+        if (hub.isClosed()) {
+            endBeforeRun(new GreenletExit("hub " + hub.name() + " closed before the greenlet ran"));
+            return;
+        }
+        ran = true;
+        hub.greenletStarted(this);
+        byte k;
+        Object o;
+        try {
+            o = task.call();
+            k = VALUE;
+        } catch (GreenletExit e) {
+            o = e;
+            k = EXITED;
+        } catch (Throwable e) {
+            o = e;
+            k = FAILED;
+        }
+        clearPending();
+        hub.greenletFinished(this);
+        finish(k, o);
+    }
+
+    private void endBeforeRun(Throwable exception) {
+        finish(exception instanceof GreenletExit ? EXITED : FAILED, exception);
+    }
+
+    private void finish(byte k, Object o) {
+        Object ls;
+        synchronized (this) {
+            outcome = o;
+            kind = k;
+            task = null;
+            state = DONE;
+            ls = links;
+            links = null;
+            if (ident >= 0) {
+                hub.releaseIdent(ident);
+            }
+        }
+        thread = null;
+        if (k == FAILED) {
+            hub.reportError(this, (Throwable) o); // before the links, so a joiner sees it reported
+        }
+        if (ls != null) {
+            notifyLinks(ls);
+        }
+    }
+
+    // ---------------------------------------------------------------- Strand
+
+    @Override
+    Thread thread() {
+        return thread;
+    }
+
+    @Override
+    long now() {
+        return hub.now();
+    }
+
+    @Override
+    boolean armTimer(Waiter w) {
+        hub.addTimer(w);
+        return true;
+    }
+
+    @Override
+    void disarmTimer(Waiter w) {
+        hub.removeTimer(w);
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /** The hub this greenlet runs on. */
+    public Hub hub() {
+        return hub;
+    }
+
+    /** Whether it has finished: ran to completion, failed, or was killed (gevent's {@code ready()}). */
+    @Override
+    public boolean ready() {
+        return state == DONE;
+    }
+
+    /** Same as {@link #ready()}: finished, or killed before it ever ran. */
+    public boolean dead() {
+        return state == DONE;
+    }
+
+    /** True between {@link #start()} and the end: scheduled or running (gevent's {@code bool(g)}). */
+    public boolean started() {
+        int s = state;
+        return s == SCHEDULED || s == RUNNING;
+    }
+
+    /** Finished without an exception; ended by {@link GreenletExit} counts as success. */
+    public boolean successful() {
+        return state == DONE && kind != FAILED;
+    }
+
+    /** Whether its task ever began to run (false if killed before it ran). */
+    public boolean hasRun() {
+        return ran;
+    }
+
+    /** The value it returned, or null if it has not finished, failed, or was killed. */
+    public T value() {
+        return state == DONE && kind == VALUE ? uncheckedValue() : null;
+    }
+
+    /**
+     * The exception it failed with, or null if it has not finished, succeeded, or was ended by
+     * {@link GreenletExit} (which is success).
+     */
+    public Throwable exception() {
+        return state == DONE && kind == FAILED ? (Throwable) outcome : null;
+    }
+
+    /** The {@link GreenletExit} that ended it, if it was killed with one. */
+    public Optional<GreenletExit> exit() {
+        return state == DONE && kind == EXITED ? Optional.of((GreenletExit) outcome) : Optional.empty();
+    }
+
+    @SuppressWarnings("unchecked")
+    private T uncheckedValue() {
+        return (T) outcome;
+    }
+
+    /** The greenlet that spawned this one, while it is reachable. */
+    public Optional<Greenlet<?>> parent() {
+        return parent == null ? Optional.empty() : Optional.ofNullable(parent.get());
+    }
+
+    /** Its name: the one given, or {@code Greenlet-<minimal ident>}. */
+    public String name() {
+        String n = name;
+        return n != null ? n : "Greenlet-" + minimalIdent();
+    }
+
+    /** Names it (also the name of its virtual thread, as thread dumps show). */
+    public Greenlet<T> name(String newName) {
+        this.name = Objects.requireNonNull(newName, "name");
+        Thread t = thread;
+        if (t != null) {
+            t.setName(newName);
+        }
+        return this;
+    }
+
+    /**
+     * A small non-negative number, unique among the live greenlets of its hub that have one; the
+     * smallest free number is reused after a greenlet dies. Assigned on first request.
+     */
+    public int minimalIdent() {
+        synchronized (this) {
+            if (ident < 0) {
+                ident = hub.allocateIdent();
+            }
+            return ident;
+        }
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    /** Waits until it has finished. */
+    public void join() {
+        joinNanos(Strand.NO_DEADLINE);
+    }
+
+    /**
+     * Waits until it has finished, at most {@code timeout}; returns whether it has. (gevent's
+     * {@code join} returns None either way; a boolean says more.)
+     */
+    public boolean join(Duration timeout) {
+        return joinNanos(Hub.toNanos(timeout));
+    }
+
+    boolean joinNanos(long nanos) {
+        if (state == DONE) {
+            return true;
+        }
+        Strand s = Strand.ofCaller();
+        if (s == this) {
+            throw new IllegalStateException(this + " cannot join itself: it would wait forever");
+        }
+        Waiter w = new Waiter(s);
+        synchronized (this) {
+            if (state == DONE) {
+                return true;
+            }
+            addLink(w);
+        }
+        try {
+            s.await(w, s.deadlineAfter(nanos));
+        } finally {
+            if (state != DONE) {
+                removeLink(w);
+            }
+        }
+        return state == DONE;
+    }
+
+    /**
+     * Waits for it to finish and returns its value, or rethrows the exception it failed with
+     * (gevent's {@code get()}): a {@link RuntimeException} or {@link Error} as it is, a checked
+     * exception wrapped in {@link CompletionException}. A killed greenlet has no value: null.
+     */
+    public T result() {
+        join();
+        return outcomeOrThrow();
+    }
+
+    /** {@link #result()} with a timeout: raises a {@link Timeout} if it has not finished in time. */
+    public T result(Duration timeout) {
+        if (!join(timeout)) {
+            throw Timeout.expired(timeout);
+        }
+        return outcomeOrThrow();
+    }
+
+    private T outcomeOrThrow() {
+        if (kind == FAILED) {
+            Throwable e = (Throwable) outcome;
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+            throw new CompletionException(e);
+        }
+        return kind == VALUE ? uncheckedValue() : null;
+    }
+
+    // ---------------------------------------------------------------- Future
+
+    /** {@link Future#get()}: failures wrapped in {@link ExecutionException}; killed: {@link CancellationException}. */
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+        if (state != DONE) {
+            awaitInterruptibly(Strand.NO_DEADLINE);
+        }
+        return futureOutcome();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        if (state != DONE && !awaitInterruptibly(unit.toNanos(timeout))) {
+            throw new TimeoutException(this + " did not finish within " + timeout + " " + unit);
+        }
+        return futureOutcome();
+    }
+
+    private boolean awaitInterruptibly(long nanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        boolean done = joinNanos(nanos);
+        if (!done && Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return done;
+    }
+
+    private T futureOutcome() throws ExecutionException {
+        return switch (kind) {
+            case VALUE -> uncheckedValue();
+            case EXITED -> throw (CancellationException) new CancellationException(this + " was killed").initCause((Throwable) outcome);
+            default -> throw new ExecutionException((Throwable) outcome);
+        };
+    }
+
+    /**
+     * {@link Future#cancel}: a greenlet that has not run yet is cancelled at once and never runs.
+     * A running one is killed (with {@link GreenletExit}) only if {@code mayInterruptIfRunning},
+     * and then this waits for it to die, so that {@link #isDone()} holds on return.
+     */
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        if (state == DONE) {
+            return false;
+        }
+        if (state == RUNNING && !mayInterruptIfRunning) {
+            return false;
+        }
+        kill();
+        return isCancelled();
+    }
+
+    /** True if it ended by {@link GreenletExit} (killed), whether or not it ever ran. */
+    @Override
+    public boolean isCancelled() {
+        return state == DONE && kind == EXITED;
+    }
+
+    @Override
+    public boolean isDone() {
+        return state == DONE;
+    }
+
+    // ---------------------------------------------------------------- killing
+
+    /** Kills it with a new {@link GreenletExit} and waits until it has died. Never raises. */
+    public void kill() {
+        kill(new GreenletExit(), Strand.NO_DEADLINE);
+    }
+
+    /** Kills it with {@link GreenletExit}; waits at most {@code timeout}; returns whether it died. */
+    public boolean kill(Duration timeout) {
+        return kill(new GreenletExit(), Hub.toNanos(timeout));
+    }
+
+    /** Kills it with {@code exception} (unchecked) and waits until it has died. */
+    public void kill(Throwable exception) {
+        kill(exception, Strand.NO_DEADLINE);
+    }
+
+    /** Kills it with {@code exception}; waits at most {@code timeout}; returns whether it died. */
+    public boolean kill(Throwable exception, Duration timeout) {
+        return kill(exception, Hub.toNanos(timeout));
+    }
+
+    private boolean kill(Throwable exception, long nanos) {
+        killAsync(exception);
+        if (of(Thread.currentThread()) == this) {
+            raisePending(); // killing oneself: the exception is raised right here
+            return false;
+        }
+        return joinNanos(nanos);
+    }
+
+    /** Kills it with {@link GreenletExit} without waiting. */
+    public void killAsync() {
+        killAsync(new GreenletExit());
+    }
+
+    /**
+     * Kills it with {@code exception} without waiting. A greenlet that has not run yet never
+     * runs, and its links fire now; a running one gets the exception at its next wait point (a
+     * greenlet that computes without waiting cannot be interrupted); a finished one is left as
+     * it is. The exception must be unchecked: it is thrown from calls that declare none.
+     */
+    public void killAsync(Throwable exception) {
+        Objects.requireNonNull(exception, "exception");
+        if (!(exception instanceof RuntimeException || exception instanceof Error)) {
+            throw new IllegalArgumentException("a greenlet can only be killed with an unchecked exception"
+                    + " (RuntimeException or Error, e.g. GreenletExit), not " + exception.getClass().getName());
+        }
+        for (;;) {
+            int s = state;
+            if (s == DONE) {
+                return;
+            }
+            if (s == RUNNING) {
+                deliver(exception);
+                return;
+            }
+            Timer pendingStart;
+            Object ls;
+            byte k = exception instanceof GreenletExit ? EXITED : FAILED;
+            synchronized (this) {
+                // The outcome is written before the CAS publishes DONE; if the body won the race
+                // (SCHEDULED -> RUNNING) its own completion overwrites these under this monitor.
+                outcome = exception;
+                kind = k;
+                if (!STATE.compareAndSet(this, s, DONE)) {
+                    outcome = null;
+                    kind = 0;
+                    continue;
+                }
+                task = null;
+                pendingStart = startTimer;
+                startTimer = null;
+                ls = links;
+                links = null;
+                if (ident >= 0) {
+                    hub.releaseIdent(ident);
+                }
+            }
+            if (pendingStart != null) {
+                hub.removeTimerFromAnyThread(pendingStart);
+            }
+            // Killed before it ran: it never will. Report a failure, then fire the links.
+            if (k == FAILED) {
+                hub.reportError(this, exception);
+            }
+            if (ls != null) {
+                notifyLinks(ls);
+            }
+            return;
+        }
+    }
+
+    // ---------------------------------------------------------------- links
+
+    private enum LinkMode { RAW, SPAWN, VALUE, EXCEPTION }
+
+    private static final class UserLink<T> {
+        final Consumer<? super Greenlet<T>> callback;
+        final LinkMode mode;
+        volatile boolean removed;
+
+        UserLink(Consumer<? super Greenlet<T>> callback, LinkMode mode) {
+            this.callback = callback;
+            this.mode = mode;
+        }
+    }
+
+    private final class ReadyAction implements Registration {
+        final Runnable action;
+        volatile boolean closed;
+
+        ReadyAction(Runnable action) {
+            this.action = action;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                removeLink(this);
+            }
+        }
+    }
+
+    /**
+     * Calls {@code callback} with this greenlet when it finishes, in a new greenlet (so the
+     * callback may block). Links run once, in registration order; if already finished, soon.
+     */
+    public Greenlet<T> link(Consumer<? super Greenlet<T>> callback) {
+        return addUserLink(callback, LinkMode.SPAWN);
+    }
+
+    /** Like {@link #link} but only if it finished successfully (including killed by GreenletExit). */
+    public Greenlet<T> linkValue(Consumer<? super Greenlet<T>> callback) {
+        return addUserLink(callback, LinkMode.VALUE);
+    }
+
+    /** Like {@link #link} but only if it failed. */
+    public Greenlet<T> linkException(Consumer<? super Greenlet<T>> callback) {
+        return addUserLink(callback, LinkMode.EXCEPTION);
+    }
+
+    /**
+     * Calls {@code callback} on the hub's loop when it finishes: it must not block (a blocking
+     * call raises {@link IllegalStateException}); what it throws is reported to the hub's error
+     * handler and does not stop the other links.
+     */
+    public Greenlet<T> rawlink(Consumer<? super Greenlet<T>> callback) {
+        return addUserLink(callback, LinkMode.RAW);
+    }
+
+    /**
+     * Removes every registration of {@code callback} made by link, linkValue, linkException or
+     * rawlink that has not run yet; unknown callbacks are ignored. Unlinking a later link from an
+     * earlier link's callback prevents it.
+     */
+    public void unlink(Consumer<? super Greenlet<T>> callback) {
+        synchronized (this) {
+            if (links instanceof UserLink<?> one && one.callback == callback) {
+                one.removed = true;
+                links = null;
+            } else if (links instanceof ArrayList<?> list) {
+                list.removeIf(l -> l instanceof UserLink<?> u && u.callback == callback && (u.removed = true));
+            }
+            if (dispatching != null) {
+                for (UserLink<T> u : dispatching) {
+                    if (u.callback == callback) {
+                        u.removed = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether any link is registered and has not run yet. */
+    public boolean hasLinks() {
+        synchronized (this) {
+            if (links != null) {
+                return true;
+            }
+            return dispatching != null && dispatching.stream().anyMatch(u -> !u.removed);
+        }
+    }
+
+    private Greenlet<T> addUserLink(Consumer<? super Greenlet<T>> callback, LinkMode mode) {
+        UserLink<T> link = new UserLink<>(Objects.requireNonNull(callback, "callback"), mode);
+        synchronized (this) {
+            if (state != DONE) {
+                addLink(link);
+                return this;
+            }
+        }
+        List<UserLink<T>> one = new ArrayList<>(1);
+        one.add(link);
+        synchronized (this) {
+            if (dispatching == null) {
+                dispatching = one;
+            } else {
+                dispatching.add(link);
+                return this; // a dispatch is already scheduled and will include it
+            }
+        }
+        hub.callSoon(this::runUserLinks);
+        return this;
+    }
+
+    @Override
+    public Registration whenReady(Runnable action) {
+        ReadyAction r = new ReadyAction(Objects.requireNonNull(action, "action"));
+        synchronized (this) {
+            if (state != DONE) {
+                addLink(r);
+                return r;
+            }
+        }
+        r.closed = true;
+        action.run();
+        return r;
+    }
+
+    /** Guarded by this. */
+    @SuppressWarnings("unchecked")
+    private void addLink(Object link) {
+        if (links == null) {
+            links = link;
+        } else if (links instanceof ArrayList<?> list) {
+            ((ArrayList<Object>) list).add(link);
+        } else {
+            ArrayList<Object> list = new ArrayList<>(4);
+            list.add(links);
+            list.add(link);
+            links = list;
+        }
+    }
+
+    private synchronized void removeLink(Object link) {
+        if (links == link) {
+            links = null;
+        } else if (links instanceof ArrayList<?> list) {
+            list.remove(link);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void notifyLinks(Object ls) {
+        List<UserLink<T>> user = null;
+        if (ls instanceof ArrayList<?> list) {
+            for (Object l : list) {
+                if (notifyInternal(l)) {
+                    if (user == null) {
+                        user = new ArrayList<>(list.size());
+                    }
+                    user.add((UserLink<T>) l);
+                }
+            }
+        } else if (notifyInternal(ls)) {
+            user = new ArrayList<>(1);
+            user.add((UserLink<T>) ls);
+        }
+        if (user != null) {
+            synchronized (this) {
+                if (dispatching != null) {
+                    dispatching.addAll(user);
+                    return;
+                }
+                dispatching = user;
+            }
+            hub.callSoon(this::runUserLinks);
+        }
+    }
+
+    /** Notifies a waiter or ready action inline; returns true if it is a user link to dispatch. */
+    private boolean notifyInternal(Object l) {
+        if (l instanceof Waiter w) {
+            w.notifyWaiter();
+            return false;
+        }
+        if (l instanceof Greenlet<?>.ReadyAction r) {
+            if (!r.closed) {
+                r.closed = true;
+                try {
+                    r.action.run();
+                } catch (Throwable e) {
+                    hub.reportError(null, e);
+                }
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /** Runs on the hub: the user links, in registration order. */
+    private void runUserLinks() {
+        for (int i = 0; ; i++) {
+            UserLink<T> link;
+            synchronized (this) {
+                if (dispatching == null || i >= dispatching.size()) {
+                    dispatching = null;
+                    return;
+                }
+                link = dispatching.get(i);
+            }
+            if (link.removed) {
+                continue;
+            }
+            link.removed = true;
+            boolean ok = successful();
+            switch (link.mode) {
+                case RAW -> {
+                    try {
+                        link.callback.accept(this);
+                    } catch (Throwable e) {
+                        hub.reportError(null, e);
+                    }
+                }
+                case SPAWN -> spawnLink(link);
+                case VALUE -> {
+                    if (ok) {
+                        spawnLink(link);
+                    }
+                }
+                case EXCEPTION -> {
+                    if (!ok) {
+                        spawnLink(link);
+                    }
+                }
+            }
+        }
+    }
+
+    private void spawnLink(UserLink<T> link) {
+        hub.spawn(() -> link.callback.accept(this)).name("link of " + name());
+    }
+
+    @Override
+    public String toString() {
+        String st = switch (state) {
+            case NEW -> "new";
+            case SCHEDULED -> "scheduled";
+            case RUNNING -> "running";
+            default -> kind == VALUE ? "done" : kind == EXITED ? "killed" : "failed";
+        };
+        return "Greenlet[\"" + name() + "\" " + st + " on " + hub.name() + "]";
+    }
+}

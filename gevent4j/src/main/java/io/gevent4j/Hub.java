@@ -1,0 +1,723 @@
+package io.gevent4j;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An event loop on one platform thread that runs its greenlets, its timers, its callbacks and
+ * its selector: gevent's hub.
+ *
+ * <p>Who may call it: any thread. {@link #spawn}, {@link #callSoon} and {@link #close} are
+ * thread-safe; work submitted from another thread crosses through the hub's inbox and wakes the
+ * loop only if it is parked in its selector. Nothing here blocks the caller except
+ * {@link #close} and {@link #awaitTermination}, which wait for the loop to end.
+ *
+ * <p>Only one greenlet of a hub runs at a time, and it gives the hub up only where it blocks
+ * (a library wait, or a JDK blocking call that parks its virtual thread). Code that runs on one
+ * hub therefore needs no locks. A greenlet that <em>pins</em> its carrier (a native frame, class
+ * initialisation, blocking file I/O) stalls every greenlet of its hub: use a thread pool for
+ * such work.
+ *
+ * {@snippet :
+ * try (Hub hub = Hub.start("worker")) {
+ *     Greenlet<Integer> g = hub.spawn(() -> 6 * 7);
+ *     System.out.println(g.result()); // 42
+ * }
+ * }
+ */
+public final class Hub implements AutoCloseable {
+    /*
+     * Implementation overview.
+     *
+     * The hub is the virtual-thread scheduler (the Executor handed to the JDK's builder) of its
+     * greenlets. execute() only enqueues: on the loop's own OS thread (the loop itself, or a
+     * greenlet mounted on it) into the unsynchronised runQueue, from anywhere else into the
+     * lock-free inbox. The loop thread alone touches runQueue, timers, idlers and the live list.
+     *
+     * One pass of the loop: drain the inbox, fire expired timers (they only enqueue), run the
+     * tasks that were queued when the pass began (FIFO: sleep(0) round-robins), poll the
+     * selector without blocking if it has keys, and when nothing is runnable, block in the
+     * selector until the next timer. Cross-thread wake-up: the loop sets `parked` and then
+     * re-reads the inbox before it selects; a producer offers to the inbox and then reads
+     * `parked`. Both are volatile, so one of them sees the other (the StoreLoad pair), and a
+     * producer calls Selector.wakeup() at most once per park (the `wakeupPending` CAS).
+     */
+
+    static final System.Logger LOG = System.getLogger("io.gevent4j");
+
+    static final HubErrorHandler LOGGING_HANDLER = (hub, greenlet, error) -> LOG.log(
+            System.Logger.Level.WARNING,
+            () -> greenlet.map(g -> g + " failed with " + error).orElse("callback on " + hub + " failed with " + error),
+            error);
+
+    /** The hub whose loop runs on the current platform thread, if any. */
+    static final ThreadLocal<Hub> LOOP = new ThreadLocal<>();
+
+    private static final AtomicInteger HUB_IDS = new AtomicInteger();
+    private static final AtomicReference<Hub> DEFAULT = new AtomicReference<>();
+    private static final VarHandle WAKEUP_PENDING;
+
+    static {
+        try {
+            WAKEUP_PENDING = MethodHandles.lookup().findVarHandle(Hub.class, "wakeupPending", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        VirtualThreads.initialiseJdkPollers();
+    }
+
+    private final String name;
+    private final int id;
+    private final HubClock clock;
+    private final Selector selector;
+    private final ThreadFactory greenletThreads;
+    final Executor scheduler = this::execute;
+
+    /** The OS thread that runs the loop; for a hand-driven hub, the thread that drives it. */
+    private final Thread loopThread;
+
+    // Loop-thread-confined state.
+    private final ArrayDeque<Runnable> runQueue = new ArrayDeque<>(256);
+    private final TimerHeap timers = new TimerHeap();
+    private final ArrayDeque<Waiter> idlers = new ArrayDeque<>();
+    private Greenlet<?> liveHead;
+    private int liveCount;
+    private long spawned;
+    private long finished;
+    private int nextIdent;
+    private final java.util.PriorityQueue<Integer> freeIdents = new java.util.PriorityQueue<>();
+
+    // Shared state.
+    private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private volatile boolean parked;
+    @SuppressWarnings("unused") // through WAKEUP_PENDING
+    private volatile int wakeupPending;
+    private volatile HubErrorHandler errorHandler = LOGGING_HANDLER;
+    private volatile boolean closing;
+    private volatile boolean terminated;
+    private final CountDownLatch terminatedLatch = new CountDownLatch(1);
+
+    private Hub(String name, HubClock clock, boolean ownThread, boolean daemon) {
+        VirtualThreads.probe();
+        this.name = Objects.requireNonNull(name, "name");
+        this.id = HUB_IDS.getAndIncrement();
+        this.clock = clock;
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector for hub " + name, e);
+        }
+        this.greenletThreads = VirtualThreads.factory(scheduler);
+        if (ownThread) {
+            this.loopThread = Thread.ofPlatform().name("gevent4j-hub-" + name).daemon(daemon).unstarted(this::loop);
+        } else {
+            this.loopThread = Thread.currentThread();
+        }
+    }
+
+    /** Starts a hub with its own loop thread (a non-daemon thread: close the hub when done). */
+    public static Hub start(String name) {
+        Hub hub = new Hub(name, HubClock.SYSTEM, true, false);
+        hub.loopThread.start();
+        return hub;
+    }
+
+    /** Starts a hub whose loop thread is a daemon (it does not keep the JVM alive). */
+    public static Hub startDaemon(String name) {
+        Hub hub = new Hub(name, HubClock.SYSTEM, true, true);
+        hub.loopThread.start();
+        return hub;
+    }
+
+    /** A hub driven by hand by the calling thread, on the given clock: for deterministic tests. */
+    static Hub driven(String name, HubClock clock) {
+        return new Hub(name, clock, false, false);
+    }
+
+    /**
+     * The hub that threads which are not greenlets use: started on first use, a daemon. If it was
+     * closed, the next call starts a new one.
+     */
+    public static Hub defaultHub() {
+        for (;;) {
+            Hub h = DEFAULT.get();
+            if (h != null && !h.closing) {
+                return h;
+            }
+            Hub created = new Hub("default", HubClock.SYSTEM, true, true);
+            if (DEFAULT.compareAndSet(h, created)) {
+                created.loopThread.start();
+                return created;
+            }
+            created.selectorCloseQuietly();
+        }
+    }
+
+    /**
+     * The hub of the caller: a greenlet's own hub, the hub whose loop runs this thread, or else
+     * the default hub.
+     */
+    public static Hub current() {
+        Greenlet<?> g = Greenlet.of(Thread.currentThread());
+        if (g != null) {
+            return g.hub();
+        }
+        Hub loop = LOOP.get();
+        return loop != null ? loop : defaultHub();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** A small number, unique per hub in this JVM. */
+    public int id() {
+        return id;
+    }
+
+    /** Replaces the handler of failures on this hub (see {@link HubErrorHandler}). */
+    public void setErrorHandler(HubErrorHandler handler) {
+        this.errorHandler = Objects.requireNonNull(handler, "handler");
+    }
+
+    // ---------------------------------------------------------------- spawning
+
+    /** Creates a greenlet on this hub and starts it (it runs on a later pass of the loop). */
+    public <T> Greenlet<T> spawn(Callable<T> task) {
+        Greenlet<T> g = new Greenlet<>(this, task);
+        g.start();
+        return g;
+    }
+
+    /** {@link #spawn(Callable)} for a task with no result. */
+    public Greenlet<Void> spawn(Runnable task) {
+        return spawn(Greenlet.callable(task));
+    }
+
+    /** Creates a greenlet on this hub that starts after {@code delay}, on this hub's timers. */
+    public <T> Greenlet<T> spawnLater(Duration delay, Callable<T> task) {
+        Greenlet<T> g = new Greenlet<>(this, task);
+        g.startLater(delay);
+        return g;
+    }
+
+    /** Creates an unstarted greenlet on this hub. */
+    public <T> Greenlet<T> greenlet(Callable<T> task) {
+        return new Greenlet<>(this, task);
+    }
+
+    Thread newGreenletThread(Runnable body) {
+        return greenletThreads.newThread(body);
+    }
+
+    // ---------------------------------------------------------------- callbacks and timers
+
+    /**
+     * Runs {@code callback} on this hub's loop on a later pass, first-in first-out with
+     * greenlet wake-ups. Thread-safe. The callback must not block; what it throws is reported
+     * to the error handler.
+     */
+    public void callSoon(Runnable callback) {
+        execute(Objects.requireNonNull(callback, "callback"));
+    }
+
+    /**
+     * Runs {@code callback} on this hub's loop once {@code delay} has passed. Thread-safe.
+     * Returns a handle whose {@code cancel()} prevents a callback that has not fired yet.
+     */
+    public Scheduled callLater(Duration delay, Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        Scheduled s = new Scheduled(this, callback);
+        long nanos = toNanos(delay);
+        if (inLoop()) {
+            s.deadline = clock.nanoTime() + nanos;
+            timers.add(s);
+        } else {
+            long requested = System.nanoTime();
+            post(() -> {
+                if (!s.cancelled) {
+                    // Account for the time the request spent crossing to the loop.
+                    long elapsed = System.nanoTime() - requested;
+                    s.deadline = clock.nanoTime() + Math.max(0, nanos - elapsed);
+                    timers.add(s);
+                }
+            });
+        }
+        return s;
+    }
+
+    /** A callback scheduled with {@link #callLater}. */
+    public static final class Scheduled extends Timer {
+        private final Hub hub;
+        private final Runnable callback;
+        private volatile boolean cancelled;
+
+        Scheduled(Hub hub, Runnable callback) {
+            this.hub = hub;
+            this.callback = callback;
+        }
+
+        /** Prevents the callback if it has not fired yet. Thread-safe; idempotent. */
+        public void cancel() {
+            cancelled = true;
+            if (hub.inLoop()) {
+                hub.timers.remove(this);
+            }
+        }
+
+        public boolean isCancelled() {
+            return cancelled;
+        }
+
+        @Override
+        void fire() {
+            if (!cancelled) {
+                cancelled = true;
+                callback.run();
+            }
+        }
+    }
+
+    /** Adds a timer; the caller is on the loop thread (a greenlet of this hub or a callback). */
+    void addTimer(Timer t) {
+        timers.add(t);
+    }
+
+    void removeTimer(Timer t) {
+        timers.remove(t);
+    }
+
+    /** Adds a timer from any thread, {@code nanos} from now. */
+    void addTimerFromAnyThread(Timer t, long nanos) {
+        if (inLoop()) {
+            t.deadline = clock.nanoTime() + nanos;
+            timers.add(t);
+        } else {
+            long requested = System.nanoTime();
+            post(() -> {
+                long elapsed = System.nanoTime() - requested;
+                t.deadline = clock.nanoTime() + Math.max(0, nanos - elapsed);
+                timers.add(t);
+            });
+        }
+    }
+
+    void removeTimerFromAnyThread(Timer t) {
+        if (inLoop()) {
+            timers.remove(t);
+        } else {
+            post(() -> timers.remove(t));
+        }
+    }
+
+    long now() {
+        return clock.nanoTime();
+    }
+
+    /** Parks the calling greenlet until this hub has nothing else to run (gevent's idle). */
+    void idle(Greenlet<?> g) {
+        Waiter w = new Waiter(g);
+        idlers.add(w);
+        try {
+            g.await(w, Strand.NO_DEADLINE);
+        } finally {
+            idlers.remove(w);
+        }
+    }
+
+    // ---------------------------------------------------------------- the executor
+
+    /** True if the caller runs on this hub's loop thread (the loop, or one of its greenlets). */
+    boolean inLoop() {
+        Thread t = Thread.currentThread();
+        if (t == loopThread) {
+            return true;
+        }
+        Greenlet<?> g = Greenlet.of(t);
+        return g != null && g.hub() == this;
+    }
+
+    /**
+     * The scheduler of this hub's virtual threads, and of callbacks. Never blocks, never runs
+     * the task inline (the JDK calls it pinned, and re-enters it from Thread.yield).
+     */
+    private void execute(Runnable task) {
+        if (inLoop()) {
+            runQueue.add(task);
+        } else {
+            post(task);
+        }
+    }
+
+    private void post(Runnable task) {
+        inbox.offer(task);
+        // StoreLoad pair with the loop: it sets `parked` and then re-reads the inbox.
+        if (parked && WAKEUP_PENDING.compareAndSet(this, 0, 1)) {
+            selector.wakeup();
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    private void loop() {
+        LOOP.set(this);
+        try {
+            while (!closing || !quiescentForClose()) {
+                runPass(true);
+            }
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "hub " + name + " loop died", t);
+        } finally {
+            LOOP.remove();
+            terminated = true;
+            selectorCloseQuietly();
+            terminatedLatch.countDown();
+        }
+    }
+
+    private boolean quiescentForClose() {
+        return liveCount == 0 && runQueue.isEmpty() && inbox.isEmpty();
+    }
+
+    /** One pass of the loop; blocks in the selector only if allowed and nothing is runnable. */
+    void runPass(boolean mayBlock) {
+        drainInbox();
+        fireTimers();
+        for (int n = runQueue.size(); n > 0; n--) {
+            Runnable task = runQueue.poll();
+            if (task == null) {
+                break;
+            }
+            runTask(task);
+        }
+        boolean hasKeys = !selector.keys().isEmpty();
+        if (!runQueue.isEmpty() || !inbox.isEmpty()) {
+            if (hasKeys) {
+                selectNow();
+            }
+            return;
+        }
+        if (!idlers.isEmpty()) {
+            if (hasKeys) {
+                selectNow();
+            }
+            if (runQueue.isEmpty() && inbox.isEmpty()) {
+                // Nothing else to run: wake the idlers (first-in first-out).
+                Waiter w;
+                while ((w = idlers.poll()) != null) {
+                    w.notifyWaiter();
+                }
+            }
+            return;
+        }
+        if (!mayBlock) {
+            if (hasKeys) {
+                selectNow();
+            }
+            return;
+        }
+        long timeoutMillis = 0; // 0: no timer, block until woken
+        Timer next = timers.peek();
+        if (next != null) {
+            long left = next.deadline - clock.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
+        }
+        if (closing && liveCount == 0) {
+            return;
+        }
+        parked = true;
+        try {
+            if (inbox.isEmpty()) { // Dekker: re-read after publishing `parked`
+                selector.select(this::onSelected, timeoutMillis);
+            }
+        } catch (IOException e) {
+            reportError(null, e);
+        } finally {
+            parked = false;
+            wakeupPending = 0;
+        }
+    }
+
+    private void selectNow() {
+        try {
+            selector.selectNow(this::onSelected);
+        } catch (IOException e) {
+            reportError(null, e);
+        }
+    }
+
+    private void onSelected(SelectionKey key) {
+        if (key.attachment() instanceof Runnable handler) {
+            runTask(handler);
+        }
+    }
+
+    private void drainInbox() {
+        Runnable task;
+        while ((task = inbox.poll()) != null) {
+            runQueue.add(task);
+        }
+    }
+
+    private void fireTimers() {
+        if (timers.isEmpty()) {
+            return;
+        }
+        long now = clock.nanoTime();
+        Timer t;
+        while ((t = timers.peek()) != null && t.deadline - now <= 0) {
+            timers.poll();
+            try {
+                t.fire();
+            } catch (Throwable e) {
+                reportError(null, e);
+            }
+        }
+    }
+
+    private void runTask(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable e) {
+            reportError(null, e);
+        }
+    }
+
+    /** Runs passes without blocking until nothing is runnable and no timer is due (driven hubs). */
+    void runUntilIdle() {
+        checkDriver();
+        Hub previous = LOOP.get();
+        LOOP.set(this);
+        try {
+            do {
+                runPass(false);
+            } while (!runQueue.isEmpty() || !inbox.isEmpty() || dueTimer());
+        } finally {
+            if (previous == null) {
+                LOOP.remove();
+            } else {
+                LOOP.set(previous);
+            }
+        }
+    }
+
+    private boolean dueTimer() {
+        Timer t = timers.peek();
+        return t != null && t.deadline - clock.nanoTime() <= 0;
+    }
+
+    private void checkDriver() {
+        if (Thread.currentThread() != loopThread) {
+            throw new IllegalStateException("only " + loopThread + " drives " + this);
+        }
+    }
+
+    // ---------------------------------------------------------------- greenlet bookkeeping
+
+    void greenletStarted(Greenlet<?> g) {
+        spawned++;
+        liveCount++;
+        g.liveNext = liveHead;
+        if (liveHead != null) {
+            liveHead.livePrev = g;
+        }
+        liveHead = g;
+    }
+
+    void greenletFinished(Greenlet<?> g) {
+        finished++;
+        liveCount--;
+        Greenlet<?> prev = g.livePrev;
+        Greenlet<?> next = g.liveNext;
+        if (prev != null) {
+            prev.liveNext = next;
+        } else if (liveHead == g) {
+            liveHead = next;
+        }
+        if (next != null) {
+            next.livePrev = prev;
+        }
+        g.livePrev = null;
+        g.liveNext = null;
+    }
+
+    int allocateIdent() {
+        synchronized (freeIdents) {
+            Integer free = freeIdents.poll();
+            return free != null ? free : nextIdent++;
+        }
+    }
+
+    void releaseIdent(int ident) {
+        synchronized (freeIdents) {
+            freeIdents.add(ident);
+        }
+    }
+
+    void reportError(Greenlet<?> g, Throwable error) {
+        if (error instanceof GreenletExit) {
+            return;
+        }
+        HubErrorHandler handler = errorHandler;
+        try {
+            handler.handle(this, Optional.ofNullable(g), error);
+        } catch (Throwable handlerFailure) {
+            handlerFailure.addSuppressed(error);
+            LOG.log(System.Logger.Level.ERROR, "the error handler of " + this + " failed", handlerFailure);
+        }
+    }
+
+    // ---------------------------------------------------------------- statistics
+
+    /**
+     * A snapshot of this hub's counters. Exact when read on the loop (a greenlet or callback of
+     * this hub); from another thread, a racy but recent view.
+     */
+    public Stats stats() {
+        return new Stats(liveCount, spawned, finished, runQueue.size() + inbox.size(), timers.size());
+    }
+
+    /**
+     * Counters of a hub.
+     *
+     * @param live greenlets that have started running and have not finished
+     * @param spawned greenlets that have started running, ever
+     * @param finished greenlets that have finished after running, ever
+     * @param runnable tasks queued to run (greenlet continuations and callbacks)
+     * @param timers timers pending (sleeps, time-outs, delayed callbacks)
+     */
+    public record Stats(int live, long spawned, long finished, int runnable, int timers) {}
+
+    /** The greenlets of this hub that are running or parked. Exact only on the loop thread. */
+    List<Greenlet<?>> liveGreenlets() {
+        List<Greenlet<?>> out = new ArrayList<>(liveCount);
+        for (Greenlet<?> g = liveHead; g != null; g = g.liveNext) {
+            out.add(g);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /** True once {@link #close} has been called. */
+    public boolean isClosed() {
+        return closing;
+    }
+
+    /** True once the loop has ended. */
+    public boolean isTerminated() {
+        return terminated;
+    }
+
+    /**
+     * Kills every greenlet of this hub with {@link GreenletExit} and ends the loop once they have
+     * finished; waits for that unless called from this hub itself. Greenlets that ignore the
+     * kill keep the loop alive: {@link #close(Duration)} bounds the wait.
+     */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(Long.MAX_VALUE / 2_000_000_000L));
+    }
+
+    /**
+     * Like {@link #close()} but waits at most {@code timeout}; returns whether the loop ended.
+     * Greenlets still alive after that are abandoned (their hub no longer runs them).
+     */
+    public boolean close(Duration timeout) {
+        if (!closing) {
+            closing = true;
+            if (loopThread.isAlive() || loopThread == Thread.currentThread()) {
+                post(this::killAllLive);
+            }
+            if (this == DEFAULT.get()) {
+                DEFAULT.compareAndSet(this, null);
+            }
+        }
+        if (inLoop() || loopThread.getState() == Thread.State.NEW) {
+            if (loopThread.getState() == Thread.State.NEW && loopThread != Thread.currentThread()) {
+                terminated = true;
+                selectorCloseQuietly();
+                terminatedLatch.countDown();
+            }
+            return terminated;
+        }
+        if (loopThread == Thread.currentThread()) {
+            return terminated;
+        }
+        return awaitTermination(timeout);
+    }
+
+    private void killAllLive() {
+        for (Greenlet<?> g : liveGreenlets()) {
+            g.killAsync();
+        }
+    }
+
+    /** Waits until the loop has ended, at most {@code timeout}. */
+    public boolean awaitTermination(Duration timeout) {
+        try {
+            if (!terminatedLatch.await(toNanos(timeout), TimeUnit.NANOSECONDS)) {
+                // Wake the loop so a close that raced with a park is observed.
+                post(() -> {});
+                return terminatedLatch.await(1, TimeUnit.MILLISECONDS);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return terminated;
+        }
+    }
+
+    /** Ends a hand-driven hub: kills its greenlets and runs it until they are done. */
+    void closeDriven() {
+        closing = true;
+        killAllLive();
+        runUntilIdle();
+        terminated = true;
+        selectorCloseQuietly();
+        terminatedLatch.countDown();
+    }
+
+    private void selectorCloseQuietly() {
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing: nothing to report to
+        }
+    }
+
+    static long toNanos(Duration d) {
+        Objects.requireNonNull(d, "duration");
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException overflow) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Hub[" + name + "#" + id + "]";
+    }
+}

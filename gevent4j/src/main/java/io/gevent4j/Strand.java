@@ -1,0 +1,212 @@
+package io.gevent4j;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Whatever can wait in this library: a greenlet, or any other thread (e.g. {@code main}, a
+ * worker thread, a plain virtual thread). It is the one way to wait (DESIGN.md §2): a caller
+ * registers a {@link Waiter} with whatever will wake it, then {@link #await}s it.
+ *
+ * <h2>Implementation overview</h2>
+ * A strand has a single slot for a <em>pending</em> exception ({@code GreenletExit} from a kill,
+ * a {@link Timeout}), delivered at its next wait point. Delivery and the start of a wait race
+ * in Dekker style: the deliverer writes {@link #pending} then reads {@link #waiter}; the waiter
+ * writes {@link #waiter} then reads {@link #pending}. Both fields are volatile, so at least one
+ * side sees the other and the exception is never lost. A waiter is woken exactly once: by a
+ * notification, by its timer, or by a delivered exception, whichever wins the CAS on its state.
+ */
+abstract class Strand {
+    static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    private static final VarHandle PENDING;
+
+    static {
+        try {
+            PENDING = MethodHandles.lookup().findVarHandle(Strand.class, "pending", Throwable.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** An exception to raise at this strand's next wait point, or null. */
+    private volatile Throwable pending;
+    /** The waiter this strand is parked on, or null while it runs. */
+    volatile Waiter waiter;
+    /** Set when a delivery had to interrupt the thread (blocked in a JDK call, not in a waiter). */
+    private volatile boolean interruptedByDelivery;
+
+    /** The thread that runs this strand, or null if it has none (yet, or any more). */
+    abstract Thread thread();
+
+    /** Now, on the clock that this strand's deadlines are measured on. */
+    abstract long now();
+
+    /** Arms a wake-up of {@code w} at its deadline. Returns false if the strand waits by timed park instead. */
+    abstract boolean armTimer(Waiter w);
+
+    /** Cancels a timer armed by {@link #armTimer}. */
+    abstract void disarmTimer(Waiter w);
+
+    /** The strand of the calling thread. Fails on a hub's loop thread, which must never block. */
+    static Strand ofCaller() {
+        Thread t = Thread.currentThread();
+        Greenlet<?> g = Greenlet.of(t);
+        if (g != null) {
+            return g;
+        }
+        Hub loopHub = Hub.LOOP.get();
+        if (loopHub != null) {
+            throw new IllegalStateException("Impossible to block in a callback of " + loopHub
+                    + ": callbacks and raw links run on the hub's loop and must not block;"
+                    + " spawn a greenlet for blocking work");
+        }
+        return ThreadStrand.of(t);
+    }
+
+    /** Converts a relative timeout to a deadline on this strand's clock (saturating). */
+    final long deadlineAfter(long nanos) {
+        if (nanos >= NO_DEADLINE / 2) {
+            return NO_DEADLINE;
+        }
+        long now = now();
+        long d = now + Math.max(0, nanos);
+        return d == NO_DEADLINE ? NO_DEADLINE - 1 : d;
+    }
+
+    // ---------------------------------------------------------------- pending exceptions
+
+    /**
+     * Makes {@code exception} pending on this strand and wakes it if it waits. Returns false if
+     * another exception is already pending (the first one wins; the strand sees one at a time).
+     */
+    final boolean deliver(Throwable exception) {
+        if (!PENDING.compareAndSet(this, null, exception)) {
+            return false;
+        }
+        Waiter w = waiter;
+        if (w != null) {
+            w.interrupt();
+        } else {
+            // Fall-back for JDK-internal blocking (Thread.sleep, java.net.Socket...): the thread is
+            // parked but not in one of our waiters, so only an interrupt reaches it. The exception
+            // itself is raised at the next wait point of this library.
+            Thread t = thread();
+            if (t != null && t != Thread.currentThread()) {
+                Thread.State s = t.getState();
+                if (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) {
+                    interruptedByDelivery = true;
+                    if (waiter == null) {
+                        t.interrupt();
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Withdraws {@code exception} if it is still pending (not yet raised). */
+    final boolean withdraw(Throwable exception) {
+        return PENDING.compareAndSet(this, exception, null);
+    }
+
+    final boolean hasPending() {
+        return pending != null;
+    }
+
+    /** Raises the pending exception, if any. Called by the strand itself at each wait point. */
+    final void raisePending() {
+        if (pending != null) {
+            throwPending();
+        }
+    }
+
+    private void throwPending() {
+        Throwable p = (Throwable) PENDING.getAndSet(this, null);
+        if (p == null) {
+            return;
+        }
+        if (interruptedByDelivery) {
+            interruptedByDelivery = false;
+            Thread.interrupted(); // the interrupt was ours, not the application's
+        }
+        if (p instanceof Timeout t) {
+            t.capturePointOfRaise();
+        }
+        throw Timeout.rethrowUnchecked(p);
+    }
+
+    /** Discards whatever is pending; the strand has finished and has no more wait points. */
+    final void clearPending() {
+        pending = null;
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    /**
+     * Parks the calling strand (which must be this one) on {@code w} until it is notified, its
+     * deadline passes, or an exception is delivered. Returns true if notified, false on time-out.
+     * An application interrupt does not end the wait; the interrupt status is kept.
+     */
+    final boolean await(Waiter w, long deadline) {
+        waiter = w;
+        boolean armed = false;
+        boolean interrupted = false;
+        try {
+            raisePending(); // Dekker: waiter is published before pending is read
+            if (deadline != NO_DEADLINE) {
+                w.deadline = deadline;
+                armed = armTimer(w);
+            }
+            for (;;) {
+                int s = w.state;
+                if (s == Waiter.WAITING) {
+                    if (armed || deadline == NO_DEADLINE) {
+                        LockSupport.park(w);
+                    } else {
+                        long left = deadline - now();
+                        if (left <= 0) {
+                            w.fire();
+                            continue;
+                        }
+                        LockSupport.parkNanos(w, left);
+                    }
+                    if (Thread.interrupted()) {
+                        if (interruptedByDelivery) {
+                            interruptedByDelivery = false;
+                        } else {
+                            interrupted = true;
+                        }
+                    }
+                    continue;
+                }
+                if (s == Waiter.INTERRUPTED) {
+                    if (pending != null) {
+                        throwPending();
+                    }
+                    // The exception was withdrawn (its Timeout was cancelled) before we ran: wait on.
+                    w.rearm();
+                    continue;
+                }
+                return s == Waiter.NOTIFIED;
+            }
+        } finally {
+            waiter = null;
+            if (armed && w.state != Waiter.TIMED_OUT) {
+                disarmTimer(w);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Wakes the thread of this strand; called once a waiter of it changed state. */
+    final void unpark() {
+        Thread t = thread();
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+}

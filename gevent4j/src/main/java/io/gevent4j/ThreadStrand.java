@@ -1,0 +1,44 @@
+package io.gevent4j;
+
+/**
+ * The strand of a thread that is not a greenlet: {@code main}, a worker, a plain virtual thread.
+ * It waits by parking its own thread, with timed parks for deadlines, so it never needs a hub;
+ * a {@link Timeout} started on it fires from the default hub's timers.
+ */
+final class ThreadStrand extends Strand {
+    private static final ThreadLocal<ThreadStrand> CURRENT = ThreadLocal.withInitial(
+            () -> new ThreadStrand(Thread.currentThread()));
+
+    private final Thread thread;
+
+    private ThreadStrand(Thread thread) {
+        this.thread = thread;
+    }
+
+    static ThreadStrand of(Thread t) {
+        return CURRENT.get();
+    }
+
+    @Override
+    Thread thread() {
+        return thread;
+    }
+
+    @Override
+    long now() {
+        return System.nanoTime();
+    }
+
+    @Override
+    boolean armTimer(Waiter w) {
+        return false;
+    }
+
+    @Override
+    void disarmTimer(Waiter w) {}
+
+    @Override
+    public String toString() {
+        return "thread " + thread.getName();
+    }
+}

@@ -1,0 +1,270 @@
+package io.gevent4j;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * A deadline for whatever the current greenlet (or thread) does next: when it passes, the
+ * timeout is raised at the strand's current or next wait point. gevent's {@code Timeout}.
+ *
+ * <p>Who may call it: {@link #start()} binds the timeout to the calling strand (a greenlet, or a
+ * plain thread, whose timeouts fire from the default hub). {@link #cancel()} and
+ * {@link #close()} may be called from anywhere. Nothing here blocks.
+ *
+ * <p>It is both the timer and, by default, what is thrown: code that nests timeouts tells them
+ * apart by identity ({@code e == myTimeout}, or {@link #raised(Throwable)} for a custom
+ * exception). Like {@link GreenletExit} it is an {@link Error}, so that the
+ * {@code catch (Exception e)} of ordinary code does not swallow it; see that class for why.
+ *
+ * <p>Better than gevent: cancelling a timeout that has fired but whose exception the strand has
+ * not yet seen withdraws the exception, so it never surfaces at a later, unrelated wait point.
+ *
+ * {@snippet :
+ * try (Timeout t = Timeout.start(Duration.ofSeconds(2))) {
+ *     reply = socketRead();           // any blocking call of the library
+ * } catch (Timeout t) {
+ *     // it took longer than two seconds (or an enclosing timeout fired: compare identity)
+ * }
+ * boolean finished = Timeout.silently(Duration.ofMillis(100), () -> work()); // false if it timed out
+ * }
+ */
+public final class Timeout extends Error implements AutoCloseable {
+    private static final long serialVersionUID = 1L;
+
+    private static final int IDLE = 0;
+    private static final int PENDING = 1;
+    private static final int FIRED = 2;
+    private static final int CLOSED = 3;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Timeout.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** -1: never fires. */
+    private final long nanos;
+    private final transient Supplier<? extends RuntimeException> exceptionFactory;
+    private transient volatile int state;
+    private transient volatile Strand owner;
+    private transient volatile Expiry expiry;
+    private transient volatile Throwable raisedException;
+    private transient boolean capturing;
+
+    private Timeout(long nanos, Supplier<? extends RuntimeException> exceptionFactory, String message) {
+        super(message, null, true, true);
+        this.nanos = nanos;
+        this.exceptionFactory = exceptionFactory;
+    }
+
+    private static long checkedNanos(Duration d) {
+        long n = Hub.toNanos(d);
+        if (n < 0) {
+            throw new IllegalArgumentException("a timeout cannot be negative: " + d);
+        }
+        return n;
+    }
+
+    /** An unstarted timeout that raises itself after {@code duration} (zero: at the next wait point). */
+    public static Timeout of(Duration duration) {
+        long n = checkedNanos(duration);
+        return new Timeout(n, null, "timed out after " + format(duration));
+    }
+
+    /**
+     * An unstarted timeout that raises a new exception from {@code exceptionFactory} instead of
+     * itself (gevent's {@code Timeout(seconds, exception)}).
+     */
+    public static Timeout of(Duration duration, Supplier<? extends RuntimeException> exceptionFactory) {
+        long n = checkedNanos(duration);
+        return new Timeout(n, Objects.requireNonNull(exceptionFactory, "exceptionFactory"),
+                "timed out after " + format(duration));
+    }
+
+    /** A timeout that never fires: {@link #start()} does nothing (gevent's {@code Timeout(None)}). */
+    public static Timeout never() {
+        return new Timeout(-1, null, "");
+    }
+
+    /** Creates and starts a timeout on the calling strand. */
+    public static Timeout start(Duration duration) {
+        return of(duration).start();
+    }
+
+    /** Creates and starts a timeout that raises {@code exceptionFactory}'s exception. */
+    public static Timeout start(Duration duration, Supplier<? extends RuntimeException> exceptionFactory) {
+        return of(duration, exceptionFactory).start();
+    }
+
+    /** A timeout that already expired, thrown by waits with their own time limit (e.g. {@code result(Duration)}). */
+    static Timeout expired(Duration duration) {
+        Timeout t = new Timeout(Hub.toNanos(duration), null, "timed out after " + format(duration));
+        t.state = CLOSED;
+        t.capturePointOfRaise();
+        return t;
+    }
+
+    /**
+     * Runs {@code body} under a timeout that is swallowed if it fires: gevent's
+     * {@code with Timeout(d, False)}. Returns true if the body completed, false if this timeout
+     * cut it short. Any other timeout (an enclosing one) propagates.
+     */
+    public static boolean silently(Duration duration, Runnable body) {
+        Timeout t = of(duration);
+        try (t) {
+            t.start();
+            body.run();
+            return true;
+        } catch (Timeout e) {
+            if (e == t) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** How long it lasts once started, or empty for {@link #never()}. */
+    public Optional<Duration> duration() {
+        return nanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(nanos));
+    }
+
+    /**
+     * Starts the countdown, bound to the calling strand. Returns this, for try-with-resources.
+     *
+     * @throws IllegalStateException if it is already pending, or closed
+     */
+    public Timeout start() {
+        if (nanos < 0) {
+            return this;
+        }
+        int s = state;
+        if (s == PENDING) {
+            throw new IllegalStateException("this timeout is already pending");
+        }
+        if (s == CLOSED) {
+            throw new IllegalStateException("this timeout was closed and cannot be started again");
+        }
+        Strand strand = Strand.ofCaller();
+        Hub hub = strand instanceof Greenlet<?> g ? g.hub() : Hub.defaultHub();
+        Expiry e = new Expiry(strand, hub);
+        owner = strand;
+        expiry = e;
+        raisedException = null;
+        if (!STATE.compareAndSet(this, s, PENDING)) {
+            throw new IllegalStateException("this timeout was started or closed concurrently");
+        }
+        hub.addTimerFromAnyThread(e, nanos);
+        return this;
+    }
+
+    /** Whether it has been started and has neither fired nor been cancelled. */
+    public boolean pending() {
+        return state == PENDING;
+    }
+
+    /**
+     * Stops it; it may be started again. If it fired but the strand has not seen its exception
+     * yet, the exception is withdrawn. Thread-safe; idempotent.
+     */
+    public void cancel() {
+        if (STATE.compareAndSet(this, PENDING, IDLE)) {
+            Expiry e = expiry;
+            if (e != null) {
+                e.hub.removeTimerFromAnyThread(e);
+            }
+        } else if (STATE.compareAndSet(this, FIRED, IDLE)) {
+            withdraw();
+        }
+    }
+
+    /** Stops it for good (try-with-resources); it cannot be started again. Idempotent. */
+    @Override
+    public void close() {
+        cancel();
+        state = CLOSED;
+    }
+
+    /** Whether {@code e} is what this timeout raised: itself, or the exception its factory made. */
+    public boolean raised(Throwable e) {
+        return e != null && (e == this || e == raisedException);
+    }
+
+    private void withdraw() {
+        Strand s = owner;
+        Throwable r = raisedException;
+        if (s != null && r != null) {
+            s.withdraw(r);
+        }
+    }
+
+    private final class Expiry extends Timer {
+        final Strand strand;
+        final Hub hub;
+
+        Expiry(Strand strand, Hub hub) {
+            this.strand = strand;
+            this.hub = hub;
+        }
+
+        @Override
+        void fire() {
+            if (expiry != this || !STATE.compareAndSet(Timeout.this, PENDING, FIRED)) {
+                return;
+            }
+            Throwable toRaise = exceptionFactory == null ? Timeout.this : exceptionFactory.get();
+            raisedException = toRaise;
+            strand.deliver(toRaise);
+        }
+    }
+
+    /** Records the stack of the strand that raises it (not of whoever created it). */
+    void capturePointOfRaise() {
+        synchronized (this) {
+            capturing = true;
+            try {
+                fillInStackTrace();
+            } finally {
+                capturing = false;
+            }
+        }
+    }
+
+    /** Skipped at construction (most timeouts never fire); filled where the timeout is raised. */
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+        return capturing ? super.fillInStackTrace() : this;
+    }
+
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (d.isZero()) {
+            return "0 ms";
+        }
+        if (ms < 1) {
+            return d.toNanos() / 1000 + " µs";
+        }
+        if (ms < 10_000) {
+            return ms + " ms";
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+    }
+
+    /** Rethrows an unchecked throwable as it is (the library only makes unchecked ones pending). */
+    static RuntimeException rethrowUnchecked(Throwable t) {
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException("a checked exception cannot be raised at a wait point", t);
+    }
+}

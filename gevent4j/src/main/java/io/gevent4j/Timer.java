@@ -1,0 +1,19 @@
+package io.gevent4j;
+
+/**
+ * A node of a hub's timer heap: a deadline on the hub's clock and what to do when it passes.
+ *
+ * <p>Only the hub's loop thread touches {@link #index} and {@link #seq}; {@link #deadline} is
+ * written before the node is handed to the hub.
+ */
+abstract class Timer {
+    /** Deadline on the owning hub's clock, in nanoseconds. */
+    long deadline;
+    /** Insertion order, to fire timers with equal deadlines first-in first-out. */
+    long seq;
+    /** Position in the heap, or -1 when not in one. */
+    int index = -1;
+
+    /** Runs on the hub's loop thread once the deadline has passed. Must not block. */
+    abstract void fire();
+}

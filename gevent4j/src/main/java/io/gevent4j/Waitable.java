@@ -1,0 +1,26 @@
+package io.gevent4j;
+
+/**
+ * Something a strand can wait for with {@link Gevent#await} and {@link Gevent#iwait}: a
+ * greenlet, and the coordination primitives built on the hub's one way to wait.
+ *
+ * <p>Thread-safe: any thread may register, and the object may become ready on any thread.
+ */
+public interface Waitable {
+
+    /** Whether it is ready now (a greenlet: finished). */
+    boolean ready();
+
+    /**
+     * Runs {@code action} once, as soon as this is ready: at once on the calling thread if it is
+     * ready already, otherwise on the thread that makes it ready. The action must not block.
+     * Closing the returned registration before then prevents the action.
+     */
+    Registration whenReady(Runnable action);
+
+    /** A registration made by {@link #whenReady}; closing it is idempotent. */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

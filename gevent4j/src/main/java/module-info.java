@@ -1,0 +1,11 @@
+/**
+ * gevent4j: gevent's programming model on Java 25. Greenlets are virtual threads scheduled by
+ * their {@link io.gevent4j.Hub}, one event loop per hub.
+ *
+ * <p>Only API packages are exported. The library needs the JVM flag
+ * {@code --add-opens java.base/java.lang=io.gevent4j} on the module path, or
+ * {@code --add-opens java.base/java.lang=ALL-UNNAMED} on the class path.
+ */
+module io.gevent4j {
+    exports io.gevent4j;
+}
