@@ -151,17 +151,27 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     /**
      * Schedules this greenlet to run on a later pass of its hub's loop. Idempotent: a greenlet
      * that was started, has finished or was killed is not started again.
+     *
+     * @throws IllegalStateException if its hub is closed
      */
     public Greenlet<T> start() {
+        checkHubOpen();
         if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
             launch();
         }
         return this;
     }
 
+    private void checkHubOpen() {
+        if (hub.isClosed() && state == NEW) {
+            throw new IllegalStateException("cannot start " + this + ": " + hub + " is closed");
+        }
+    }
+
     /** Schedules this greenlet to start once {@code delay} has passed, on its hub's timers. Idempotent. */
     public Greenlet<T> startLater(Duration delay) {
         long nanos = Hub.toNanos(delay);
+        checkHubOpen();
         if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
             Timer t = new Timer() {
                 @Override
