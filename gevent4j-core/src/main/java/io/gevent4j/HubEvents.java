@@ -48,7 +48,7 @@ final class HubEvents {
     @StackTrace(false)
     static final class LongRunSlice extends Event {
         @Label("Hub") String hub;
-        @Label("Duration") @Timespan(Timespan.NANOSECONDS) long duration;
+        @Label("Slice Duration") @Timespan(Timespan.NANOSECONDS) long sliceDuration;
         @Label("Exact") @Description("true: timed by the loop; false: estimated by the watchdog") boolean exact;
     }
 
@@ -121,7 +121,7 @@ final class HubEvents {
         LongRunSlice e = new LongRunSlice();
         if (e.shouldCommit()) {
             e.hub = hub.toString();
-            e.duration = nanos;
+            e.sliceDuration = nanos;
             e.exact = exact;
             e.commit();
         }
