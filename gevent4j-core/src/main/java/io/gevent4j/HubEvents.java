@@ -4,6 +4,7 @@ import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Period;
@@ -12,8 +13,9 @@ import jdk.jfr.Timespan;
 
 /**
  * The hub's JDK Flight Recorder events: a blocked hub, a long run slice, and each hub's
- * statistics every few seconds. {@code jcmd <pid> JFR.start} records them with no set-up; the
- * events cost nothing while no recording is on ({@code shouldCommit()} is checked first).
+ * statistics every five seconds. {@code jcmd <pid> JFR.start} records them with no set-up; they
+ * cost nothing while JFR is not initialised (no event class is loaded) and little while no
+ * recording is on ({@code shouldCommit()} is checked first).
  *
  * <p>Called by the watchdog thread, by a hub's loop (a long slice, only while slice timing is on)
  * and by JFR's periodic-event thread. Never blocks.
@@ -74,12 +76,30 @@ final class HubEvents {
 
     private static final Runnable STATISTICS_HOOK = HubEvents::emitStatistics;
 
-    /** Registers the periodic statistics event once (from Hub's static initialiser). */
+    /**
+     * True once JFR is initialised in this JVM (at start-up, or later by {@code jcmd JFR.start}).
+     * Until then no event class is touched: loading the first event class of a JVM without JFR
+     * costs a quarter of a second and some 15 MB, which a hub must not pay for nothing.
+     */
+    private static volatile boolean active;
+
+    /**
+     * Arranges for the events to be registered when JFR initialises (at once if it already has).
+     * Called from Hub's static initialiser; costs a listener registration (about a millisecond).
+     */
     static void register() {
         try {
-            FlightRecorder.addPeriodicEvent(HubStatistics.class, STATISTICS_HOOK);
-        } catch (RuntimeException e) {
-            Hub.LOG.log(System.Logger.Level.DEBUG, "JFR hub statistics unavailable", e);
+            FlightRecorder.addListener(new FlightRecorderListener() {
+                @Override
+                public void recorderInitialized(FlightRecorder recorder) {
+                    FlightRecorder.register(HubBlocked.class);
+                    FlightRecorder.register(LongRunSlice.class);
+                    FlightRecorder.addPeriodicEvent(HubStatistics.class, STATISTICS_HOOK);
+                    active = true;
+                }
+            });
+        } catch (RuntimeException | LinkageError e) {
+            Hub.LOG.log(System.Logger.Level.DEBUG, "JFR events of the hubs are unavailable", e);
         }
     }
 
@@ -107,6 +127,9 @@ final class HubEvents {
     }
 
     static void hubBlocked(BlockingReport report) {
+        if (!active) {
+            return;
+        }
         HubBlocked e = new HubBlocked();
         if (e.shouldCommit()) {
             e.hub = report.hub().toString();
@@ -118,6 +141,9 @@ final class HubEvents {
     }
 
     static void longRunSlice(Hub hub, long nanos, boolean exact) {
+        if (!active) {
+            return;
+        }
         LongRunSlice e = new LongRunSlice();
         if (e.shouldCommit()) {
             e.hub = hub.toString();
