@@ -170,4 +170,28 @@ class RunInfoTest {
         assertThat(Hub.all()).doesNotContain(other).contains(hub);
         assertThat(RunInfo.capture().hubs()).extracting(RunInfo.HubInfo::id).doesNotContain(other.id());
     }
+
+    @Test
+    void aGreenletOnAnotherHubWaitsForTheAnswerWithoutBlockingItsHub() {
+        CountDownLatch ready = new CountDownLatch(2);
+        spawnTree(ready);
+        awaitStable(2);
+        Hub other = Hub.startDaemon("info-asker");
+        try {
+            Greenlet<Integer> ticks = other.spawn(() -> {
+                int n = 0;
+                for (; n < 5; n++) {
+                    Gevent.sleep();
+                }
+                return n;
+            });
+            Greenlet<RunInfo> asker = other.spawn(() -> RunInfo.capture(hub));
+            RunInfo.HubInfo h = only(asker.result(Delays.LONG));
+            assertThat(h.answered()).isTrue();
+            assertThat(h.greenlets()).extracting(RunInfo.GreenletInfo::name).containsExactly("parent", "sleeper");
+            assertThat(ticks.result(Delays.LONG)).isEqualTo(5);
+        } finally {
+            assertThat(other.close(Delays.LONG)).isTrue();
+        }
+    }
 }

@@ -252,4 +252,64 @@ class WatchdogTest {
         assertThatThrownBy(() -> Watchdog.parseBoolean("maybe")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Watchdog.setThreshold(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void onlyTheBlockedHubOfSeveralIsReported() throws Exception {
+        List<BlockingReport> all = Collections.synchronizedList(new ArrayList<>());
+        Watchdog.setListener(new BlockingListener() {
+            @Override
+            public void hubBlocked(BlockingReport report) {
+                all.add(report);
+                recorder.hubBlocked(report);
+            }
+
+            @Override
+            public void hubRecovered(Hub h, Duration blockedFor) {
+                recorder.hubRecovered(h, blockedFor);
+            }
+        });
+        try (HubGroup group = HubGroup.start(2)) {
+            Hub healthy = group.hubs().get(0);
+            Greenlet<Void> ticker = healthy.spawn(() -> {
+                while (true) {
+                    Gevent.sleep(Duration.ofMillis(1));
+                }
+            });
+            spin = true;
+            Greenlet<Void> g = hub.greenlet(() -> {
+                spinUntilReleased();
+                return (Void) null;
+            }).name("among-many").start();
+            BlockingReport r = recorder.awaitReport();
+            assertThat(r.greenletName()).isEqualTo("among-many");
+            awaitSamples(8);
+            spin = false;
+            assertThat(g.join(Delays.LONG)).isTrue();
+            recorder.awaitRecovery();
+            ticker.kill();
+            assertThat(all).noneMatch(x -> group.hubs().contains(x.hub()));
+        } finally {
+            spin = false;
+        }
+    }
+
+    @Test
+    void systemPropertiesSwitchItOnWithAThreshold() {
+        Watchdog.disable();
+        System.setProperty("gevent4j.watchdog", "yes");
+        System.setProperty("gevent4j.watchdog.threshold", "75ms");
+        System.setProperty("gevent4j.watchdog.longSlice", "5ms");
+        try {
+            Watchdog.configureFromProperties();
+            assertThat(Watchdog.isEnabled()).isTrue();
+            assertThat(Watchdog.threshold()).isEqualTo(Duration.ofMillis(75));
+            assertThat(Watchdog.longSliceThreshold()).isEqualTo(Duration.ofMillis(5));
+            assertThat(Watchdog.isMeasuringSlices()).isFalse();
+        } finally {
+            System.clearProperty("gevent4j.watchdog");
+            System.clearProperty("gevent4j.watchdog.threshold");
+            System.clearProperty("gevent4j.watchdog.longSlice");
+            Watchdog.setLongSliceThreshold(Duration.ofMillis(10));
+        }
+    }
 }
