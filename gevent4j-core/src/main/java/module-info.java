@@ -7,5 +7,7 @@
  * {@code --add-opens java.base/java.lang=ALL-UNNAMED} on the class path.
  */
 module io.gevent4j {
+    requires jdk.jfr;
+
     exports io.gevent4j;
 }

@@ -59,6 +59,16 @@ public final class Hub implements AutoCloseable {
      * re-reads the inbox before it selects; a producer offers to the inbox and then reads
      * `parked`. Both are volatile, so one of them sees the other (the StoreLoad pair), and a
      * producer calls Selector.wakeup() at most once per park (the `wakeupPending` CAS).
+     *
+     * Observability (the watchdog, RunInfo, Stats). `sliceCount` is bumped with an opaque store
+     * before and after every task and every timer the loop runs: it is odd exactly while the
+     * loop runs user code (a greenlet's continuation, a callback, a timer). The loop thread is
+     * its only writer; the watchdog thread reads it with an opaque load. On x86 and AArch64 an
+     * opaque store is a plain store (no fence), so the hub pays two stores per slice and nothing
+     * else; everything expensive (stacks, names) is done by the watchdog, and only once a slice
+     * has lasted longer than the threshold. Slice timing (two System.nanoTime() per slice) runs
+     * only while Watchdog.measureSlices(true). Every hub sits in LIVE from construction until its
+     * loop ends, so that the watchdog and RunInfo can find it.
      */
 
     static final System.Logger LOG = System.getLogger("io.gevent4j");
@@ -74,14 +84,26 @@ public final class Hub implements AutoCloseable {
     private static final AtomicInteger HUB_IDS = new AtomicInteger();
     private static final AtomicReference<Hub> DEFAULT = new AtomicReference<>();
     private static final VarHandle WAKEUP_PENDING;
+    private static final VarHandle SLICE_COUNT;
+    private static final VarHandle SELECTOR_WAKEUPS;
+
+    /** Every hub whose loop has not ended (the watchdog's and RunInfo's registry). */
+    private static final java.util.Set<Hub> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Set by {@link Watchdog#measureSlices}: time every slice (two nanoTime calls each). */
+    static volatile boolean sliceTiming;
 
     static {
         try {
             WAKEUP_PENDING = MethodHandles.lookup().findVarHandle(Hub.class, "wakeupPending", int.class);
+            SLICE_COUNT = MethodHandles.lookup().findVarHandle(Hub.class, "sliceCount", long.class);
+            SELECTOR_WAKEUPS = MethodHandles.lookup().findVarHandle(Hub.class, "selectorWakeups", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
         VirtualThreads.initialiseJdkPollers();
+        HubEvents.register();
+        Watchdog.configureFromProperties();
     }
 
     private final String name;
@@ -108,6 +130,15 @@ public final class Hub implements AutoCloseable {
     private long finished;
     private int nextIdent;
     private final java.util.PriorityQueue<Integer> freeIdents = new java.util.PriorityQueue<>();
+    // Observability: written by the loop thread only (see the overview).
+    @SuppressWarnings("unused") // through SLICE_COUNT
+    private long sliceCount;
+    private long passes;
+    private long crossThreadTasks;
+    @SuppressWarnings("unused") // through SELECTOR_WAKEUPS
+    private volatile long selectorWakeups;
+    /** Longest slice seen: timed by the loop (slice timing on) or by the watchdog; nanoseconds. */
+    private volatile long longestSliceNanos;
 
     // Shared state.
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
@@ -136,6 +167,7 @@ public final class Hub implements AutoCloseable {
         } else {
             this.loopThread = Thread.currentThread();
         }
+        LIVE.add(this);
     }
 
     /** Starts a hub with its own loop thread (a non-daemon thread: close the hub when done). */
@@ -376,6 +408,7 @@ public final class Hub implements AutoCloseable {
         inbox.offer(task);
         // StoreLoad pair with the loop: it sets `parked` and then re-reads the inbox.
         if (parked && WAKEUP_PENDING.compareAndSet(this, 0, 1)) {
+            SELECTOR_WAKEUPS.getAndAdd(this, 1L); // rare (at most once per park): an atomic add is fine
             selector.wakeup();
         }
     }
@@ -392,6 +425,7 @@ public final class Hub implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "hub " + name + " loop died", t);
         } finally {
             LOOP.remove();
+            LIVE.remove(this);
             terminated = true;
             selectorCloseQuietly();
             terminatedLatch.countDown();
@@ -404,6 +438,7 @@ public final class Hub implements AutoCloseable {
 
     /** One pass of the loop; blocks in the selector only if allowed and nothing is runnable. */
     void runPass(boolean mayBlock) {
+        passes++;
         drainInbox();
         fireTimers();
         for (int n = runQueue.size(); n > 0; n--) {
@@ -481,6 +516,7 @@ public final class Hub implements AutoCloseable {
     private void drainInbox() {
         Runnable task;
         while ((task = inbox.poll()) != null) {
+            crossThreadTasks++;
             runQueue.add(task);
         }
     }
@@ -493,19 +529,45 @@ public final class Hub implements AutoCloseable {
         Timer t;
         while ((t = timers.peek()) != null && t.deadline - now <= 0) {
             timers.poll();
+            long c = sliceCount;
+            SLICE_COUNT.setOpaque(this, c + 1);
+            long t0 = sliceTiming ? System.nanoTime() : 0L;
             try {
                 t.fire();
             } catch (Throwable e) {
                 reportError(null, e);
+            } finally {
+                if (t0 != 0L) {
+                    sliceEnded(t0);
+                }
+                SLICE_COUNT.setOpaque(this, c + 2);
             }
         }
     }
 
     private void runTask(Runnable task) {
+        long c = sliceCount;
+        SLICE_COUNT.setOpaque(this, c + 1); // odd: user code runs (read by the watchdog)
+        long t0 = sliceTiming ? System.nanoTime() : 0L;
         try {
             task.run();
         } catch (Throwable e) {
             reportError(null, e);
+        } finally {
+            if (t0 != 0L) {
+                sliceEnded(t0);
+            }
+            SLICE_COUNT.setOpaque(this, c + 2);
+        }
+    }
+
+    private void sliceEnded(long t0) {
+        long d = System.nanoTime() - t0;
+        if (d > longestSliceNanos) {
+            longestSliceNanos = d;
+        }
+        if (d >= Watchdog.longSliceNanos()) {
+            HubEvents.longRunSlice(this, d, true);
         }
     }
 
@@ -601,7 +663,15 @@ public final class Hub implements AutoCloseable {
      * this hub); from another thread, a racy but recent view.
      */
     public Stats stats() {
-        return new Stats(liveCount, spawned, finished, runQueue.size() + inbox.size(), timers.size());
+        int keys;
+        try {
+            keys = selector.keys().size();
+        } catch (java.nio.channels.ClosedSelectorException closed) {
+            keys = 0;
+        }
+        return new Stats(liveCount, spawned, finished, runQueue.size() + inbox.size(), timers.size(),
+                passes, ((long) SLICE_COUNT.getOpaque(this)) >>> 1, keys, crossThreadTasks,
+                (long) SELECTOR_WAKEUPS.getVolatile(this), Duration.ofNanos(longestSliceNanos));
     }
 
     /**
@@ -612,8 +682,52 @@ public final class Hub implements AutoCloseable {
      * @param finished greenlets that have finished after running, ever
      * @param runnable tasks queued to run (greenlet continuations and callbacks)
      * @param timers timers pending (sleeps, time-outs, delayed callbacks)
+     * @param loopIterations passes of the loop, ever
+     * @param slices tasks and timers the loop has run (greenlet run slices, callbacks), ever
+     * @param selectorKeys channels registered with the hub's selector
+     * @param crossThreadTasks tasks that came from other threads through the inbox, ever
+     * @param selectorWakeups times another thread woke the loop from its selector, ever
+     * @param longestSlice the longest slice seen: exact while {@link Watchdog#measureSlices}
+     *     is on; otherwise the longest blocking episode the {@link Watchdog} saw (zero if none)
      */
-    public record Stats(int live, long spawned, long finished, int runnable, int timers) {}
+    public record Stats(int live, long spawned, long finished, int runnable, int timers,
+            long loopIterations, long slices, int selectorKeys, long crossThreadTasks,
+            long selectorWakeups, Duration longestSlice) {}
+
+    /** Every hub whose loop has not ended (started, daemon, default or hand-driven), in no order. */
+    public static List<Hub> all() {
+        return List.copyOf(LIVE);
+    }
+
+    /** The current slice count: odd while the loop runs user code. Any thread (opaque read). */
+    long sliceCount() {
+        return (long) SLICE_COUNT.getOpaque(this);
+    }
+
+    /** Raises the longest-slice statistic to {@code nanos} if it is longer (the watchdog's view). */
+    void recordSlice(long nanos) {
+        if (nanos > longestSliceNanos) {
+            longestSliceNanos = nanos;
+        }
+    }
+
+    Thread loopThread() {
+        return loopThread;
+    }
+
+    /**
+     * The live greenlets read from any thread, without the loop's cooperation: exact when the
+     * loop is stuck or on the loop thread, otherwise a racy view (a greenlet that starts or ends
+     * meanwhile may be missed). Bounded, so a torn list cannot loop forever.
+     */
+    List<Greenlet<?>> liveGreenletsRacy() {
+        List<Greenlet<?>> out = new ArrayList<>();
+        int bound = Math.max(16, liveCount * 2 + 16);
+        for (Greenlet<?> g = liveHead; g != null && out.size() < bound; g = g.liveNext) {
+            out.add(g);
+        }
+        return out;
+    }
 
     /** The greenlets of this hub that are running or parked. Exact only on the loop thread. */
     List<Greenlet<?>> liveGreenlets() {
@@ -662,6 +776,7 @@ public final class Hub implements AutoCloseable {
         }
         if (inLoop() || loopThread.getState() == Thread.State.NEW) {
             if (loopThread.getState() == Thread.State.NEW && loopThread != Thread.currentThread()) {
+                LIVE.remove(this);
                 terminated = true;
                 selectorCloseQuietly();
                 terminatedLatch.countDown();
@@ -700,6 +815,7 @@ public final class Hub implements AutoCloseable {
         closing = true;
         killAllLive();
         runUntilIdle();
+        LIVE.remove(this);
         terminated = true;
         selectorCloseQuietly();
         terminatedLatch.countDown();

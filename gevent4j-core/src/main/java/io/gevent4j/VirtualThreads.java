@@ -19,6 +19,8 @@ final class VirtualThreads {
 
     private static final Constructor<?> BUILDER;
     private static final RuntimeException FAILURE;
+    /** {@code VirtualThread.carrierThread}, or null if this JDK has no such field. */
+    private static final java.lang.invoke.VarHandle CARRIER = carrierHandle();
 
     static {
         Constructor<?> ctor = null;
@@ -60,6 +62,27 @@ final class VirtualThreads {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot create a virtual-thread builder for a hub", e);
         }
+    }
+
+    private static java.lang.invoke.VarHandle carrierHandle() {
+        try {
+            Class<?> vt = Class.forName("java.lang.VirtualThread");
+            return java.lang.invoke.MethodHandles.privateLookupIn(vt, java.lang.invoke.MethodHandles.lookup())
+                    .findVarHandle(vt, "carrierThread", Thread.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // the watchdog then reports the hub without naming the greenlet
+        }
+    }
+
+    /**
+     * The platform thread that {@code thread} is mounted on, if it is a virtual thread that is
+     * mounted right now (a racy read, by design: used by the watchdog on a stuck hub only).
+     */
+    static java.util.Optional<Thread> carrierOf(Thread thread) {
+        if (CARRIER == null || thread == null || !thread.isVirtual()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.ofNullable((Thread) CARRIER.getVolatile(thread));
     }
 
     /**
