@@ -1,0 +1,128 @@
+package io.gevent4j.bench;
+
+import io.gevent4j.Gevent;
+import io.gevent4j.Greenlet;
+import io.gevent4j.Hub;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Measurements that are not throughput: heap per parked greenlet (vs a parked default virtual
+ * thread) and the timer storm. Run:
+ * {@code java --add-opens java.base/java.lang=ALL-UNNAMED -Xmx8g -cp gevent4j-bench/target/benchmarks.jar io.gevent4j.bench.CoreMeasurements}
+ */
+public final class CoreMeasurements {
+    private CoreMeasurements() {}
+
+    public static void main(String[] args) throws Exception {
+        int parked = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int storm = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
+        System.out.printf("JDK %s, %d cores%n", Runtime.version(), Runtime.getRuntime().availableProcessors());
+        memoryPerParkedGreenlet(parked);
+        memoryPerParkedVirtualThread(parked);
+        for (int run = 1; run <= 3; run++) {
+            timerStorm(storm, run);
+        }
+    }
+
+    static long usedHeapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    static void memoryPerParkedGreenlet(int n) throws Exception {
+        try (Hub hub = Hub.start("memory")) {
+            long before = usedHeapAfterGc();
+            List<Greenlet<Void>> all = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                all.add(hub.spawn(() -> Gevent.sleep(Duration.ofHours(1))));
+            }
+            // Wait until every one of them is parked in its sleep.
+            while (hub.spawn(() -> hub.stats()).result().timers() < n) {
+                Thread.sleep(50);
+            }
+            long after = usedHeapAfterGc();
+            long listBytes = 16L + 4L * n; // the ArrayList holding them, not part of a greenlet
+            System.out.printf("heap per parked greenlet (Gevent.sleep): %d bytes (%d greenlets)%n",
+                    (after - before - listBytes) / n, n);
+            Gevent.killAll(all, Duration.ofMinutes(1));
+        }
+    }
+
+    static void memoryPerParkedVirtualThread(int n) throws Exception {
+        long before = usedHeapAfterGc();
+        List<Thread> all = new ArrayList<>(n);
+        CountDownLatch parked = new CountDownLatch(n);
+        for (int i = 0; i < n; i++) {
+            all.add(Thread.ofVirtual().start(() -> {
+                parked.countDown();
+                LockSupport.park();
+            }));
+        }
+        parked.await();
+        long after = usedHeapAfterGc();
+        long listBytes = 16L + 4L * n;
+        System.out.printf("heap per parked default virtual thread (LockSupport.park): %d bytes (%d threads)%n",
+                (after - before - listBytes) / n, n);
+        for (Thread t : all) {
+            LockSupport.unpark(t);
+        }
+        for (Thread t : all) {
+            t.join();
+        }
+    }
+
+    /**
+     * n greenlets each sleep a random 0-100 ms from the moment they run. Records, in wake order,
+     * each one's deadline and wake time: are wake-ups in deadline order, how late is the latest,
+     * and how long did the whole storm take from the first spawn to the last wake-up.
+     */
+    static void timerStorm(int n, int run) throws Exception {
+        SplittableRandom random = new SplittableRandom(run);
+        long[] sleeps = new long[n];
+        for (int i = 0; i < n; i++) {
+            sleeps[i] = random.nextLong(100_000_000L + 1);
+        }
+        try (Hub hub = Hub.start("storm")) {
+            long[] deadlineInWakeOrder = new long[n];
+            long[] lateness = new long[n];
+            int[] woken = new int[1];
+            long[] elapsed = new long[1];
+            hub.spawn(() -> {
+                long start = System.nanoTime();
+                List<Greenlet<Void>> all = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    long d = sleeps[i];
+                    all.add(Gevent.spawn(() -> {
+                        long deadline = System.nanoTime() + d;
+                        Gevent.sleep(Duration.ofNanos(d));
+                        long now = System.nanoTime();
+                        int k = woken[0]++;
+                        deadlineInWakeOrder[k] = deadline;
+                        lateness[k] = now - deadline;
+                    }));
+                }
+                Gevent.joinAll(all);
+                elapsed[0] = System.nanoTime() - start;
+            }).result();
+            int inversions = 0;
+            for (int i = 1; i < n; i++) {
+                if (deadlineInWakeOrder[i] < deadlineInWakeOrder[i - 1]) {
+                    inversions++;
+                }
+            }
+            java.util.Arrays.sort(lateness);
+            System.out.printf("timer storm run %d: %d greenlets sleeping 0-100 ms: storm ended %.1f ms after the first spawn;"
+                            + " wake-ups out of deadline order: %d; lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                    run, n, elapsed[0] / 1e6, inversions, lateness[n / 2] / 1e6, lateness[n * 99 / 100] / 1e6, lateness[n - 1] / 1e6);
+        }
+    }
+}
