@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The top-level API, gevent's {@code gevent} module: spawn greenlets, sleep, wait for them,
@@ -50,7 +51,10 @@ public final class Gevent {
 
     /** Creates a greenlet with no result that starts after {@code delay}. */
     public static Greenlet<Void> spawnLater(Duration delay, Runnable task) {
-        return Hub.current().spawnLater(delay, Greenlet.callable(task));
+        Hub hub = Hub.current();
+        Greenlet<Void> g = Greenlet.ofRunnable(hub, task);
+        g.startLater(delay);
+        return g;
     }
 
     /**
@@ -98,7 +102,18 @@ public final class Gevent {
             return;
         }
         Strand s = Strand.ofCaller();
-        s.await(new Waiter(s), s.deadlineAfter(nanos));
+        if (s instanceof Greenlet<?> g) {
+            Waiter w = g.beginSleep(nanos);
+            while (w.state == Waiter.WAITING) {
+                LockSupport.park(w);
+                if (Thread.interrupted()) {
+                    g.absorbInterrupt(w);
+                }
+            }
+            g.afterSleep(w);
+        } else {
+            s.await(new Waiter(s), s.deadlineAfter(nanos));
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -84,7 +85,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
 
     private final Hub hub;
     private final WeakReference<Greenlet<?>> parent;
-    private Callable<? extends T> task;
+    /** A Callable or a Runnable (stored as given: no wrapper object, no extra stack frame). */
+    private Object task;
     private volatile int state;
     private volatile Thread thread;
     /** The value, or the throwable it ended with. Written before `state` becomes DONE. */
@@ -103,8 +105,17 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     Greenlet<?> livePrev;
 
     Greenlet(Hub hub, Callable<? extends T> task) {
+        this(hub, (Object) Objects.requireNonNull(task, "task"));
+    }
+
+    /** A greenlet whose task is a Runnable; its value is null. */
+    static Greenlet<Void> ofRunnable(Hub hub, Runnable task) {
+        return new Greenlet<>(hub, (Object) Objects.requireNonNull(task, "task"));
+    }
+
+    private Greenlet(Hub hub, Object task) {
         this.hub = hub;
-        this.task = Objects.requireNonNull(task, "task");
+        this.task = task;
         Greenlet<?> spawner = of(Thread.currentThread());
         this.parent = spawner == null ? null : new WeakReference<>(spawner);
     }
@@ -205,9 +216,31 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
             this.greenlet = greenlet;
         }
 
+        /** The greenlet's whole life; the task is called from this frame (one frame less on every parked stack). */
         @Override
         public void run() {
-            greenlet.runBody();
+            Greenlet<?> g = greenlet;
+            if (!g.begin()) {
+                return;
+            }
+            byte k;
+            Object o;
+            try {
+                if (g.task instanceof Callable<?> c) {
+                    o = c.call();
+                } else {
+                    ((Runnable) g.task).run();
+                    o = null;
+                }
+                k = VALUE;
+            } catch (GreenletExit e) {
+                o = e;
+                k = EXITED;
+            } catch (Throwable e) {
+                o = e;
+                k = FAILED;
+            }
+            g.end(k, o);
         }
 
         @Override
@@ -216,28 +249,21 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         }
     }
 
-    private void runBody() {
+    /** Called first on the greenlet's thread: false if it was killed before it ran. */
+    private boolean begin() {
         if (!STATE.compareAndSet(this, SCHEDULED, RUNNING)) {
-            return; // killed before it ran
+            return false; // killed before it ran
         }
         if (hub.isClosed()) {
             endBeforeRun(new GreenletExit("hub " + hub.name() + " closed before the greenlet ran"));
-            return;
+            return false;
         }
         ran = true;
         hub.greenletStarted(this);
-        byte k;
-        Object o;
-        try {
-            o = task.call();
-            k = VALUE;
-        } catch (GreenletExit e) {
-            o = e;
-            k = EXITED;
-        } catch (Throwable e) {
-            o = e;
-            k = FAILED;
-        }
+        return true;
+    }
+
+    private void end(byte k, Object o) {
         clearPending();
         hub.greenletFinished(this);
         finish(k, o);
@@ -290,6 +316,54 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     @Override
     void disarmTimer(Waiter w) {
         hub.removeTimer(w);
+    }
+
+    /**
+     * Starts Gevent.sleep(nanos) of this greenlet, called by itself on its hub: a lean copy of
+     * {@link Strand#await} for the commonest wait. The caller parks on the returned waiter while
+     * it is WAITING, passing interrupts to {@link #absorbInterrupt}, then calls
+     * {@link #afterSleep}; the park loop lives in Gevent.sleep so that a sleeping greenlet's stack
+     * (its heap footprint) has no frame of ours between the application and LockSupport.park.
+     */
+    Waiter beginSleep(long nanos) {
+        Waiter w = new Waiter(this);
+        w.deadline = deadlineAfter(nanos);
+        waiter = w;
+        raisePendingOrUnwait(w);
+        hub.addTimer(w);
+        return w;
+    }
+
+    private void raisePendingOrUnwait(Waiter w) {
+        if (hasPending()) {
+            waiter = null;
+            raisePending();
+        }
+    }
+
+    /** An interrupt while sleeping: ours (a kill's fall-back) is dropped; the application's is kept. */
+    void absorbInterrupt(Waiter w) {
+        if (!consumeDeliveryInterrupt()) {
+            w.keepInterrupt = true;
+        }
+    }
+
+    void afterSleep(Waiter w) {
+        waiter = null;
+        if (w.keepInterrupt) {
+            Thread.currentThread().interrupt();
+        }
+        if (w.state == Waiter.INTERRUPTED) {
+            hub.removeTimer(w);
+            if (hasPending()) {
+                raisePending();
+            }
+            // Withdrawn before we ran (a cancelled Timeout): sleep on until the deadline.
+            long left = w.deadline - hub.now();
+            if (left > 0) {
+                Gevent.sleep(Duration.ofNanos(left));
+            }
+        }
     }
 
     // ---------------------------------------------------------------- state

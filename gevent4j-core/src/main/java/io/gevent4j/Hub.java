@@ -246,7 +246,9 @@ public final class Hub implements AutoCloseable {
 
     /** {@link #spawn(Callable)} for a task with no result. */
     public Greenlet<Void> spawn(Runnable task) {
-        return spawn(Greenlet.callable(task));
+        Greenlet<Void> g = Greenlet.ofRunnable(this, task);
+        g.start();
+        return g;
     }
 
     /** Creates a greenlet on this hub that starts after {@code delay}, on this hub's timers. */

@@ -172,12 +172,8 @@ abstract class Strand {
                         }
                         LockSupport.parkNanos(w, left);
                     }
-                    if (Thread.interrupted()) {
-                        if (interruptedByDelivery) {
-                            interruptedByDelivery = false;
-                        } else {
-                            interrupted = true;
-                        }
+                    if (Thread.interrupted() && !consumeDeliveryInterrupt()) {
+                        interrupted = true;
                     }
                     continue;
                 }
@@ -200,6 +196,15 @@ abstract class Strand {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** True (and forgotten) if the interrupt just seen was a delivery's fall-back, not the application's. */
+    final boolean consumeDeliveryInterrupt() {
+        if (interruptedByDelivery) {
+            interruptedByDelivery = false;
+            return true;
+        }
+        return false;
     }
 
     /** Wakes the thread of this strand; called once a waiter of it changed state. */

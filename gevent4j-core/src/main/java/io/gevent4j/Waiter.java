@@ -26,6 +26,8 @@ final class Waiter extends Timer {
 
     final Strand strand;
     volatile int state;
+    /** Set by the waiting strand alone: an application interrupt arrived during the wait. */
+    boolean keepInterrupt;
 
     Waiter(Strand strand) {
         this.strand = strand;
