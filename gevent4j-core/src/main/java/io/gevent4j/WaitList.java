@@ -31,7 +31,10 @@ final class WaitList {
     /** One parked strand, with the item it offers or receives. */
     static final class Node {
         final Waiter waiter;
+        /** What the strand receives (an item, a marker), written by whoever grants the node. */
         Object item;
+        /** What the strand offers (a putter's item); never changed by a grant. */
+        Object offered;
         Node prev;
         Node next;
         boolean queued;
@@ -39,6 +42,11 @@ final class WaitList {
         Node(Waiter waiter, Object item) {
             this.waiter = waiter;
             this.item = item;
+        }
+
+        /** Whether the strand was granted (notified), as opposed to timed out or interrupted. */
+        boolean granted() {
+            return waiter.state == Waiter.NOTIFIED;
         }
 
         Strand strand() {
@@ -78,8 +86,9 @@ final class WaitList {
 
     // ---------------------------------------------------------------- parked strands (guarded by lock)
 
-    Node add(Strand s, Object item) {
-        Node n = new Node(new Waiter(s), item);
+    Node add(Strand s, Object offered) {
+        Node n = new Node(new Waiter(s), null);
+        n.offered = offered;
         n.queued = true;
         if (tail == null) {
             head = tail = n;
