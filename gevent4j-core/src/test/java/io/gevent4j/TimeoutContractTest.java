@@ -30,6 +30,9 @@ class TimeoutContractTest {
 
         /** Waits (from a plain thread) until the greenlets that set the subject up have run. */
         default void awaitSetUp() {}
+
+        /** Releases what the subject holds outside the hub (threads, processes). */
+        default void cleanUp() {}
     }
 
     abstract static class Contract {
@@ -61,8 +64,8 @@ class TimeoutContractTest {
 
         @Test
         void timedWaitReturnsOrRaisesAsSpecifiedOnceItsTimeoutHasPassed() {
-            try (DrivenHub d = new DrivenHub()) {
-                Subject s = create(d.hub);
+            try (DrivenHub d = new DrivenHub(); Closer c = new Closer()) {
+                Subject s = c.subject = create(d.hub);
                 d.runUntilIdle();
                 List<Object> out = new ArrayList<>();
                 d.hub.spawn(() -> out.add(capture(() -> s.timedWait(OWN))));
@@ -77,8 +80,8 @@ class TimeoutContractTest {
 
         @Test
         void enclosingTimeoutInterruptsAWaitWithoutItsOwnTimeoutAndIsRaisedAsItself() {
-            try (DrivenHub d = new DrivenHub()) {
-                Subject s = create(d.hub);
+            try (DrivenHub d = new DrivenHub(); Closer c = new Closer()) {
+                Subject s = c.subject = create(d.hub);
                 d.runUntilIdle();
                 List<Object> out = new ArrayList<>();
                 d.hub.spawn(() -> {
@@ -101,8 +104,8 @@ class TimeoutContractTest {
 
         @Test
         void enclosingTimeoutShorterThanTheOwnTimeoutIsNotLost() {
-            try (DrivenHub d = new DrivenHub()) {
-                Subject s = create(d.hub);
+            try (DrivenHub d = new DrivenHub(); Closer c = new Closer()) {
+                Subject s = c.subject = create(d.hub);
                 d.runUntilIdle();
                 List<Object> out = new ArrayList<>();
                 d.hub.spawn(() -> {
@@ -124,8 +127,8 @@ class TimeoutContractTest {
 
         @Test
         void fromAPlainThreadTheTimedWaitTakesAtLeastItsTimeout() {
-            try (Hub hub = Hub.startDaemon("contract")) {
-                Subject s = create(hub);
+            try (Hub hub = Hub.startDaemon("contract"); Closer c = new Closer()) {
+                Subject s = c.subject = create(hub);
                 s.awaitSetUp();
                 long start = System.nanoTime();
                 Object outcome = capture(() -> s.timedWait(Delays.SHORT));
@@ -136,8 +139,8 @@ class TimeoutContractTest {
 
         @Test
         void fromAPlainThreadAnEnclosingTimeoutIsRaisedAsItself() {
-            try (Hub hub = Hub.startDaemon("contract")) {
-                Subject s = create(hub);
+            try (Hub hub = Hub.startDaemon("contract"); Closer c = new Closer()) {
+                Subject s = c.subject = create(hub);
                 s.awaitSetUp();
                 Timeout t = Timeout.of(Delays.SHORT);
                 Object outcome;
@@ -149,6 +152,17 @@ class TimeoutContractTest {
                     });
                 }
                 assertThat(outcome).isSameAs(t);
+            }
+        }
+    }
+
+    static final class Closer implements AutoCloseable {
+        Subject subject;
+
+        @Override
+        public void close() {
+            if (subject != null) {
+                subject.cleanUp();
             }
         }
     }
@@ -439,6 +453,41 @@ class TimeoutContractTest {
         @Override
         void assertTimedOut(Object outcome) {
             returnsFalse(outcome);
+        }
+    }
+
+    @Nested
+    class ThreadPoolResult extends Contract {
+        @Override
+        Subject create(Hub hub) {
+            ThreadPool pool = new ThreadPool(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            AsyncResult<Boolean> r = pool.submit(() -> {
+                release.await();
+                return true;
+            });
+            return new Subject() {
+                @Override
+                public Object timedWait(Duration timeout) {
+                    return r.result(timeout);
+                }
+
+                @Override
+                public void untimedWait() {
+                    r.result();
+                }
+
+                @Override
+                public void cleanUp() {
+                    release.countDown();
+                    pool.close();
+                }
+            };
+        }
+
+        @Override
+        void assertTimedOut(Object outcome) {
+            raises(outcome, Timeout.class);
         }
     }
 }
