@@ -490,4 +490,33 @@ class TimeoutContractTest {
             raises(outcome, Timeout.class);
         }
     }
+
+    @Nested
+    class SubprocessAwait extends Contract {
+        @Override
+        Subject create(Hub hub) {
+            Subprocess p = Subprocess.start("sleep", "600");
+            return new Subject() {
+                @Override
+                public Object timedWait(Duration timeout) {
+                    return p.await(timeout);
+                }
+
+                @Override
+                public void untimedWait() {
+                    p.await();
+                }
+
+                @Override
+                public void cleanUp() {
+                    p.close();
+                }
+            };
+        }
+
+        @Override
+        void assertTimedOut(Object outcome) {
+            raises(outcome, Subprocess.TimeoutExpiredException.class);
+        }
+    }
 }
