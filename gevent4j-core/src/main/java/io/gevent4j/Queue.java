@@ -198,7 +198,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
 
     private boolean putNanos(E item, long nanos, boolean waitPoint) {
         Objects.requireNonNull(item, "item");
-        Strand s = waitPoint ? Strand.ofCaller() : null;
+        Strand s = null; // looked up only if the caller must wait: the fast paths skip it
         WaitList.Node n = null;
         List<Runnable> actions;
         synchronized (lock) {
@@ -214,11 +214,12 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
                 peekers.grantAll(item);
                 actions = getters.takeActions();
             } else if (!waitPoint || nanos <= 0) {
-                if (s != null) {
-                    s.raisePending();
+                if (waitPoint) {
+                    Strand.ofCaller().raisePending();
                 }
                 return false;
             } else {
+                s = Strand.ofCaller();
                 n = putters.add(s, item);
                 if (capacity == 0) { // a Channel: a get would not block any more
                     peekers.grantAll(item);
@@ -274,7 +275,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
 
     @SuppressWarnings("unchecked")
     private Optional<E> getNanos(long nanos, boolean waitPoint) {
-        Strand s = waitPoint ? Strand.ofCaller() : null;
+        Strand s;
         WaitList.Node n;
         synchronized (lock) {
             if (stored() > 0) {
@@ -292,11 +293,12 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
                 throw shutDownWhile("getting");
             }
             if (!waitPoint || nanos <= 0) {
-                if (s != null) {
-                    s.raisePending();
+                if (waitPoint) {
+                    Strand.ofCaller().raisePending();
                 }
                 return Optional.empty();
             }
+            s = Strand.ofCaller(); // only when waiting: the fast paths skip the look-up
             n = getters.add(s, null);
         }
         if (!getters.park(n, s.deadlineAfter(nanos), this::undoGet)) {

@@ -71,13 +71,14 @@ public sealed class Semaphore implements Waitable permits BoundedSemaphore {
     }
 
     boolean acquireNanos(long nanos) {
-        Strand s = Strand.ofCaller();
+        Strand s;
         WaitList.Node n;
         synchronized (lock) {
-            if (permits > 0) {
+            if (permits > 0) { // fast path: no strand look-up
                 permits--;
                 return true;
             }
+            s = Strand.ofCaller(); // cheap, never blocks; may raise on a hub's loop
             if (nanos <= 0) {
                 s.raisePending();
                 return false;
