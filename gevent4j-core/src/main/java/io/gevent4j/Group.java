@@ -49,8 +49,10 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
      * `members` maps each tracked greenlet to its whenReady registration (which removes it when it
      * finishes); guarded by `lock`, like `dying` (greenlets already sent a kill) and `emptyWaiters`
      * (strands in join/kill, granted all at once when the map becomes empty: "empty at least once
-     * since the call"). A Pool's slot is taken before a greenlet enters and released by the
-     * removal, outside the lock, so the semaphore's hand-off never runs under this monitor.
+     * since the call"). A Pool's slot is taken before a greenlet enters (outside the lock: it may
+     * wait) and released by the removal under the lock, before joiners are woken, so a join that
+     * returns sees every slot free. Lock order: this monitor, then the slot semaphore's; never
+     * the reverse.
      */
     final Object lock = new Object();
     private final Map<Greenlet<?>, Registration> members = new LinkedHashMap<>();
@@ -128,6 +130,9 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
             }
             r = members.remove(g);
             dying.remove(g);
+            // Before the joiners wake: a join that returns sees every slot free. The semaphore's
+            // monitor nests inside this one, never the reverse (its actions never take it).
+            releaseSlot();
             if (members.isEmpty()) {
                 emptyWaiters.grantAll(null);
                 actions = emptyWaiters.takeActions();
@@ -136,7 +141,6 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
         if (r != null) {
             r.close();
         }
-        releaseSlot();
         WaitList.run(actions);
     }
 
