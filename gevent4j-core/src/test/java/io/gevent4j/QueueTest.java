@@ -310,4 +310,28 @@ class QueueTest {
         }
         assertThat(consumed).hasSize(2 * perProducer).doesNotHaveDuplicates();
     }
+
+    @Test
+    void queuesSemaphoresAndLocksAreWaitablesOfTheTopLevelAwait() {
+        try (DrivenHub d = new DrivenHub()) {
+            Queue<String> q = new Queue<>();
+            Semaphore sem = new Semaphore(0);
+            Channel<String> ch = new Channel<>();
+            List<List<Waitable>> got = new ArrayList<>();
+            d.hub.spawn(() -> got.add(Gevent.await(List.<Waitable>of(q, sem, ch))));
+            d.runUntilIdle();
+            assertThat(got).isEmpty();
+            d.hub.spawn(() -> {
+                sem.release();
+                Gevent.sleep();
+                q.put("x");
+                Gevent.sleep();
+                ch.put("y"); // stays blocked: nobody gets; the channel is ready while it waits
+            });
+            d.runUntilIdle();
+            assertThat(got).containsExactly(List.of(sem, q, ch));
+            assertThat(q.size()).as("waiting for readiness takes nothing").isEqualTo(1);
+            assertThat(sem.availablePermits()).isEqualTo(1);
+        }
+    }
 }
