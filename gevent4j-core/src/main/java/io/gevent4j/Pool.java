@@ -97,8 +97,11 @@ public final class Pool extends Group {
             return freeCount();
         }
         Event free = new Event();
-        try (Registration r = slots.whenReady(free::set)) {
+        Registration r = slots.whenReady(free::set);
+        try {
             free.awaitNanos(nanos);
+        } finally {
+            r.close();
         }
         return freeCount();
     }
