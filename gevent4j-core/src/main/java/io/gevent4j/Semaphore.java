@@ -35,8 +35,23 @@ public sealed class Semaphore implements Waitable permits BoundedSemaphore {
      * timed out or was killed loses the notify CAS in grantFirst, and the permit goes on to the
      * next one. If the permit was granted but the strand raises a delivered exception at the
      * start of its park (the one race WaitList documents), the permit is released again.
-     * `permits` is volatile only for the lock-free reads of availablePermits()/ready().
+     *
+     * Lock-free fast path: `permits` only grows under `lock`, and a waiter enqueues (under
+     * `lock`) only after it saw 0 there. So a CAS that takes a permit while `permits > 0` cannot
+     * overtake a waiter (there is none while it is positive) and an uncontended acquire needs no
+     * monitor. Decrements are CASes everywhere; increments happen under the lock by CAS too, so
+     * both kinds compose.
      */
+    private static final java.lang.invoke.VarHandle PERMITS;
+
+    static {
+        try {
+            PERMITS = java.lang.invoke.MethodHandles.lookup().findVarHandle(Semaphore.class, "permits", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final Object lock = new Object();
     private final WaitList waiters = new WaitList(lock);
     volatile int permits;
@@ -61,21 +76,27 @@ public sealed class Semaphore implements Waitable permits BoundedSemaphore {
 
     /** Takes a permit if one is free and no strand waits for one; never blocks. */
     public boolean tryAcquire() {
-        synchronized (lock) {
-            if (permits > 0) {
-                permits--;
+        return takeFast();
+    }
+
+    /** Takes a permit with a CAS while one is free; see the overview for why this is FIFO-safe. */
+    private boolean takeFast() {
+        for (int p = permits; p > 0; p = permits) {
+            if (PERMITS.compareAndSet(this, p, p - 1)) {
                 return true;
             }
-            return false;
         }
+        return false;
     }
 
     boolean acquireNanos(long nanos) {
+        if (takeFast()) { // no monitor, no strand look-up
+            return true;
+        }
         Strand s;
         WaitList.Node n;
         synchronized (lock) {
-            if (permits > 0) { // fast path: no strand look-up
-                permits--;
+            if (takeFast()) {
                 return true;
             }
             s = Strand.ofCaller(); // cheap, never blocks; may raise on a hub's loop
@@ -99,7 +120,7 @@ public sealed class Semaphore implements Waitable permits BoundedSemaphore {
             checkRelease();
             releaseLocked();
             after = permits;
-            actions = after > 0 ? waiters.takeActions() : List.of();
+            actions = after > 0 && waiters.hasActions() ? waiters.takeActions() : List.of();
         }
         WaitList.run(actions);
         return after;
@@ -109,8 +130,8 @@ public sealed class Semaphore implements Waitable permits BoundedSemaphore {
     void checkRelease() {}
 
     private void releaseLocked() {
-        if (waiters.grantFirst(null) == null) {
-            permits++;
+        if (waiters.isEmpty() || waiters.grantFirst(null) == null) {
+            PERMITS.getAndAdd(this, 1);
         }
     }
 

@@ -17,6 +17,10 @@ import java.util.function.Supplier;
  * {@link InheritableThreadLocal} copies the value once, when the child starts), which is what
  * this class adds.
  *
+ * <p>Mind the extent of a tree: every greenlet spawned by a long-lived greenlet (say, a server's
+ * accept loop) belongs to that greenlet's tree, so a value set while handling one connection is
+ * seen by all the others. gevent has the same rule.
+ *
  * <p>Who may call it: code running in a greenlet; elsewhere {@link #get()} and {@link #set}
  * raise {@link IllegalStateException}. A tree's values are thread-safe (a
  * {@link ConcurrentHashMap}), since the greenlets of one tree may run on different hubs. Nothing
