@@ -334,4 +334,22 @@ class QueueTest {
             assertThat(sem.availablePermits()).isEqualTo(1);
         }
     }
+
+    @Test
+    void aKilledGetterTakesNothingAndTheNextGetterIsServed() {
+        try (DrivenHub d = new DrivenHub()) {
+            Queue<String> q = new Queue<>();
+            List<String> log = new ArrayList<>();
+            Greenlet<String> killed = d.hub.spawn(() -> q.get());
+            d.hub.spawn(() -> log.add("second got " + q.get()));
+            d.runUntilIdle();
+            killed.killAsync();
+            d.runUntilIdle();
+            q.put("only");
+            d.runUntilIdle();
+            assertThat(killed.isCancelled()).isTrue();
+            assertThat(log).containsExactly("second got only");
+            assertThat(q.waitingGetters()).isZero();
+        }
+    }
 }

@@ -116,4 +116,32 @@ class RLockTest {
             assertThat(log).containsExactly("timeout:true:true");
         }
     }
+
+    @Test
+    void signalAllWakesEveryWaiterInArrivalOrderOneOwnerAtATime() {
+        try (DrivenHub d = new DrivenHub()) {
+            RLock lock = new RLock();
+            RLock.Condition c = lock.newCondition();
+            List<String> log = new ArrayList<>();
+            for (String name : List.of("a", "b", "c")) {
+                d.hub.spawn(() -> {
+                    try (var held = lock.hold()) {
+                        c.await();
+                        log.add(name + (lock.holdCount() == 1 ? " owns" : " ?"));
+                    }
+                });
+            }
+            d.runUntilIdle();
+            assertThat(log).isEmpty();
+            d.hub.spawn(() -> {
+                try (var held = lock.hold()) {
+                    c.signalAll();
+                    log.add("signalled");
+                }
+            });
+            d.runUntilIdle();
+            assertThat(log).containsExactly("signalled", "a owns", "b owns", "c owns");
+            assertThatThrownBy(c::signal).isInstanceOf(IllegalMonitorStateException.class);
+        }
+    }
 }
