@@ -93,17 +93,7 @@ public final class Pool extends Group {
     }
 
     private int awaitAvailableNanos(long nanos) {
-        if (!full()) {
-            return freeCount();
-        }
-        Event free = new Event();
-        Registration r = slots.whenReady(free::set);
-        try {
-            free.awaitNanos(nanos);
-        } finally {
-            r.close();
-        }
-        return freeCount();
+        return slots.awaitAvailableNanos(nanos);
     }
 
     @Override

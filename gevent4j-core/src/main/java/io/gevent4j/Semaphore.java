@@ -159,6 +159,28 @@ public sealed class Semaphore implements Waitable permits BoundedSemaphore {
         }
     }
 
+    /**
+     * Waits at most {@code timeout} until a permit is free, without taking it (gevent's
+     * {@code wait}); returns the number of free permits then (0 on time-out).
+     */
+    public int awaitAvailable(Duration timeout) {
+        return awaitAvailableNanos(Hub.toNanos(timeout));
+    }
+
+    int awaitAvailableNanos(long nanos) {
+        if (permits > 0) {
+            return permits;
+        }
+        Event free = new Event();
+        Registration r = whenReady(free::set);
+        try {
+            free.awaitNanos(nanos);
+        } finally {
+            r.close();
+        }
+        return Math.max(0, permits);
+    }
+
     /** The number of free permits now. */
     public int availablePermits() {
         return permits;

@@ -120,4 +120,22 @@ class SemaphoreTest {
         assertThat(maxInside).hasValue(1);
         assertThat(sem.availablePermits()).isEqualTo(1);
     }
+
+    @Test
+    void awaitAvailableWaitsForAFreePermitWithoutTakingIt() {
+        try (DrivenHub d = new DrivenHub()) {
+            Semaphore sem = new Semaphore(0);
+            List<Integer> log = new ArrayList<>();
+            d.hub.spawn(() -> log.add(sem.awaitAvailable(Duration.ofSeconds(1))));
+            d.runUntilIdle();
+            d.advance(Duration.ofSeconds(1));
+            assertThat(log).containsExactly(0);
+            d.hub.spawn(() -> log.add(sem.awaitAvailable(Duration.ofSeconds(1))));
+            d.runUntilIdle();
+            sem.release();
+            d.runUntilIdle();
+            assertThat(log).containsExactly(0, 1);
+            assertThat(sem.availablePermits()).isEqualTo(1);
+        }
+    }
 }
