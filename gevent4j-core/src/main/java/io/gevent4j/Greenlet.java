@@ -118,7 +118,11 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         this.task = task;
         Greenlet<?> spawner = of(Thread.currentThread());
         this.parent = spawner == null ? null : new WeakReference<>(spawner);
+        this.spawnTree = spawner == null ? new SpawnTreeLocal.Tree() : spawner.spawnTree;
     }
+
+    /** The values of {@link SpawnTreeLocal}s, shared by every greenlet spawned (transitively) from one root. */
+    final SpawnTreeLocal.Tree spawnTree;
 
     // ---------------------------------------------------------------- creation
 

@@ -149,6 +149,8 @@ public final class Hub implements AutoCloseable {
     private volatile boolean closing;
     private volatile boolean terminated;
     private final CountDownLatch terminatedLatch = new CountDownLatch(1);
+    private final Object threadPoolLock = new Object();
+    private volatile ThreadPool threadPool;
 
     private Hub(String name, HubClock clock, boolean ownThread, boolean daemon) {
         VirtualThreads.probe();
@@ -265,6 +267,24 @@ public final class Hub implements AutoCloseable {
 
     Thread newGreenletThread(Runnable body) {
         return greenletThreads.newThread(body);
+    }
+
+    /**
+     * This hub's default {@link ThreadPool} ({@value ThreadPool#DEFAULT_MAX_THREADS} daemon threads at
+     * most, started on demand, ending when idle), created on first use. Thread-safe.
+     */
+    public ThreadPool threadPool() {
+        ThreadPool p = threadPool;
+        if (p == null) {
+            synchronized (threadPoolLock) {
+                p = threadPool;
+                if (p == null) {
+                    p = new ThreadPool("threadpool-" + name, ThreadPool.DEFAULT_MAX_THREADS, 0, ThreadPool.IDLE_TIMEOUT);
+                    threadPool = p;
+                }
+            }
+        }
+        return p;
     }
 
     // ---------------------------------------------------------------- callbacks and timers

@@ -1,0 +1,116 @@
+package io.gevent4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EventTest {
+
+    @Test
+    void setWakesEveryWaiterInArrivalOrder() {
+        try (DrivenHub d = new DrivenHub()) {
+            Event e = new Event();
+            List<Integer> woke = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int id = i;
+                d.hub.spawn(() -> {
+                    e.await();
+                    woke.add(id);
+                });
+            }
+            d.runUntilIdle();
+            assertThat(woke).isEmpty();
+            d.hub.spawn(e::set);
+            d.runUntilIdle();
+            assertThat(woke).containsExactly(0, 1, 2);
+            assertThat(d.errors).isEmpty();
+        }
+    }
+
+    @Test
+    void awaitReturnsTrueIfSetAtAnyMomentEvenIfClearedBeforeTheWaiterRuns() {
+        try (DrivenHub d = new DrivenHub()) {
+            Event e = new Event();
+            List<Boolean> got = new ArrayList<>();
+            d.hub.spawn(() -> got.add(e.await(Duration.ofSeconds(5))));
+            d.runUntilIdle();
+            d.hub.spawn(() -> {
+                e.set();
+                e.clear();
+            });
+            d.runUntilIdle();
+            assertThat(got).containsExactly(true);
+            assertThat(e.isSet()).isFalse();
+        }
+    }
+
+    @Test
+    void awaitReturnsFalseAfterItsTimeoutOnTheHubClock() {
+        try (DrivenHub d = new DrivenHub()) {
+            Event e = new Event();
+            List<Boolean> got = new ArrayList<>();
+            d.hub.spawn(() -> got.add(e.await(Duration.ofSeconds(2))));
+            d.runUntilIdle();
+            d.advance(Duration.ofMillis(1999));
+            assertThat(got).isEmpty();
+            d.advance(Duration.ofMillis(1));
+            assertThat(got).containsExactly(false);
+            e.set(); // a set after the time-out wakes nobody and is kept
+            assertThat(e.isSet()).isTrue();
+        }
+    }
+
+    @Test
+    void whenReadyActionRunsOnceOnSetAndNotAfterClose() {
+        Event e = new Event();
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        e.whenReady(() -> log.add("a"));
+        Waitable.Registration r = e.whenReady(() -> log.add("b"));
+        r.close();
+        e.set();
+        e.set();
+        e.whenReady(() -> log.add("c")); // already set: at once
+        assertThat(log).containsExactly("a", "c");
+    }
+
+    @Test
+    void topLevelAwaitReturnsEventsInTheOrderTheyAreSet() {
+        try (DrivenHub d = new DrivenHub()) {
+            Event a = new Event();
+            Event b = new Event();
+            List<List<Event>> got = new ArrayList<>();
+            d.hub.spawn(() -> got.add(Gevent.await(List.of(a, b))));
+            d.runUntilIdle();
+            d.hub.spawn(() -> {
+                b.set();
+                Gevent.sleep();
+                a.set();
+            });
+            d.runUntilIdle();
+            assertThat(got).containsExactly(List.of(b, a));
+        }
+    }
+
+    @Test
+    void plainThreadsAndGreenletsOfTwoHubsShareOneEvent() throws Exception {
+        Event e = new Event();
+        try (Hub h1 = Hub.start("ev1"); Hub h2 = Hub.start("ev2")) {
+            Greenlet<Boolean> g1 = h1.spawn(() -> e.await(Delays.LONG));
+            Greenlet<Boolean> g2 = h2.spawn(() -> e.await(Delays.LONG));
+            AsyncResult<Boolean> fromThread = new AsyncResult<>();
+            Thread t = Thread.ofPlatform().start(() -> fromThread.set(e.await(Delays.LONG)));
+            h1.spawn(() -> {
+                Gevent.sleep(Delays.SHORT);
+                e.set();
+            });
+            assertThat(g1.result(Delays.LONG)).isTrue();
+            assertThat(g2.result(Delays.LONG)).isTrue();
+            assertThat(fromThread.result(Delays.LONG)).isTrue();
+            t.join();
+        }
+    }
+}
