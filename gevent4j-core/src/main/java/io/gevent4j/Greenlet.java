@@ -118,11 +118,25 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         this.task = task;
         Greenlet<?> spawner = of(Thread.currentThread());
         this.parent = spawner == null ? null : new WeakReference<>(spawner);
-        this.spawnTree = spawner == null ? new SpawnTreeLocal.Tree() : spawner.spawnTree;
+        this.spawnTree = spawner == null ? null : spawner.spawnTree();
     }
 
-    /** The values of {@link SpawnTreeLocal}s, shared by every greenlet spawned (transitively) from one root. */
-    final SpawnTreeLocal.Tree spawnTree;
+    /**
+     * The values of {@link SpawnTreeLocal}s, shared by every greenlet spawned (transitively) from
+     * one root. A root makes its tree on first use, so greenlets that never use one pay nothing.
+     * Only this greenlet's own thread reads or writes the field (a child's constructor runs on
+     * its spawner's thread).
+     */
+    private SpawnTreeLocal.Tree spawnTree;
+
+    SpawnTreeLocal.Tree spawnTree() {
+        SpawnTreeLocal.Tree t = spawnTree;
+        if (t == null) {
+            t = new SpawnTreeLocal.Tree();
+            spawnTree = t;
+        }
+        return t;
+    }
 
     // ---------------------------------------------------------------- creation
 

@@ -38,7 +38,7 @@ import java.util.function.Supplier;
 public final class SpawnTreeLocal<T> {
     /*
      * Each greenlet holds a reference to its tree (Greenlet.spawnTree): a root (spawned by a
-     * non-greenlet) makes a new Tree, a child takes its spawner's. The Tree's map is created on
+     * non-greenlet) makes a new Tree on first use, a child takes its spawner's. The Tree's map is created on
      * first write, so a tree that never uses a SpawnTreeLocal costs one small object at its root.
      * Keys are the SpawnTreeLocal objects themselves (identity); values are never null
      * (NULL_VALUE stands for null).
@@ -84,7 +84,7 @@ public final class SpawnTreeLocal<T> {
         if (g == null) {
             throw new IllegalStateException("a SpawnTreeLocal is only available inside a greenlet");
         }
-        return g.spawnTree;
+        return g.spawnTree();
     }
 
     /** The value of the caller's spawn tree (the initial value on first read; may be empty). */
