@@ -23,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Yield ping-pong: two workers each yield {@value #ROUNDS} times. {@code greenlet}: two greenlets
  * of one hub alternating with {@code Gevent.sleep()}. {@code virtualThread}: two default virtual
  * threads calling {@code Thread.yield()} (on the default scheduler, with as many carriers as
- * cores). Score: time per yield (lower is better).
+ * cores, so the two run in parallel). {@link YieldFloorBenchmark} adds context: the same on one
+ * carrier, and the JDK's own floor for a virtual-thread switch. Score: time per yield (lower is
+ * better).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -77,7 +79,7 @@ public class PingPongBenchmark {
         }
     }
 
-    private static void yieldLoop() {
+    static void yieldLoop() {
         for (int i = 0; i < ROUNDS; i++) {
             Thread.yield();
         }
