@@ -1,0 +1,66 @@
+package io.gevent4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The timer heap against a sorted-set model, under random adds, removals and polls. */
+class TimerHeapTest {
+
+    private static final class T extends Timer {
+        final int id;
+
+        T(int id, long deadline) {
+            this.id = id;
+            this.deadline = deadline;
+        }
+
+        @Override
+        void fire() {}
+    }
+
+    @Test
+    void pollsInDeadlineThenInsertionOrderUnderRandomOperations() {
+        SplittableRandom random = new SplittableRandom(42);
+        TimerHeap heap = new TimerHeap();
+        TreeSet<T> model = new TreeSet<>(Comparator.<T>comparingLong(t -> t.deadline).thenComparingLong(t -> t.seq));
+        List<T> live = new ArrayList<>();
+        int ids = 0;
+        for (int step = 0; step < 200_000; step++) {
+            int op = random.nextInt(10);
+            if (op < 5 || live.isEmpty()) {
+                T t = new T(ids++, random.nextLong(1_000)); // few distinct deadlines: ties are common
+                heap.add(t);
+                model.add(t);
+                live.add(t);
+            } else if (op < 8) {
+                T t = live.remove(random.nextInt(live.size()));
+                assertThat(heap.remove(t)).isTrue();
+                assertThat(heap.remove(t)).as("removing twice").isFalse();
+                model.remove(t);
+                assertThat(t.index).isEqualTo(-1);
+            } else {
+                T polled = (T) heap.poll();
+                T expected = model.pollFirst();
+                assertThat(polled).isSameAs(expected);
+                live.remove(polled);
+            }
+            assertThat(heap.size()).isEqualTo(model.size());
+        }
+        T previous = null;
+        while (!heap.isEmpty()) {
+            T t = (T) heap.poll();
+            assertThat(t).isSameAs(model.pollFirst());
+            if (previous != null) {
+                assertThat(t.deadline > previous.deadline || (t.deadline == previous.deadline && t.seq > previous.seq)).isTrue();
+            }
+            previous = t;
+        }
+        assertThat(heap.poll()).isNull();
+    }
+}
