@@ -173,14 +173,7 @@ public final class AsyncResult<T> implements Future<T>, Waitable, Consumer<Green
 
     private T outcomeOrThrow() {
         if (state == FAILED) {
-            Throwable e = (Throwable) outcome;
-            if (e instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e instanceof Error err) {
-                throw err;
-            }
-            throw new CompletionException(e);
+            throw Timeout.rethrowFailure((Throwable) outcome);
         }
         return uncheckedValue();
     }

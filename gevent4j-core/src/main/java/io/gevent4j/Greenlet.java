@@ -535,14 +535,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
 
     private T outcomeOrThrow() {
         if (kind == FAILED) {
-            Throwable e = (Throwable) outcome;
-            if (e instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e instanceof Error err) {
-                throw err;
-            }
-            throw new CompletionException(e);
+            throw Timeout.rethrowFailure((Throwable) outcome);
         }
         return kind == VALUE ? uncheckedValue() : null;
     }

@@ -551,19 +551,7 @@ public final class Hub implements AutoCloseable {
         Timer t;
         while ((t = timers.peek()) != null && t.deadline - now <= 0) {
             timers.poll();
-            long c = sliceCount;
-            SLICE_COUNT.setOpaque(this, c + 1);
-            long t0 = sliceTiming ? System.nanoTime() : 0L;
-            try {
-                t.fire();
-            } catch (Throwable e) {
-                reportError(null, e);
-            } finally {
-                if (t0 != 0L) {
-                    sliceEnded(t0);
-                }
-                SLICE_COUNT.setOpaque(this, c + 2);
-            }
+            runTask(t); // a timer firing is a slice like any task (the watchdog sees it)
         }
     }
 

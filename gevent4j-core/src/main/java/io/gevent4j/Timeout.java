@@ -257,6 +257,20 @@ public final class Timeout extends Error implements AutoCloseable {
         return String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
     }
 
+    /**
+     * How a failure is raised to whoever asks for a result (gevent's {@code get()}): an unchecked
+     * exception or error as it is; a checked one wrapped in {@link java.util.concurrent.CompletionException}.
+     */
+    static RuntimeException rethrowFailure(Throwable e) {
+        if (e instanceof RuntimeException re) {
+            throw re;
+        }
+        if (e instanceof Error err) {
+            throw err;
+        }
+        throw new java.util.concurrent.CompletionException(e);
+    }
+
     /** Rethrows an unchecked throwable as it is (the library only makes unchecked ones pending). */
     static RuntimeException rethrowUnchecked(Throwable t) {
         if (t instanceof RuntimeException re) {

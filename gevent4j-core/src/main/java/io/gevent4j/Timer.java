@@ -6,7 +6,7 @@ package io.gevent4j;
  * <p>Only the hub's loop thread touches {@link #index} and {@link #seq}; {@link #deadline} is
  * written before the node is handed to the hub.
  */
-abstract class Timer {
+abstract class Timer implements Runnable {
     /** Deadline on the owning hub's clock, in nanoseconds. */
     long deadline;
     /** Insertion order, to fire timers with equal deadlines first-in first-out. */
@@ -16,4 +16,10 @@ abstract class Timer {
 
     /** Runs on the hub's loop thread once the deadline has passed. Must not block. */
     abstract void fire();
+
+    /** The hub runs a due timer as a task: {@link #fire()}. */
+    @Override
+    public final void run() {
+        fire();
+    }
 }
