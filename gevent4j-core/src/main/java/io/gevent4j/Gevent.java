@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The top-level API, gevent's {@code gevent} module: spawn greenlets, sleep, wait for them,
@@ -104,12 +103,7 @@ public final class Gevent {
         Strand s = Strand.ofCaller();
         if (s instanceof Greenlet<?> g) {
             Waiter w = g.beginSleep(nanos);
-            while (w.state == Waiter.WAITING) {
-                LockSupport.park(w);
-                if (Thread.interrupted()) {
-                    g.absorbInterrupt(w);
-                }
-            }
+            g.parkWhileWaiting(w);
             g.afterSleep(w);
         } else {
             s.await(new Waiter(s), s.deadlineAfter(nanos));

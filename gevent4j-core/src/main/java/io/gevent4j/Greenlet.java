@@ -338,10 +338,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
 
     /**
      * Starts Gevent.sleep(nanos) of this greenlet, called by itself on its hub: a lean copy of
-     * {@link Strand#await} for the commonest wait. The caller parks on the returned waiter while
-     * it is WAITING, passing interrupts to {@link #absorbInterrupt}, then calls
-     * {@link #afterSleep}; the park loop lives in Gevent.sleep so that a sleeping greenlet's stack
-     * (its heap footprint) has no frame of ours between the application and LockSupport.park.
+     * {@link Strand#await} for the commonest wait. The caller then calls
+     * {@link #parkWhileWaiting} and {@link #afterSleep}.
      */
     Waiter beginSleep(long nanos) {
         Waiter w = new Waiter(this);
@@ -356,31 +354,6 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         if (hasPending()) {
             waiter = null;
             raisePending();
-        }
-    }
-
-    /** An interrupt while sleeping: ours (a kill's fall-back) is dropped; the application's is kept. */
-    void absorbInterrupt(Waiter w) {
-        if (!consumeDeliveryInterrupt()) {
-            w.keepInterrupt = true;
-        }
-    }
-
-    void afterSleep(Waiter w) {
-        waiter = null;
-        if (w.keepInterrupt) {
-            Thread.currentThread().interrupt();
-        }
-        if (w.state == Waiter.INTERRUPTED) {
-            hub.removeTimer(w);
-            if (hasPending()) {
-                raisePending();
-            }
-            // Withdrawn before we ran (a cancelled Timeout): sleep on until the deadline.
-            long left = w.deadline - hub.now();
-            if (left > 0) {
-                Gevent.sleep(Duration.ofNanos(left));
-            }
         }
     }
 

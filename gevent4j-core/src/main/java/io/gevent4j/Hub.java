@@ -170,6 +170,7 @@ public final class Hub implements AutoCloseable {
             this.loopThread = Thread.currentThread();
         }
         LIVE.add(this);
+        WaitPathWarmUp.startOnce();
     }
 
     /** Starts a hub with its own loop thread (a non-daemon thread: close the hub when done). */

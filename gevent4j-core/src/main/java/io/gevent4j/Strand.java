@@ -152,7 +152,6 @@ abstract class Strand {
     final boolean await(Waiter w, long deadline) {
         waiter = w;
         boolean armed = false;
-        boolean interrupted = false;
         try {
             raisePending(); // Dekker: waiter is published before pending is read
             if (deadline != NO_DEADLINE) {
@@ -160,24 +159,12 @@ abstract class Strand {
                 armed = armTimer(w);
             }
             for (;;) {
-                int s = w.state;
-                if (s == Waiter.WAITING) {
-                    if (armed || deadline == NO_DEADLINE) {
-                        LockSupport.park(w);
-                    } else {
-                        long left = deadline - now();
-                        if (left <= 0) {
-                            w.fire();
-                            continue;
-                        }
-                        LockSupport.parkNanos(w, left);
-                    }
-                    if (Thread.interrupted() && !consumeDeliveryInterrupt()) {
-                        interrupted = true;
-                    }
-                    continue;
+                if (armed || deadline == NO_DEADLINE) {
+                    parkWhileWaiting(w);
+                } else {
+                    timedParkWhileWaiting(w, deadline);
                 }
-                if (s == Waiter.INTERRUPTED) {
+                if (w.state == Waiter.INTERRUPTED) {
                     if (pending != null) {
                         throwPending();
                     }
@@ -185,15 +172,80 @@ abstract class Strand {
                     w.rearm();
                     continue;
                 }
-                return s == Waiter.NOTIFIED;
+                return w.state == Waiter.NOTIFIED;
             }
         } finally {
             waiter = null;
             if (armed && w.state != Waiter.TIMED_OUT) {
                 disarmTimer(w);
             }
-            if (interrupted) {
+            if (w.keepInterrupt) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /*
+     * Why the park loops are do-while loops that park first. A notification sets the waiter's
+     * state and then unparks, so a park after it returns at once on the permit: parking first is
+     * correct. It also matters to the JIT. When many strands park before any of them wakes (a
+     * timer storm, 100,000 greenlets blocked in one join), C2 compiles the waiting frames while
+     * the code after the park has never run; it prunes that path, and every frozen frame then
+     * hits an uncommon trap on wake-up: one deoptimisation per waiter, seconds in all. With the
+     * park first, the same bytecodes run after the park in the warm-up (Hub.warmUpWaitPaths,
+     * where a pre-notified waiter's park returns on its permit), so the profile is complete
+     * before any storm.
+     */
+
+    /** Parks until {@code w} is no longer WAITING; an application interrupt is kept for later. */
+    final void parkWhileWaiting(Waiter w) {
+        do {
+            LockSupport.park(w);
+            if (Thread.interrupted()) {
+                absorbInterrupt(w);
+            }
+        } while (w.state == Waiter.WAITING);
+    }
+
+    private void timedParkWhileWaiting(Waiter w, long deadline) {
+        while (w.state == Waiter.WAITING) {
+            long left = deadline - now();
+            if (left <= 0) {
+                w.fire();
+                return;
+            }
+            LockSupport.parkNanos(w, left);
+            if (Thread.interrupted()) {
+                absorbInterrupt(w);
+            }
+        }
+    }
+
+    /** An interrupt during a wait: ours (a kill's fall-back) is dropped; the application's is kept. */
+    final void absorbInterrupt(Waiter w) {
+        if (!consumeDeliveryInterrupt()) {
+            w.keepInterrupt = true;
+        }
+    }
+
+    /**
+     * Ends a sleep begun by {@code Greenlet.beginSleep} once {@link #parkWhileWaiting} returned:
+     * raises a delivered exception, or sleeps on if it was withdrawn.
+     */
+    final void afterSleep(Waiter w) {
+        waiter = null;
+        if (w.keepInterrupt) {
+            Thread.currentThread().interrupt();
+        }
+        if (w.state == Waiter.INTERRUPTED) {
+            disarmTimer(w);
+            if (pending != null) {
+                throwPending();
+            }
+            // Withdrawn before we ran (a cancelled Timeout): sleep on until the deadline.
+            long left = w.deadline - now();
+            if (left > 0) {
+                Gevent.sleep(java.time.Duration.ofNanos(left));
             }
         }
     }

@@ -24,7 +24,8 @@ public final class CoreMeasurements {
         int storm = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
         System.out.printf("JDK %s, %d cores%n", Runtime.version(), Runtime.getRuntime().availableProcessors());
         memoryPerParkedGreenlet(parked);
-        memoryPerParkedVirtualThread(parked);
+        memoryPerParkedVirtualThread(parked, false);
+        memoryPerParkedVirtualThread(parked, true);
         // The first storms are warm-up: 100,000 frames frozen in code that C2 compiled before any
         // greenlet ever woke each hit an uncommon trap ("unstable_if") on resume, one
         // deoptimisation per greenlet, until the method is recompiled with a complete profile.
@@ -60,23 +61,36 @@ public final class CoreMeasurements {
         }
     }
 
-    static void memoryPerParkedVirtualThread(int n) throws Exception {
+    static void memoryPerParkedVirtualThread(int n, boolean sleeping) throws Exception {
         long before = usedHeapAfterGc();
         List<Thread> all = new ArrayList<>(n);
         CountDownLatch parked = new CountDownLatch(n);
         for (int i = 0; i < n; i++) {
             all.add(Thread.ofVirtual().start(() -> {
                 parked.countDown();
-                LockSupport.park();
+                if (sleeping) {
+                    try {
+                        Thread.sleep(Duration.ofHours(1));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                } else {
+                    LockSupport.park();
+                }
             }));
         }
         parked.await();
+        Thread.sleep(500); // the last ones reach their park
         long after = usedHeapAfterGc();
         long listBytes = 16L + 4L * n;
-        System.out.printf("heap per parked default virtual thread (LockSupport.park): %d bytes (%d threads)%n",
-                (after - before - listBytes) / n, n);
+        System.out.printf("heap per parked default virtual thread (%s): %d bytes (%d threads)%n",
+                sleeping ? "Thread.sleep" : "LockSupport.park", (after - before - listBytes) / n, n);
         for (Thread t : all) {
-            LockSupport.unpark(t);
+            if (sleeping) {
+                t.interrupt();
+            } else {
+                LockSupport.unpark(t);
+            }
         }
         for (Thread t : all) {
             t.join();
