@@ -122,6 +122,12 @@ public final class Hub implements AutoCloseable {
 
     // Loop-thread-confined state.
     private final ArrayDeque<Runnable> runQueue = new ArrayDeque<>(256);
+    /** Continuations woken by timers while they fire; run right after, in deadline order. */
+    private final ArrayDeque<Runnable> timerWakeups = new ArrayDeque<>();
+    /** Where execute() queues on the loop thread: the run queue, or the timer wake-ups. */
+    private ArrayDeque<Runnable> loopTarget = runQueue;
+    /** gevent's default switch interval: how long one pass may run queued tasks before it polls. */
+    static final long SWITCH_INTERVAL_NANOS = 5_000_000L;
     private final TimerHeap timers = new TimerHeap();
     private final ArrayDeque<Waiter> idlers = new ArrayDeque<>();
     private Greenlet<?> liveHead;
@@ -421,7 +427,7 @@ public final class Hub implements AutoCloseable {
      */
     private void execute(Runnable task) {
         if (inLoop()) {
-            runQueue.add(task);
+            loopTarget.add(task);
         } else {
             post(task);
         }
@@ -463,8 +469,14 @@ public final class Hub implements AutoCloseable {
     void runPass(boolean mayBlock) {
         passes++;
         drainInbox();
-        fireTimers();
-        for (int n = runQueue.size(); n > 0; n--) {
+        long passStart = clock.nanoTime();
+        fireTimers(passStart);
+        for (int i = 0, n = runQueue.size(); i < n; i++) {
+            // gevent's switch interval: a long run queue (100,000 greenlets just spawned) must not
+            // hold back timers and I/O; what is left runs first in the next pass.
+            if ((i & 63) == 63 && clock.nanoTime() - passStart > SWITCH_INTERVAL_NANOS) {
+                break;
+            }
             Runnable task = runQueue.poll();
             if (task == null) {
                 break;
@@ -544,15 +556,28 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    private void fireTimers() {
+    /**
+     * Fires the timers due at {@code now}, in deadline order, then runs at once the greenlets they
+     * woke, in the same order: ahead of the run queue, as a libev timer switches into its
+     * greenlet when it fires. A timer is never late behind a long queue of other work.
+     */
+    private void fireTimers(long now) {
         if (timers.isEmpty()) {
             return;
         }
-        long now = clock.nanoTime();
-        Timer t;
-        while ((t = timers.peek()) != null && t.deadline - now <= 0) {
-            timers.poll();
-            runTask(t); // a timer firing is a slice like any task (the watchdog sees it)
+        loopTarget = timerWakeups;
+        try {
+            Timer t;
+            while ((t = timers.peek()) != null && t.deadline - now <= 0) {
+                timers.poll();
+                runTask(t); // a timer firing is a slice like any task (the watchdog sees it)
+            }
+        } finally {
+            loopTarget = runQueue;
+        }
+        Runnable woken;
+        while ((woken = timerWakeups.poll()) != null) {
+            runTask(woken);
         }
     }
 

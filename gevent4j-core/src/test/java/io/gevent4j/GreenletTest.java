@@ -100,6 +100,20 @@ class GreenletTest {
     }
 
     @Test
+    void aGreenletWokenByItsTimerRunsAheadOfTheQueuedWork() {
+        hub.spawn(() -> {
+            Gevent.sleep(Duration.ofMillis(10));
+            log.add("timer");
+        });
+        d.runUntilIdle();
+        hub.spawn(() -> log.add("queued 1"));
+        hub.spawn(() -> log.add("queued 2"));
+        d.clock.advance(Duration.ofMillis(10));
+        d.runUntilIdle();
+        assertThat(log).containsExactly("timer", "queued 1", "queued 2");
+    }
+
+    @Test
     void uncaughtExceptionIsStoredReportedOnceAndRaisedOnlyToThoseWhoAsk() {
         IllegalStateException boom = new IllegalStateException("boom");
         Greenlet<Integer> g = hub.spawn(() -> {
