@@ -5,7 +5,10 @@
  * <p>Only API packages are exported. The library needs the JVM flag
  * {@code --add-opens java.base/java.lang=io.gevent4j} on the module path, or
  * {@code --add-opens java.base/java.lang=ALL-UNNAMED} on the class path.
+ * {@code io.gevent4j.internal} (the bridge from the I/O packages to the core's wait mechanism)
+ * is deliberately not exported.
  */
 module io.gevent4j {
     exports io.gevent4j;
+    exports io.gevent4j.socket;
 }
