@@ -11,4 +11,9 @@
 module io.gevent4j {
     exports io.gevent4j;
     exports io.gevent4j.socket;
+    exports io.gevent4j.dns;
+
+    requires org.dnsjava;
+
+    provides java.net.spi.InetAddressResolverProvider with io.gevent4j.dns.HubInetAddressResolverProvider;
 }

@@ -12,7 +12,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import io.gevent4j.dns.Dns;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -92,7 +94,7 @@ public final class TcpSocket implements AutoCloseable {
         Objects.requireNonNull(host, "host");
         Object strand = IoWatch.CORE.strandOfCaller();
         long deadline = timeout.map(t -> IoWatch.CORE.deadlineAfter(strand, nanos(t))).orElse(IoWatch.CORE.noDeadline());
-        InetAddress[] addresses = InetAddress.getAllByName(host);
+        List<InetAddress> addresses = Dns.getaddrinfo(host);
         IOException last = null;
         for (InetAddress a : addresses) {
             try {
