@@ -12,6 +12,7 @@ module io.gevent4j {
     exports io.gevent4j;
     exports io.gevent4j.socket;
     exports io.gevent4j.dns;
+    exports io.gevent4j.ssl;
 
     requires org.dnsjava;
 

@@ -13,6 +13,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import io.gevent4j.dns.Dns;
+import io.gevent4j.internal.TcpAccess;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -54,6 +55,27 @@ public final class TcpSocket implements AutoCloseable {
      * into a temporary direct buffer as large as what remains.
      */
     static final int CHUNK = 1 << 20;
+
+    static {
+        TcpAccess.install(new TcpAccess() {
+            @Override
+            public long deadline(TcpSocket socket, Object strand) {
+                return socket.io.deadline(strand);
+            }
+
+            @Override
+            public int recvInto(TcpSocket socket, ByteBuffer dst, Object strand, long deadline, String what)
+                    throws IOException {
+                return socket.recvInto(dst, strand, deadline, what);
+            }
+
+            @Override
+            public void sendAll(TcpSocket socket, ByteBuffer src, Object strand, long deadline, String what)
+                    throws IOException {
+                socket.sendAll(src, strand, deadline, what);
+            }
+        });
+    }
 
     private final SocketChannel ch;
     private final ChannelIo io;
@@ -194,6 +216,24 @@ public final class TcpSocket implements AutoCloseable {
             n = ch.read(dst);
             if (n != 0) {
                 return n;
+            }
+        }
+    }
+
+    private int recvInto(ByteBuffer dst, Object strand, long deadline, String what) throws IOException {
+        for (;;) {
+            int n = ch.read(dst);
+            if (n != 0 || !dst.hasRemaining()) {
+                return n;
+            }
+            io.await(strand, SelectionKey.OP_READ, deadline, what);
+        }
+    }
+
+    private void sendAll(ByteBuffer src, Object strand, long deadline, String what) throws IOException {
+        while (src.hasRemaining()) {
+            if (write(src) == 0) {
+                io.await(strand, SelectionKey.OP_WRITE, deadline, what);
             }
         }
     }

@@ -45,10 +45,11 @@ class ThirdPartyBlockingClientTest {
                     try {
                         c = listener.accept();
                     } catch (java.net.SocketException closed) {
-                        return; // the test is over
+                        return null; // the test is over
                     }
                     Gevent.spawn(() -> serve(c));
                 }
+                return null;
             });
         }
 
