@@ -25,10 +25,12 @@ final class ChannelIo {
 
     IoWatch watch() throws IOException {
         IoWatch w = watch;
-        if (w == null) {
+        if (w == null || w.hub.isClosed()) {
             synchronized (this) {
                 w = watch;
-                if (w == null) {
+                if (w == null || w.hub.isClosed() && w.hub != Hub.current()) {
+                    // First wait, or the hub that watched it was closed (its loop would never
+                    // serve this socket again): the caller's hub takes it over.
                     if (!channel.isOpen()) {
                         throw new java.nio.channels.ClosedChannelException();
                     }

@@ -286,6 +286,26 @@ class TcpSocketTest {
     }
 
     @Test
+    void aSocketOutlivesTheHubThatWatchedItFirst() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Hub first = Hub.start("short-lived");
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            TcpSocket s = first.spawn(() -> {
+                TcpSocket c = TcpSocket.connect(listener.localAddress(), LONG);
+                Gevent.withTimeout(SHORT, () -> c.recv(1), null); // waits once: `first` now watches it
+                return c;
+            }).result(LONG);
+            assertThat(first.close(LONG)).isTrue();
+            Greenlet<byte[]> reader = hub.spawn(() -> s.timeout(LONG).recv(1));
+            Gevent.sleep(SHORT);
+            accepted.result(LONG).sendAll(new byte[] {4});
+            assertThat(reader.result(LONG)).containsExactly(4);
+            s.close();
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
     void hundredClientsOnOneHubEchoConcurrently() throws Exception {
         try (TcpListener listener = TcpListener.bind(ANY, 256)) {
             int clients = 100;
