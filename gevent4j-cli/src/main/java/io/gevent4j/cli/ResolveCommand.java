@@ -64,26 +64,26 @@ final class ResolveCommand implements Callable<Integer> {
         List<String> lines = new ArrayList<>();
         boolean allResolved = true;
         try (Hub hub = Hub.start("resolve")) {
-            List<Greenlet<List<InetAddress>>> lookups = new ArrayList<>();
+            List<Greenlet<Outcome>> lookups = new ArrayList<>();
             for (String h : hosts) {
-                lookups.add(hub.greenlet(() -> resolver.getaddrinfo(h)).name("resolve " + h).start());
+                lookups.add(hub.greenlet(() -> lookup(resolver, h)).name("resolve " + h).start());
             }
             Gevent.joinAll(lookups, timeout);
             for (int i = 0; i < hosts.size(); i++) {
                 String host = hosts.get(i);
-                Greenlet<List<InetAddress>> g = lookups.get(i);
+                Greenlet<Outcome> g = lookups.get(i);
                 if (!g.ready()) {
                     allResolved = false;
                     lines.add(json ? "{\"host\":" + Json.string(host) + ",\"timedOut\":true}" : host + ": timed out");
-                } else if (g.successful()) {
-                    List<String> addresses = g.value().stream().map(InetAddress::getHostAddress).toList();
+                } else if (g.value().error() == null) {
+                    List<String> addresses = g.value().addresses().stream().map(InetAddress::getHostAddress).toList();
                     lines.add(json
                             ? "{\"host\":" + Json.string(host) + ",\"addresses\":["
                                     + addresses.stream().map(Json::string).collect(Collectors.joining(",")) + "]}"
                             : host + ": " + String.join(", ", addresses));
                 } else {
                     allResolved = false;
-                    Throwable e = g.exception();
+                    Exception e = g.value().error();
                     String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
                     String kind = e instanceof DnsException d ? d.kind().name() : e.getClass().getSimpleName();
                     lines.add(json
@@ -102,6 +102,17 @@ final class ResolveCommand implements Callable<Integer> {
         }
         out.flush();
         return allResolved ? 0 : 1;
+    }
+
+    /** A look-up's addresses, or why it failed (kept as a value: a failed look-up is an answer here). */
+    record Outcome(List<InetAddress> addresses, Exception error) {}
+
+    private static Outcome lookup(Resolver resolver, String host) {
+        try {
+            return new Outcome(resolver.getaddrinfo(host), null);
+        } catch (java.net.UnknownHostException | RuntimeException e) {
+            return new Outcome(List.of(), e);
+        }
     }
 
     /** {@code 192.0.2.1}, {@code 192.0.2.1:5353}, {@code ::1}, {@code [::1]:5353}. */
