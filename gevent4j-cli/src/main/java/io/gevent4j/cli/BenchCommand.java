@@ -133,6 +133,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl,
                     "concurrency (" + concurrency + ") is greater than the number of requests (" + n + ")");
         }
+        if (!timeout.isPositive()) {
+            throw new CommandLine.ParameterException(cl, "--timeout must be positive: " + timeout);
+        }
         if (duration != null && (duration.isZero() || duration.isNegative())) {
             throw new CommandLine.ParameterException(cl, "--duration must be positive: " + duration);
         }

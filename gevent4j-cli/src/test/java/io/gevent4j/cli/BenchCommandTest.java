@@ -112,6 +112,7 @@ class BenchCommandTest {
                 {"bench", "-n", "2", "-c", "3", "http://127.0.0.1:1/"},
                 {"bench", "-n", "2", "-d", "1s", "http://127.0.0.1:1/"},
                 {"bench", "--http", "2", "http://127.0.0.1:1/"},
+                {"bench", "-s", "0", "http://127.0.0.1:1/"},
                 {"bench", "-H", "no colon", "http://127.0.0.1:1/"}}) {
             CliRun run = CliRun.of(args);
             assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
