@@ -15,6 +15,7 @@ module io.gevent4j {
     exports io.gevent4j.socket;
     exports io.gevent4j.dns;
     exports io.gevent4j.ssl;
+    exports io.gevent4j.server;
 
     requires org.dnsjava;
 
