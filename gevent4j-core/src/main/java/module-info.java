@@ -15,6 +15,8 @@ module io.gevent4j {
     exports io.gevent4j.socket;
     exports io.gevent4j.dns;
     exports io.gevent4j.ssl;
+    exports io.gevent4j.server;
+    exports io.gevent4j.http;
 
     requires org.dnsjava;
 

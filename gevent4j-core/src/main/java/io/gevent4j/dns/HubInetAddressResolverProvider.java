@@ -18,6 +18,9 @@ import java.util.stream.Stream;
  * class path).
  */
 public final class HubInetAddressResolverProvider extends InetAddressResolverProvider {
+    /** Called by {@link java.util.ServiceLoader}. */
+    public HubInetAddressResolverProvider() {}
+
     @Override
     public InetAddressResolver get(Configuration configuration) {
         return new HubResolver(configuration.builtinResolver());

@@ -68,6 +68,9 @@ public final class Io {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("negative timeout: " + timeout);
         }
+        if (timeout.isZero()) {
+            return poll(readers, writers);
+        }
         Object strand = IoWatch.CORE.strandOfCaller();
         Object waiter = IoWatch.CORE.newWaiter(strand);
         Hub hub = Hub.current();
@@ -92,6 +95,46 @@ public final class Io {
             for (IoWatch.Wait w : waits) {
                 w.watch.withdraw(w);
             }
+        }
+    }
+
+    /**
+     * A zero time-out is a real poll, like gevent's first zero-timeout {@code select}: the hub's
+     * selector only reports readiness on its next pass, so a private selector answers now. It
+     * costs an epoll instance per call: do not use it in a loop, use a time-out instead.
+     */
+    private static Selection poll(Collection<? extends SelectableChannel> readers,
+            Collection<? extends SelectableChannel> writers) throws IOException {
+        try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
+            java.util.Map<SelectableChannel, Integer> ops = new java.util.LinkedHashMap<>();
+            for (SelectableChannel ch : readers) {
+                ops.merge(ch, readOp(ch), (x, y) -> x | y);
+            }
+            for (SelectableChannel ch : writers) {
+                ops.merge(ch, writeOp(ch), (x, y) -> x | y);
+            }
+            for (var e : ops.entrySet()) {
+                if (e.getKey().isBlocking()) {
+                    throw new java.nio.channels.IllegalBlockingModeException();
+                }
+                e.getKey().register(sel, e.getValue());
+            }
+            sel.selectNow();
+            List<SelectableChannel> readable = new ArrayList<>();
+            List<SelectableChannel> writable = new ArrayList<>();
+            for (SelectableChannel ch : readers) {
+                var k = ch.keyFor(sel);
+                if (k != null && k.isValid() && (k.readyOps() & IoWatch.READS) != 0) {
+                    readable.add(ch);
+                }
+            }
+            for (SelectableChannel ch : writers) {
+                var k = ch.keyFor(sel);
+                if (k != null && k.isValid() && (k.readyOps() & IoWatch.WRITES) != 0) {
+                    writable.add(ch);
+                }
+            }
+            return new Selection(List.copyOf(readable), List.copyOf(writable));
         }
     }
 

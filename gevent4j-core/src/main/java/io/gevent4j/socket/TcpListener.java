@@ -60,6 +60,17 @@ public final class TcpListener implements AutoCloseable {
         }
     }
 
+    /**
+     * Wraps an already bound server channel (options set by the caller, e.g. SO_REUSEPORT); it is
+     * switched to non-blocking mode and closed by {@link #close()}.
+     */
+    public static TcpListener of(ServerSocketChannel bound) throws IOException {
+        if (bound.socket().getLocalSocketAddress() == null) {
+            throw new IllegalArgumentException("the channel is not bound: " + bound);
+        }
+        return new TcpListener(bound);
+    }
+
     /** Waits for the next connection and returns it as a cooperative socket. */
     public TcpSocket accept() throws IOException {
         SocketChannel c = ch.accept();

@@ -41,6 +41,11 @@ public final class UdpSocket implements AutoCloseable {
         return new UdpSocket(DatagramChannel.open());
     }
 
+    /** Wraps an existing (usually bound) channel; it is switched to non-blocking mode and closed by {@link #close()}. */
+    public static UdpSocket of(DatagramChannel channel) throws IOException {
+        return new UdpSocket(channel);
+    }
+
     /** A socket bound to {@code address} (port 0: any free port). */
     public static UdpSocket bind(InetSocketAddress address) throws IOException {
         DatagramChannel ch = DatagramChannel.open();

@@ -156,6 +156,24 @@ class UdpAndSelectTest {
     }
 
     @Test
+    void selectWithAZeroTimeoutIsARealPoll() throws Exception {
+        Pipe p = Pipe.open();
+        try (var source = p.source(); var sink = p.sink()) {
+            source.configureBlocking(false);
+            sink.configureBlocking(false);
+            Io.Selection nothing = hub.spawn(() -> Io.select(List.of(source), List.of(), Duration.ZERO)).result(LONG);
+            assertThat(nothing.isEmpty()).isTrue();
+            sink.write(ByteBuffer.wrap(new byte[] {1}));
+            Io.Selection ready = hub.spawn(() -> Io.select(List.of(source), List.of(sink), Duration.ZERO)).result(LONG);
+            assertThat(ready.readable()).containsExactly(source);
+            assertThat(ready.writable()).containsExactly(sink);
+            // The channels stay usable with the hub's selector afterwards.
+            assertThat(hub.spawn(() -> Io.select(List.of(source), List.of(), LONG)).result(LONG).readable())
+                    .containsExactly(source);
+        }
+    }
+
+    @Test
     void selectFromAPlainThread() throws Exception {
         Pipe p = Pipe.open();
         try (var source = p.source(); var sink = p.sink()) {
