@@ -86,6 +86,35 @@ class ServeCommandTest {
     }
 
     @Test
+    void helloIsTheHttpServerWithKeepAlivePipeliningAndAnAccessLog(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Process p = start(dir.resolve("err"), "serve", "hello", "--port", "0", "--access-log");
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String first = out.readLine();
+            Matcher m = LISTENING.matcher(String.valueOf(first));
+            assertThat(m.matches()).as("first line: %s", first).isTrue();
+            int port = Integer.parseInt(m.group(1));
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.getOutputStream().write("GET /hi HTTP/1.0\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertThat(reply).startsWith("HTTP/1.1 200").endsWith("\r\n\r\nHello, World!");
+            }
+            assertThat(out.readLine()).contains("127.0.0.1 - - [", "\"GET /hi HTTP/1.0\" 200 ");
+            CliRun run = CliRun.of("bench", "-q", "-k", "--pipeline", "4", "-n", "200", "-c", "4",
+                    "http://127.0.0.1:" + port + "/");
+            assertThat(run.field("Completed requests")).as(run.out()).isEqualTo("200");
+            assertThat(run.field("Failed requests")).startsWith("0 ");
+            assertThat(run.field("Connections opened")).isEqualTo("4");
+            sigterm(p);
+            assertThat(p.waitFor(CliDelays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            List<String> rest = out.lines().toList();
+            assertThat(rest).hasSize(201).last().isEqualTo("stopped");
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void unknownServerAndBusyPortAreOneLineErrors() throws Exception {
         CliRun bad = CliRun.of("serve", "gopher", "--port", "0");
         assertThat(bad.exitCode()).isEqualTo(2);
