@@ -196,7 +196,7 @@ final class LoadGenerator {
                             break;
                         }
                         counters.connections.increment();
-                        reader = new ResponseReader(socket);
+                        reader = reader == null ? new ResponseReader(socket) : reader.use(socket);
                         reused = false;
                     }
                     long sent = System.nanoTime();

@@ -35,12 +35,19 @@ final class ResponseReader {
     record Response(int status, long bodyLength, boolean keepAlive, long wireBytes) {}
 
     static final int MAX_HEAD = 64 * 1024;
-    private final TcpSocket socket;
+    private TcpSocket socket;
     private ByteBuffer buf = ByteBuffer.allocate(16 * 1024).flip(); // read mode: position..limit unread
     private long wire;
 
     ResponseReader(TcpSocket socket) {
         this.socket = socket;
+    }
+
+    /** Reads from a new connection from now on, reusing the buffer (one reader per worker, not per connection). */
+    ResponseReader use(TcpSocket newSocket) {
+        this.socket = newSocket;
+        buf.clear().flip();
+        return this;
     }
 
     /** Reads the next response; {@code head}: the request was HEAD (no body). */
@@ -58,55 +65,61 @@ final class ResponseReader {
             }
             end = findHeadEnd(scanned);
         }
+        // Parsed on the bytes: no String per response (this runs once per request of a benchmark).
+        byte[] a = buf.array();
         int start = buf.position();
-        String text = new String(buf.array(), start, end - start, StandardCharsets.ISO_8859_1);
         buf.position(end + 4);
-        int lineEnd = text.indexOf("\r\n");
-        String status = lineEnd < 0 ? text : text.substring(0, lineEnd);
-        if (!status.startsWith("HTTP/1.") || status.length() < 12 || status.charAt(8) != ' ') {
-            throw new MalformedResponse("bad status line: '" + abbreviate(status) + "'");
+        int lineEnd = indexOfCrlf(a, start, end);
+        if (lineEnd - start < 12 || !startsWith(a, start, STATUS_PREFIX) || a[start + 8] != ' ') {
+            throw new MalformedResponse("bad status line: '" + text(a, start, lineEnd) + "'");
         }
-        boolean http11 = status.charAt(7) == '1';
-        int code;
-        try {
-            code = Integer.parseInt(status.substring(9, 12));
-        } catch (NumberFormatException e) {
-            throw new MalformedResponse("bad status code: '" + abbreviate(status) + "'");
+        boolean http11 = a[start + 7] == '1';
+        int code = 0;
+        for (int i = start + 9; i < start + 12; i++) {
+            if (a[i] < '0' || a[i] > '9') {
+                throw new MalformedResponse("bad status code: '" + text(a, start, lineEnd) + "'");
+            }
+            code = code * 10 + (a[i] - '0');
         }
         long contentLength = -1;
         boolean chunked = false;
         boolean close = false;
         boolean keepAliveToken = false;
-        int p = lineEnd < 0 ? text.length() : lineEnd + 2;
-        while (p < text.length()) {
-            int e = text.indexOf("\r\n", p);
-            if (e < 0) {
-                e = text.length();
+        int p = lineEnd + 2;
+        while (p < end) {
+            int e = indexOfCrlf(a, p, end);
+            int colon = p;
+            while (colon < e && a[colon] != ':') {
+                colon++;
             }
-            int colon = text.indexOf(':', p);
-            if (colon < 0 || colon > e) {
-                throw new MalformedResponse("bad header line: '" + abbreviate(text.substring(p, e)) + "'");
+            if (colon == e || colon == p) {
+                throw new MalformedResponse("bad header line: '" + text(a, p, e) + "'");
             }
-            String name = text.substring(p, colon).trim().toLowerCase(Locale.ROOT);
-            String value = text.substring(colon + 1, e).trim();
-            switch (name) {
-                case "content-length" -> {
-                    try {
-                        contentLength = Long.parseLong(value);
-                    } catch (NumberFormatException ex) {
-                        contentLength = -2;
-                    }
-                    if (contentLength < 0) {
-                        throw new MalformedResponse("bad Content-Length: '" + abbreviate(value) + "'");
-                    }
+            int v = colon + 1;
+            while (v < e && (a[v] == ' ' || a[v] == '\t')) {
+                v++;
+            }
+            int ve = e;
+            while (ve > v && (a[ve - 1] == ' ' || a[ve - 1] == '\t')) {
+                ve--;
+            }
+            if (nameIs(a, p, colon, CONTENT_LENGTH)) {
+                if (v == ve || ve - v > 18) {
+                    throw new MalformedResponse("bad Content-Length: '" + text(a, v, ve) + "'");
                 }
-                case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).endsWith("chunked");
-                case "connection" -> {
-                    String v = value.toLowerCase(Locale.ROOT);
-                    close |= v.contains("close");
-                    keepAliveToken |= v.contains("keep-alive");
+                contentLength = 0;
+                for (int i = v; i < ve; i++) {
+                    if (a[i] < '0' || a[i] > '9') {
+                        throw new MalformedResponse("bad Content-Length: '" + text(a, v, ve) + "'");
+                    }
+                    contentLength = contentLength * 10 + (a[i] - '0');
                 }
-                default -> { }
+            } else if (nameIs(a, p, colon, TRANSFER_ENCODING)) {
+                chunked = text(a, v, ve).toLowerCase(Locale.ROOT).endsWith("chunked");
+            } else if (nameIs(a, p, colon, CONNECTION)) {
+                String value = text(a, v, ve).toLowerCase(Locale.ROOT);
+                close |= value.contains("close");
+                keepAliveToken |= value.contains("keep-alive");
             }
             p = e + 2;
         }
@@ -233,6 +246,47 @@ final class ResponseReader {
     /** Whether bytes of a later response are already buffered. */
     boolean hasBuffered() {
         return buf.hasRemaining();
+    }
+
+    private static final byte[] STATUS_PREFIX = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRANSFER_ENCODING = "transfer-encoding".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONNECTION = "connection".getBytes(StandardCharsets.US_ASCII);
+
+    /** The index of the next CRLF in {@code a[from, end)}, or {@code end}. */
+    private static int indexOfCrlf(byte[] a, int from, int end) {
+        for (int i = from; i + 1 < end; i++) {
+            if (a[i] == '\r' && a[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return end;
+    }
+
+    private static boolean startsWith(byte[] a, int from, byte[] prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if (a[from + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code a[from, to)} is {@code lowerName}, ignoring ASCII case (header names are tokens). */
+    private static boolean nameIs(byte[] a, int from, int to, byte[] lowerName) {
+        if (to - from != lowerName.length) {
+            return false;
+        }
+        for (int i = 0; i < lowerName.length; i++) {
+            if ((a[from + i] | 0x20) != lowerName[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String text(byte[] a, int from, int to) {
+        return abbreviate(new String(a, from, Math.max(0, to - from), StandardCharsets.ISO_8859_1));
     }
 
     private static String abbreviate(String s) {
