@@ -2,13 +2,11 @@ package io.gevent4j.cli;
 
 import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
-import io.gevent4j.Hub;
 import io.gevent4j.HubGroup;
 import io.gevent4j.socket.TcpSocket;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +24,8 @@ import org.HdrHistogram.Histogram;
  * (greenlets still waiting for a reply are killed and their requests counted as unfinished).
  *
  * {@snippet :
- * LoadResult r = LoadGenerator.run(LoadSpec.get("http://127.0.0.1:8080/", 1000, 50), p -> {});
+ * LoadSpec spec = LoadSpec.get("http://127.0.0.1:8080/", 1000, 50);
+ * LoadResult r = LoadGenerator.run(spec, Duration.ofSeconds(1), p -> System.err.println(p.done()));
  * System.out.println(r.toText());
  * }
  */
@@ -107,7 +106,7 @@ final class LoadGenerator {
         long elapsed;
         try (HubGroup hubs = HubGroup.start(spec.hubs())) {
             List<Greenlet<?>> workers = new ArrayList<>(spec.concurrency());
-            for (Hub hub : hubs.hubs()) {
+            for (int h = 0; h < hubs.size(); h++) {
                 histograms.add(new Histogram(Duration.ofHours(1).toNanos() / 1000, 3));
             }
             for (int i = 0; i < spec.concurrency(); i++) {
@@ -286,9 +285,5 @@ final class LoadGenerator {
             }
         }
         return null;
-    }
-
-    static boolean isTimeout(IOException e) {
-        return e instanceof SocketTimeoutException;
     }
 }
