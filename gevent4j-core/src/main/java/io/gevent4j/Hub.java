@@ -104,6 +104,7 @@ public final class Hub implements AutoCloseable {
         VirtualThreads.initialiseJdkPollers();
         HubEvents.register();
         Watchdog.configureFromProperties();
+        io.gevent4j.internal.Core.install(new CoreAccess());
     }
 
     private final String name;
@@ -407,6 +408,26 @@ public final class Hub implements AutoCloseable {
         } finally {
             idlers.remove(w);
         }
+    }
+
+    // ---------------------------------------------------------------- I/O registration
+
+    /**
+     * Registers a non-blocking {@code channel} with this hub's selector; any thread (the JDK's
+     * register does not wait for a select in progress). When its key is selected, the loop runs
+     * {@code handler}, which must not block. Interest changes ({@code key.interestOps}) take
+     * effect at the loop's next select: make them on the loop thread (or post them with
+     * {@link #callSoon}), so a parked loop is woken. {@code key.cancel()} / closing the channel
+     * deregisters it.
+     */
+    SelectionKey registerChannel(java.nio.channels.SelectableChannel channel, int ops, Runnable handler)
+            throws java.nio.channels.ClosedChannelException {
+        return channel.register(selector, ops, handler);
+    }
+
+    /** The key of {@code channel} in this hub's selector, or null. */
+    SelectionKey keyFor(java.nio.channels.SelectableChannel channel) {
+        return channel.keyFor(selector);
     }
 
     // ---------------------------------------------------------------- the executor

@@ -1,5 +1,7 @@
 package io.gevent4j.cli;
 
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +11,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "gevent4j 0.1.0-SNAPSHOT",
         description = "gevent's programming model on Java 25: greenlets on one event loop per hub.",
-        subcommands = {ExampleCommand.class})
+        subcommands = {DemoCommand.class, ServeCommand.class, BenchCommand.class, ResolveCommand.class,
+            ExampleCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -22,10 +25,18 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns the exit code (tests call this). */
+    /** Runs the command line on System.out and System.err and returns the exit code. */
     public static int run(String... args) {
+        return run(new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8), args);
+    }
+
+    /** Runs the command line with its output and errors on these writers; returns the exit code (tests call this). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
+        cl.setOut(out);
+        cl.setErr(err);
         // Diagnostics (watchdog, run info on a signal) apply before any subcommand runs.
         cl.setExecutionStrategy(parsed -> {
             main.diagnostics.apply(System.err);
@@ -34,13 +45,24 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();
             cmd.getErr().println("gevent4j: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            cmd.getErr().flush();
             return 2;
         });
-        return cl.execute(args);
+        // A command that fails at run time (unknown host, port in use...) gets one line, not a stack trace.
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            String what = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            cmd.getErr().println("gevent4j " + cmd.getCommandName() + ": " + what);
+            cmd.getErr().flush();
+            return 1;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
     }
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }

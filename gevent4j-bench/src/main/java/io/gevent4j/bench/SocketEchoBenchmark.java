@@ -1,0 +1,191 @@
+package io.gevent4j.bench;
+
+import io.gevent4j.Gevent;
+import io.gevent4j.Greenlet;
+import io.gevent4j.Hub;
+import io.gevent4j.socket.TcpListener;
+import io.gevent4j.socket.TcpSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Echo in one process: 100 client and 100 server greenlets on one hub, 1,000 round trips of 64
+ * bytes per connection, against the same program on {@code java.net.Socket} with the JDK's
+ * default virtual threads. The score is time per round trip (lower is better); the ratio of
+ * the two {@code impl} values is the comparison.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED"})
+public class SocketEchoBenchmark {
+    static final int CONNECTIONS = 100;
+    static final int ROUND_TRIPS = 1_000;
+    static final int SIZE = 64;
+
+    @Param({"gevent4j", "jdk-virtual-threads"})
+    public String impl;
+
+    private Hub hub;
+    private TcpListener listener;
+    private final List<TcpSocket> clients = new ArrayList<>();
+    private ServerSocket jdkServer;
+    private Thread jdkAcceptor;
+    private final List<Socket> jdkClients = new ArrayList<>();
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        if (impl.equals("gevent4j")) {
+            hub = Hub.start("echo-bench");
+            listener = TcpListener.bind(new InetSocketAddress("127.0.0.1", 0), 1024);
+            hub.spawn(() -> {
+                for (int i = 0; i < CONNECTIONS; i++) {
+                    TcpSocket c = listener.accept();
+                    c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    Gevent.spawn(() -> echo(c));
+                }
+                return null;
+            });
+            for (int i = 0; i < CONNECTIONS; i++) {
+                clients.add(hub.spawn(() -> TcpSocket.connect(listener.localAddress())
+                        .setOption(StandardSocketOptions.TCP_NODELAY, true)).result());
+            }
+        } else {
+            jdkServer = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
+            jdkAcceptor = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < CONNECTIONS; i++) {
+                        Socket s = jdkServer.accept();
+                        s.setTcpNoDelay(true);
+                        Thread.ofVirtual().start(() -> echo(s));
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            for (int i = 0; i < CONNECTIONS; i++) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), jdkServer.getLocalPort());
+                s.setTcpNoDelay(true);
+                jdkClients.add(s);
+            }
+        }
+    }
+
+    private static Void echo(TcpSocket c) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(SIZE * 4);
+        while (c.recvInto(buf.clear()) > 0) {
+            c.sendAll(buf.flip());
+        }
+        c.close();
+        return null;
+    }
+
+    private static void echo(Socket s) {
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            byte[] buf = new byte[SIZE * 4];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+            }
+        } catch (IOException ignored) {
+            // closed at tear-down
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        for (TcpSocket c : clients) {
+            c.close();
+        }
+        if (hub != null) {
+            listener.close();
+            hub.close();
+        }
+        for (Socket s : jdkClients) {
+            s.close();
+        }
+        if (jdkServer != null) {
+            jdkServer.close();
+            jdkAcceptor.join();
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CONNECTIONS * ROUND_TRIPS)
+    public void roundTrips() throws Exception {
+        if (impl.equals("gevent4j")) {
+            List<Greenlet<Void>> jobs = new ArrayList<>(CONNECTIONS);
+            for (TcpSocket c : clients) {
+                jobs.add(hub.spawn(() -> {
+                    ByteBuffer out = ByteBuffer.allocateDirect(SIZE);
+                    ByteBuffer in = ByteBuffer.allocateDirect(SIZE);
+                    for (int i = 0; i < ROUND_TRIPS; i++) {
+                        c.sendAll(out.clear());
+                        in.clear();
+                        while (in.hasRemaining()) {
+                            if (c.recvInto(in) < 0) {
+                                throw new IOException("closed");
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            Gevent.joinAllOrRaise(jobs);
+        } else {
+            List<Thread> threads = new ArrayList<>(CONNECTIONS);
+            for (Socket s : jdkClients) {
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        InputStream in = s.getInputStream();
+                        OutputStream out = s.getOutputStream();
+                        byte[] msg = new byte[SIZE];
+                        byte[] back = new byte[SIZE];
+                        for (int i = 0; i < ROUND_TRIPS; i++) {
+                            out.write(msg);
+                            int got = 0;
+                            while (got < SIZE) {
+                                int n = in.read(back, got, SIZE - got);
+                                if (n < 0) {
+                                    throw new IOException("closed");
+                                }
+                                got += n;
+                            }
+                        }
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+    }
+}

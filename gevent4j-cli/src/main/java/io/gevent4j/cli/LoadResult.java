@@ -1,0 +1,127 @@
+package io.gevent4j.cli;
+
+import java.time.Duration;
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The outcome of one load run: counts, failures by class, throughput and latency percentiles,
+ * as text for people and JSON for machines. Immutable once built (the run's hubs have stopped).
+ */
+final class LoadResult {
+    final LoadSpec spec;
+    final long completed;
+    final long non2xx;
+    final long connectFailures;
+    final long receiveFailures;
+    final long lengthFailures;
+    final long exceptionFailures;
+    final long bytesReceived;
+    final long connections;
+    final Histogram latencyMicros;
+    final Duration elapsed;
+    final boolean hitTimeLimit;
+
+    LoadResult(LoadSpec spec, LoadGenerator.Counters c, Histogram latencyMicros, Duration elapsed, boolean hitTimeLimit) {
+        this.spec = spec;
+        this.completed = c.completed.sum();
+        this.non2xx = c.non2xx.sum();
+        this.connectFailures = c.connectFailures.sum();
+        this.receiveFailures = c.receiveFailures.sum();
+        this.lengthFailures = c.lengthFailures.sum();
+        this.exceptionFailures = c.exceptionFailures.sum();
+        this.bytesReceived = c.bytesReceived.sum();
+        this.connections = c.connections.sum();
+        this.latencyMicros = latencyMicros;
+        this.elapsed = elapsed;
+        this.hitTimeLimit = hitTimeLimit;
+    }
+
+    long failed() {
+        return connectFailures + receiveFailures + lengthFailures + exceptionFailures;
+    }
+
+    /** Requests neither completed nor failed: in flight when the time limit stopped the run. */
+    long unfinished() {
+        return spec.requests().map(n -> n - completed - failed()).orElse(0L);
+    }
+
+    double seconds() {
+        return elapsed.toNanos() / 1e9;
+    }
+
+    double requestsPerSecond() {
+        return seconds() == 0 ? 0 : completed / seconds();
+    }
+
+    /** Latency at {@code percentile} in milliseconds (0 when nothing completed). */
+    double latencyMillis(double percentile) {
+        return latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    double maxLatencyMillis() {
+        return latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMaxValue() / 1000.0;
+    }
+
+    String url() {
+        boolean v6 = spec.host().indexOf(':') >= 0;
+        return "http://" + (v6 ? "[" + spec.host() + "]" : spec.host()) + ":" + spec.port() + spec.path();
+    }
+
+    String toText() {
+        StringBuilder sb = new StringBuilder();
+        String conn = spec.keepAlive()
+                ? "keep-alive" + (spec.pipeline() > 1 ? ", pipeline " + spec.pipeline() : "")
+                : "new connection per request";
+        line(sb, "Target", "%s (%s, %s, %s)", url(), spec.method(), spec.http11() ? "HTTP/1.1" : "HTTP/1.0", conn);
+        line(sb, "Concurrency", "%d connection%s on %d hub%s", spec.concurrency(), spec.concurrency() == 1 ? "" : "s",
+                spec.hubs(), spec.hubs() == 1 ? "" : "s");
+        line(sb, "Time taken", "%.3f s%s", seconds(), hitTimeLimit
+                ? " (stopped at the time limit of " + human(spec.timeLimit().orElseThrow()) + ")" : "");
+        line(sb, "Completed requests", "%d", completed);
+        line(sb, "Failed requests", "%d (connect %d, receive %d, length %d, exceptions %d)", failed(),
+                connectFailures, receiveFailures, lengthFailures, exceptionFailures);
+        if (spec.requests().isPresent()) {
+            line(sb, "Unfinished requests", "%d", unfinished());
+        }
+        line(sb, "Non-2xx responses", "%d", non2xx);
+        line(sb, "Connections opened", "%d", connections);
+        line(sb, "Requests per second", "%.1f (completed requests / time taken)", requestsPerSecond());
+        line(sb, "Transfer rate", "%.1f KiB/s received (%d bytes)", seconds() == 0 ? 0 : bytesReceived / 1024.0 / seconds(),
+                bytesReceived);
+        line(sb, "Latency (ms)", "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (mean %.2f)",
+                latencyMillis(50), latencyMillis(90), latencyMillis(99), latencyMillis(99.9), maxLatencyMillis(),
+                latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMean() / 1000.0);
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String label, String format, Object... args) {
+        sb.append(String.format(Locale.ROOT, "%-21s", label + ":")).append(String.format(Locale.ROOT, format, args))
+                .append('\n');
+    }
+
+    String toJson() {
+        return String.format(Locale.ROOT,
+                "{\"url\":%s,\"method\":%s,\"http\":\"%s\",\"keepAlive\":%b,\"pipeline\":%d,\"concurrency\":%d,"
+                        + "\"hubs\":%d,\"seconds\":%.6f,\"timeLimitHit\":%b,\"completed\":%d,"
+                        + "\"failed\":{\"total\":%d,\"connect\":%d,\"receive\":%d,\"length\":%d,\"exceptions\":%d},"
+                        + "\"unfinished\":%d,\"non2xx\":%d,\"connections\":%d,\"requestsPerSecond\":%.3f,"
+                        + "\"bytesReceived\":%d,\"transferBytesPerSecond\":%.1f,"
+                        + "\"latencyMs\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f,\"mean\":%.3f}}",
+                Json.string(url()), Json.string(spec.method()), spec.http11() ? "1.1" : "1.0", spec.keepAlive(),
+                spec.pipeline(), spec.concurrency(), spec.hubs(), seconds(), hitTimeLimit, completed, failed(),
+                connectFailures, receiveFailures, lengthFailures, exceptionFailures, unfinished(), non2xx, connections,
+                requestsPerSecond(), bytesReceived, seconds() == 0 ? 0 : bytesReceived / seconds(), latencyMillis(50),
+                latencyMillis(90), latencyMillis(99), latencyMillis(99.9), maxLatencyMillis(),
+                latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMean() / 1000.0);
+    }
+
+    /** {@code 4s}, {@code 1.5s}, {@code 250ms}. */
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 == 0) {
+            return ms / 1000 + " s";
+        }
+        return ms >= 1000 ? String.format(Locale.ROOT, "%.1f s", ms / 1000.0) : ms + " ms";
+    }
+}

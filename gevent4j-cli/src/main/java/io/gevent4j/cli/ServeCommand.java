@@ -1,0 +1,184 @@
+package io.gevent4j.cli;
+
+import io.gevent4j.HubGroup;
+import io.gevent4j.http.HttpServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code gevent4j serve demo|echo|hello}: run one of the library's servers until SIGINT or SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Serve until SIGINT or SIGTERM, then stop gracefully: stop accepting, let connections in progress finish",
+            "within --grace, then kill them. The first line printed is the address it listens on.",
+            "  demo   the demo's greenlet server (read, sleep --delay, 'HTTP/1.0 200 Ok ... HelloWorld', close)",
+            "  echo   TCP echo",
+            "  hello  the HTTP/1.1 server answering 'Hello, World!' (keep-alive, pipelining; common log format)"})
+final class ServeCommand implements Callable<Integer> {
+    static final int DEFAULT_PORT = 8088;
+
+    @Parameters(index = "0", paramLabel = "SERVER", description = "demo, echo or hello")
+    String what;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "" + DEFAULT_PORT, description = "port to bind; 0 for any free port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--hubs", defaultValue = "1", paramLabel = "N",
+            description = "hubs (loop threads) the connections are spread over (default: ${DEFAULT-VALUE})")
+    int hubs;
+
+    @Option(names = "--access-log", negatable = true, defaultValue = "false",
+            description = "print one line per connection on stdout (default: off)")
+    boolean accessLog;
+
+    @Option(names = "--delay", defaultValue = "100ms", paramLabel = "TIME",
+            converter = DiagnosticsOptions.DurationConverter.class,
+            description = "demo: sleep per connection (default: ${DEFAULT-VALUE})")
+    Duration delay;
+
+    @Option(names = "--grace", defaultValue = "5s", paramLabel = "TIME",
+            converter = DiagnosticsOptions.DurationConverter.class,
+            description = "how long connections in progress may finish on stop (default: ${DEFAULT-VALUE})")
+    Duration grace;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        CommandLine cl = spec.commandLine();
+        if (hubs < 1) {
+            throw new CommandLine.ParameterException(cl, "--hubs must be at least 1: " + hubs);
+        }
+        if (port < 0 || port > 65535) {
+            throw new CommandLine.ParameterException(cl, "--port out of range: " + port);
+        }
+        String kind = what.toLowerCase(Locale.ROOT);
+        if (!kind.equals("demo") && !kind.equals("echo") && !kind.equals("hello")) {
+            throw new CommandLine.ParameterException(cl, "SERVER must be demo, echo or hello: " + what);
+        }
+        PrintWriter out = cl.getOut();
+        Consumer<String> log = accessLog ? line -> {
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+        } : line -> { };
+        HubGroup group = HubGroup.start(hubs);
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        Running server;
+        try {
+            server = kind.equals("hello") ? startHello(address, group, log)
+                    : startDemoOrEcho(kind, address, group, log);
+        } catch (IOException | RuntimeException e) {
+            group.close();
+            throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        InetSocketAddress bound = server.address();
+        out.printf(Locale.ROOT, "listening on %s:%d (%s server, %d hub%s)%n", bound.getHostString(), bound.getPort(),
+                kind, hubs, hubs == 1 ? "" : "s");
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        // SIGINT and SIGTERM run the JVM's shutdown hooks: the graceful stop happens there.
+        Thread hook = Thread.ofPlatform().name("serve-stop").unstarted(() -> {
+            server.stop(grace);
+            group.close();
+            synchronized (out) {
+                out.println("stopped");
+                out.flush();
+            }
+            stopped.countDown();
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        return 0;
+    }
+
+    /** A started server: where it listens, and its graceful stop. */
+    interface Running {
+        InetSocketAddress address() throws IOException;
+
+        void stop(Duration grace);
+    }
+
+    private Running startDemoOrEcho(String kind, InetSocketAddress address, HubGroup group, Consumer<String> log)
+            throws IOException {
+        DemoServer.Handler handler = kind.equals("demo") ? DemoServer.demoHandler(delay) : DemoServer.echoHandler();
+        DemoServer server = DemoServer.start(DemoServer.Kind.GREENLETS, address, group.hubs(), handler, log);
+        return new Running() {
+            @Override
+            public InetSocketAddress address() throws IOException {
+                return server.address();
+            }
+
+            @Override
+            public void stop(Duration g) {
+                server.close(g);
+            }
+        };
+    }
+
+    /** The HTTP/1.1 server answering "Hello, World!"; its access log (common log format) goes to {@code log}. */
+    private Running startHello(InetSocketAddress address, HubGroup group, Consumer<String> log) throws IOException {
+        boolean logging = accessLog && routeAccessLog(log);
+        HttpServer server = HttpServer.builder((request, response) -> {
+            response.header("Content-Type", "text/plain");
+            response.send(200, HELLO);
+        }).listen(address).hubs(group).backlog(1024).name("hello").accessLog(logging).build().start();
+        return new Running() {
+            @Override
+            public InetSocketAddress address() {
+                return server.address();
+            }
+
+            @Override
+            public void stop(Duration g) {
+                server.stop(g);
+            }
+        };
+    }
+
+    static final String HELLO = "Hello, World!";
+
+    /**
+     * Routes the HTTP server's access log (the System.Logger {@code io.gevent4j.http.access},
+     * java.util.logging by default) to {@code log}, one line per request.
+     */
+    private static boolean routeAccessLog(Consumer<String> log) {
+        java.util.logging.Logger access = java.util.logging.Logger.getLogger("io.gevent4j.http.access");
+        ACCESS_LOGGER.set(access); // keep a strong reference: JUL holds loggers weakly
+        access.setUseParentHandlers(false);
+        for (java.util.logging.Handler h : access.getHandlers()) {
+            access.removeHandler(h);
+        }
+        access.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                log.accept(r.getParameters() == null || r.getParameters().length == 0 ? r.getMessage()
+                        : java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+            }
+
+            @Override
+            public void flush() { }
+
+            @Override
+            public void close() { }
+        });
+        return true;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicReference<java.util.logging.Logger> ACCESS_LOGGER =
+            new java.util.concurrent.atomic.AtomicReference<>();
+}

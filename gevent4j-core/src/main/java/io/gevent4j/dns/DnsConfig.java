@@ -1,0 +1,137 @@
+package io.gevent4j.dns;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The settings of a {@link Resolver}: what {@code /etc/resolv.conf} says (nameservers, search
+ * domains, {@code ndots}, {@code timeout}, {@code attempts}), or what the caller chooses.
+ *
+ * @param nameservers servers queried in order, each attempt (UDP, then TCP if a reply is truncated)
+ * @param search domains appended to names with fewer than {@code ndots} dots (and tried after others)
+ * @param ndots names with at least this many dots are first tried as they are
+ * @param timeout how long to wait for one server's reply
+ * @param attempts how many rounds over all nameservers
+ */
+public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search, int ndots, Duration timeout,
+        int attempts) {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_ATTEMPTS = 2;
+
+    public DnsConfig {
+        nameservers = List.copyOf(nameservers);
+        search = List.copyOf(search);
+        Objects.requireNonNull(timeout, "timeout");
+        if (nameservers.isEmpty()) {
+            throw new IllegalArgumentException("no nameserver");
+        }
+        if (ndots < 0 || attempts < 1 || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("bad DNS settings: ndots=" + ndots + " attempts=" + attempts
+                    + " timeout=" + timeout);
+        }
+    }
+
+    /** Explicit nameservers (port 53 unless given), no search domains, the usual defaults. */
+    public static DnsConfig of(List<InetSocketAddress> nameservers) {
+        return new DnsConfig(nameservers, List.of(), 1, DEFAULT_TIMEOUT, DEFAULT_ATTEMPTS);
+    }
+
+    public DnsConfig withTimeout(Duration t) {
+        return new DnsConfig(nameservers, search, ndots, t, attempts);
+    }
+
+    public DnsConfig withAttempts(int n) {
+        return new DnsConfig(nameservers, search, ndots, timeout, n);
+    }
+
+    public DnsConfig withSearch(List<String> domains, int newNdots) {
+        return new DnsConfig(nameservers, domains, newNdots, timeout, attempts);
+    }
+
+    /** Reads {@code /etc/resolv.conf}; falls back to 127.0.0.1 if it names no nameserver. */
+    public static DnsConfig system() {
+        Path p = Path.of("/etc/resolv.conf");
+        try {
+            return parse(Files.exists(p) ? Files.readString(p) : "");
+        } catch (IOException e) {
+            return parse("");
+        }
+    }
+
+    /**
+     * Parses the text of a {@code resolv.conf}: {@code nameserver}, {@code search},
+     * {@code domain}, {@code options ndots:N timeout:N attempts:N}; other lines are ignored.
+     */
+    public static DnsConfig parse(String resolvConf) {
+        List<InetSocketAddress> servers = new ArrayList<>();
+        List<String> search = new ArrayList<>();
+        int ndots = 1;
+        Duration timeout = DEFAULT_TIMEOUT;
+        int attempts = DEFAULT_ATTEMPTS;
+        for (String raw : resolvConf.split("\n")) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
+                continue;
+            }
+            String[] f = line.split("\\s+");
+            switch (f[0]) {
+                case "nameserver" -> {
+                    if (f.length > 1) {
+                        try {
+                            servers.add(new InetSocketAddress(InetAddress.ofLiteral(stripZone(f[1])), 53));
+                        } catch (IllegalArgumentException notAnAddress) {
+                            // ignored, like the C library does
+                        }
+                    }
+                }
+                case "search" -> {
+                    search.clear();
+                    for (int i = 1; i < f.length; i++) {
+                        search.add(f[i]);
+                    }
+                }
+                case "domain" -> {
+                    if (f.length > 1) {
+                        search.clear();
+                        search.add(f[1]);
+                    }
+                }
+                case "options" -> {
+                    for (int i = 1; i < f.length; i++) {
+                        String[] kv = f[i].split(":", 2);
+                        if (kv.length == 2) {
+                            try {
+                                int v = Integer.parseInt(kv[1]);
+                                switch (kv[0]) {
+                                    case "ndots" -> ndots = Math.min(Math.max(v, 0), 15);
+                                    case "timeout" -> timeout = Duration.ofSeconds(Math.max(v, 1));
+                                    case "attempts" -> attempts = Math.min(Math.max(v, 1), 5);
+                                    default -> { }
+                                }
+                            } catch (NumberFormatException ignored) {
+                                // as the C library: a bad option is skipped
+                            }
+                        }
+                    }
+                }
+                default -> { }
+            }
+        }
+        if (servers.isEmpty()) {
+            servers.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), 53));
+        }
+        return new DnsConfig(servers, search, ndots, timeout, attempts);
+    }
+
+    private static String stripZone(String s) {
+        int pct = s.indexOf('%');
+        return pct < 0 ? s : s.substring(0, pct);
+    }
+}

@@ -1,0 +1,573 @@
+package io.gevent4j.dns;
+
+import io.gevent4j.Hub;
+import io.gevent4j.internal.Core;
+import io.gevent4j.socket.TcpSocket;
+import io.gevent4j.socket.UdpSocket;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.ReverseMap;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+
+/**
+ * A DNS resolver that runs on the hub: A, AAAA and PTR look-ups over the hub's own UDP sockets
+ * (TCP when a reply is truncated), with {@code /etc/hosts}, search domains, per-server time-outs
+ * and attempts, a TTL cache and coalescing of identical queries in flight. dnsjava only encodes
+ * and decodes the messages.
+ *
+ * <p>Who may call it: any greenlet or thread, concurrently; there is no limit on concurrent
+ * look-ups (gevent's default thread resolver allows 10 per hub). A look-up parks the caller;
+ * the query itself runs in a greenlet of the caller's hub (the default hub, for a plain
+ * thread), bounded by {@code timeout × attempts × nameservers}. A {@code Timeout} or a kill of
+ * the caller ends its wait; the query still completes and fills the cache. Failures are
+ * {@link DnsException}s whose {@link DnsException#kind() kind} tells NXDOMAIN, SERVFAIL,
+ * time-out and malformed replies apart.
+ *
+ * {@snippet :
+ * Resolver r = Resolver.of(DnsConfig.of(List.of(new InetSocketAddress("9.9.9.9", 53))));
+ * List<InetAddress> addresses = r.getaddrinfo("www.python.org");
+ * }
+ */
+public final class Resolver {
+    /*
+     * Implementation overview.
+     *
+     * query(name, type) is the one path to the network: a cache hit returns at once; otherwise
+     * the caller joins the Pending of that (name, type) in `inFlight`, or installs one and
+     * spawns the greenlet that runs it (putIfAbsent decides who). The runner removes the
+     * Pending from `inFlight` *before* completing it, and fills the cache before that, so a
+     * caller arriving later either joins a Pending that will complete or sees the cache.
+     *
+     * Waiting uses the core's one mechanism (a Waiter per waiting strand, notified by the
+     * runner from its hub; a waiter of another hub or a plain thread is woken across threads).
+     *
+     * A reply is accepted only if it comes from the queried server's address and port, has the
+     * query's ID, the QR flag and the same question; anything else, including bytes dnsjava
+     * cannot decode, is ignored and the wait goes on until the per-server deadline. A time-out
+     * after only undecodable packets is reported as MALFORMED, not TIMEOUT.
+     */
+    private static final Core.Access CORE = Core.access();
+    private static final SecureRandom IDS = newIdSource();
+
+    private final DnsConfig config;
+    private final HostsFile hosts;
+    private final ConcurrentHashMap<Key, Cached> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, Pending> inFlight = new ConcurrentHashMap<>();
+
+    private Resolver(DnsConfig config, HostsFile hosts) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.hosts = hosts;
+    }
+
+    /** The system's resolver settings: {@code /etc/resolv.conf} and {@code /etc/hosts}. */
+    public static Resolver system() {
+        return new Resolver(DnsConfig.system(), HostsFile.system());
+    }
+
+    /** A resolver with these settings and no hosts file. */
+    public static Resolver of(DnsConfig config) {
+        return new Resolver(config, HostsFile.EMPTY);
+    }
+
+    /** A resolver with these settings and a hosts file given as text (the {@code /etc/hosts} format). */
+    public static Resolver of(DnsConfig config, String hostsFile) {
+        return new Resolver(config, HostsFile.parse(hostsFile));
+    }
+
+    public DnsConfig config() {
+        return config;
+    }
+
+    /** Forgets every cached answer. */
+    public void clearCache() {
+        cache.clear();
+    }
+
+    // ---------------------------------------------------------------- the gevent-style API
+
+    /**
+     * The addresses of {@code host}: a literal address as it is, else {@code /etc/hosts}, else
+     * A and AAAA records (queried concurrently), IPv4 first. gevent's {@code getaddrinfo}.
+     */
+    public List<InetAddress> getaddrinfo(String host) throws UnknownHostException {
+        Objects.requireNonNull(host, "host");
+        InetAddress literal = literal(host);
+        if (literal != null) {
+            return List.of(literal);
+        }
+        List<InetAddress> fromHosts = hosts.lookup(host);
+        if (!fromHosts.isEmpty()) {
+            return fromHosts;
+        }
+        if (host.equalsIgnoreCase("localhost") || host.equalsIgnoreCase("localhost.")) {
+            return List.of(InetAddress.getLoopbackAddress());
+        }
+        DnsException first = null;
+        for (Name candidate : candidates(host)) {
+            Pending a = start(new Key(candidate, Type.A));
+            Pending aaaa = start(new Key(candidate, Type.AAAA));
+            Outcome va = a.await();
+            Outcome v6 = aaaa.await();
+            List<InetAddress> out = new ArrayList<>();
+            addAddresses(out, host, va);
+            addAddresses(out, host, v6);
+            if (!out.isEmpty()) {
+                return List.copyOf(out);
+            }
+            DnsException e = combine(va.error(), v6.error(), host);
+            if (first == null || e.kind() == DnsException.Kind.NXDOMAIN && first.kind() != DnsException.Kind.NXDOMAIN) {
+                first = e;
+            }
+            if (e.kind() != DnsException.Kind.NXDOMAIN && e.kind() != DnsException.Kind.NO_DATA) {
+                throw e; // a failure of the servers is not "try the next search domain"
+            }
+        }
+        throw first;
+    }
+
+    /** The IPv4 addresses of {@code host} (A records, or hosts file / literal). */
+    public List<Inet4Address> resolveIPv4(String host) throws UnknownHostException {
+        return resolveFamily(host, Type.A, Inet4Address.class);
+    }
+
+    /** The IPv6 addresses of {@code host} (AAAA records, or hosts file / literal). */
+    public List<Inet6Address> resolveIPv6(String host) throws UnknownHostException {
+        return resolveFamily(host, Type.AAAA, Inet6Address.class);
+    }
+
+    /** The first IPv4 address of {@code host} in dotted form: gevent's {@code gethostbyname}. */
+    public String gethostbyname(String host) throws UnknownHostException {
+        return resolveIPv4(host).getFirst().getHostAddress();
+    }
+
+    /** The name of {@code address}: {@code /etc/hosts}, else its PTR record. gevent's {@code gethostbyaddr}. */
+    public String gethostbyaddr(InetAddress address) throws UnknownHostException {
+        String fromHosts = hosts.reverse(address);
+        if (fromHosts != null) {
+            return fromHosts;
+        }
+        Name ptr = ReverseMap.fromAddress(address);
+        Outcome o = start(new Key(ptr, Type.PTR)).await();
+        if (o.error() != null) {
+            throw rethrowable(o.error(), address.getHostAddress());
+        }
+        for (Record r : o.records()) {
+            if (r instanceof PTRRecord p) {
+                return p.getTarget().toString(true);
+            }
+        }
+        throw new DnsException(DnsException.Kind.NO_DATA, address.getHostAddress(), "no PTR record");
+    }
+
+    private <A extends InetAddress> List<A> resolveFamily(String host, int type, Class<A> family)
+            throws UnknownHostException {
+        InetAddress literal = literal(host);
+        List<InetAddress> local = literal != null ? List.of(literal) : hosts.lookup(host);
+        if (literal == null && local.isEmpty() && host.equalsIgnoreCase("localhost")) {
+            local = List.of(InetAddress.getLoopbackAddress());
+        }
+        if (literal != null || !local.isEmpty()) {
+            List<A> out = local.stream().filter(family::isInstance).map(family::cast).toList();
+            if (out.isEmpty()) {
+                throw new DnsException(DnsException.Kind.NO_DATA, host, "no " + Type.string(type) + " address");
+            }
+            return out;
+        }
+        DnsException first = null;
+        for (Name candidate : candidates(host)) {
+            Outcome o = start(new Key(candidate, type)).await();
+            List<InetAddress> out = new ArrayList<>();
+            addAddresses(out, host, o);
+            if (!out.isEmpty()) {
+                return out.stream().filter(family::isInstance).map(family::cast).toList();
+            }
+            DnsException e = o.error() != null ? o.error()
+                    : new DnsException(DnsException.Kind.NO_DATA, host, "no " + Type.string(type) + " record");
+            if (first == null) {
+                first = e;
+            }
+            if (e.kind() != DnsException.Kind.NXDOMAIN && e.kind() != DnsException.Kind.NO_DATA) {
+                throw rethrowable(e, host);
+            }
+        }
+        throw rethrowable(first, host);
+    }
+
+    private static DnsException rethrowable(DnsException shared, String host) {
+        // The outcome is shared by every coalesced caller: give each its own exception and stack.
+        DnsException e = new DnsException(shared.kind(), host, "");
+        e.initCause(shared);
+        return e;
+    }
+
+    private static DnsException combine(DnsException a, DnsException aaaa, String host) {
+        if (a == null && aaaa == null) {
+            return new DnsException(DnsException.Kind.NO_DATA, host, "no A or AAAA record");
+        }
+        DnsException pick = a == null ? aaaa : aaaa == null ? a
+                : aaaa.kind() == DnsException.Kind.NXDOMAIN ? aaaa : a;
+        if (pick.kind() == DnsException.Kind.NO_DATA && (a == null || aaaa == null)) {
+            pick = a == null ? aaaa : a;
+        }
+        return rethrowable(pick, host);
+    }
+
+    private static void addAddresses(List<InetAddress> out, String host, Outcome o) throws UnknownHostException {
+        if (o.error() != null) {
+            return;
+        }
+        for (Record r : o.records()) {
+            byte[] raw = switch (r) {
+                case ARecord a -> a.getAddress().getAddress();
+                case AAAARecord a -> a.getAddress().getAddress();
+                default -> null;
+            };
+            if (raw != null) {
+                InetAddress addr = InetAddress.getByAddress(host, raw);
+                if (!out.contains(addr)) {
+                    out.add(addr);
+                }
+            }
+        }
+    }
+
+    static InetAddress literal(String host) {
+        if (host.isEmpty()) {
+            return null;
+        }
+        char c = host.charAt(0);
+        if (Character.digit(c, 16) < 0 && c != ':' && c != '[') {
+            return null;
+        }
+        try {
+            String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            return InetAddress.ofLiteral(h);
+        } catch (IllegalArgumentException notALiteral) {
+            return null;
+        }
+    }
+
+    /** The absolute names to try for {@code host}, in order (resolv.conf's search and ndots rules). */
+    List<Name> candidates(String host) throws DnsException {
+        try {
+            if (host.endsWith(".")) {
+                return List.of(Name.fromString(host));
+            }
+            long dots = host.chars().filter(ch -> ch == '.').count();
+            List<Name> out = new ArrayList<>();
+            Name asIs = Name.fromString(host, Name.root);
+            if (dots >= config.ndots()) {
+                out.add(asIs);
+            }
+            for (String domain : config.search()) {
+                try {
+                    out.add(Name.fromString(host, Name.fromString(domain, Name.root)));
+                } catch (TextParseException skipped) {
+                    // a search domain that makes the name invalid is skipped, like the C library does
+                }
+            }
+            if (dots < config.ndots()) {
+                out.add(asIs);
+            }
+            return out;
+        } catch (TextParseException e) {
+            DnsException d = new DnsException(DnsException.Kind.BAD_NAME, host, e.getMessage());
+            d.initCause(e);
+            throw d;
+        }
+    }
+
+    // ---------------------------------------------------------------- queries, cache, coalescing
+
+    record Key(Name name, int type) {}
+
+    private record Cached(List<Record> records, long expiresAt) {}
+
+    /** What a query ended with: records of the asked type, or an error. */
+    record Outcome(List<Record> records, DnsException error) {}
+
+    /** Starts (or joins) the query for {@code key}. */
+    private Pending start(Key key) {
+        Cached c = cache.get(key);
+        if (c != null) {
+            if (System.nanoTime() - c.expiresAt() < 0) {
+                return Pending.done(new Outcome(c.records(), null));
+            }
+            cache.remove(key, c);
+        }
+        Pending mine = new Pending();
+        Pending running = inFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            return running;
+        }
+        Hub.current().spawn(() -> run(key, mine));
+        return mine;
+    }
+
+    private void run(Key key, Pending pending) {
+        Outcome outcome = null;
+        try {
+            outcome = exchange(key);
+        } catch (DnsException e) {
+            outcome = new Outcome(List.of(), e);
+        } finally {
+            if (outcome == null) { // killed (its hub closed) or a bug: never leave waiters hanging
+                outcome = new Outcome(List.of(), new DnsException(DnsException.Kind.TIMEOUT,
+                        key.name().toString(), "the query was abandoned: its hub closed"));
+            }
+            if (outcome.error() == null) {
+                long ttl = Long.MAX_VALUE;
+                for (Record r : outcome.records()) {
+                    ttl = Math.min(ttl, r.getTTL());
+                }
+                if (ttl > 0 && ttl != Long.MAX_VALUE) {
+                    cache.put(key, new Cached(outcome.records(), System.nanoTime() + Duration.ofSeconds(ttl).toNanos()));
+                }
+            }
+            inFlight.remove(key, pending); // before completing: a later caller sees the cache
+            pending.complete(outcome);
+        }
+    }
+
+    private Outcome exchange(Key key) throws DnsException {
+        String display = key.name().toString(true);
+        Record question = Record.newRecord(key.name(), key.type(), DClass.IN);
+        DnsException last = null;
+        for (int attempt = 0; attempt < config.attempts(); attempt++) {
+            for (InetSocketAddress server : config.nameservers()) {
+                int id = IDS.nextInt(1 << 16);
+                Message query = Message.newQuery(question);
+                query.getHeader().setID(id);
+                byte[] wire = query.toWire();
+                Message reply;
+                try {
+                    reply = udpExchange(server, wire, id, question);
+                    if (reply != null && reply.getHeader().getFlag(Flags.TC)) {
+                        reply = tcpExchange(server, wire, id, question);
+                    }
+                } catch (MalformedReply m) {
+                    last = new DnsException(DnsException.Kind.MALFORMED, display, "from " + server);
+                    continue;
+                } catch (IOException e) {
+                    last = new DnsException(DnsException.Kind.REFUSED, display, server + ": " + e);
+                    last.initCause(e);
+                    continue;
+                }
+                if (reply == null) {
+                    if (last == null || last.kind() == DnsException.Kind.TIMEOUT) {
+                        last = new DnsException(DnsException.Kind.TIMEOUT, display,
+                                "after " + config.timeout().toMillis() + " ms from " + server);
+                    }
+                    continue;
+                }
+                int rcode = reply.getRcode();
+                if (rcode == Rcode.NOERROR) {
+                    List<Record> answers = new ArrayList<>();
+                    for (Record r : reply.getSection(Section.ANSWER)) {
+                        if (r.getType() == key.type()) {
+                            answers.add(r);
+                        }
+                    }
+                    if (answers.isEmpty()) {
+                        return new Outcome(List.of(), new DnsException(DnsException.Kind.NO_DATA, display,
+                                "no " + Type.string(key.type()) + " record"));
+                    }
+                    return new Outcome(List.copyOf(answers), null);
+                }
+                if (rcode == Rcode.NXDOMAIN) {
+                    return new Outcome(List.of(), new DnsException(DnsException.Kind.NXDOMAIN, display, ""));
+                }
+                last = new DnsException(rcode == Rcode.SERVFAIL ? DnsException.Kind.SERVFAIL : DnsException.Kind.REFUSED,
+                        display, Rcode.string(rcode) + " from " + server);
+            }
+        }
+        throw last;
+    }
+
+    /** Only undecodable packets arrived before the deadline. */
+    private static final class MalformedReply extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        MalformedReply() {
+            super("malformed reply");
+        }
+    }
+
+    /** Sends one query and waits for its reply; null on time-out. Ignores foreign and garbage packets. */
+    private Message udpExchange(InetSocketAddress server, byte[] wire, int id, Record question) throws IOException {
+        try (UdpSocket s = UdpSocket.open()) {
+            s.sendTo(ByteBuffer.wrap(wire), server);
+            long deadline = System.nanoTime() + config.timeout().toNanos();
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            boolean sawGarbage = false;
+            for (;;) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    if (sawGarbage) {
+                        throw new MalformedReply();
+                    }
+                    return null;
+                }
+                s.timeout(Duration.ofNanos(left));
+                InetSocketAddress from;
+                try {
+                    from = s.recvFrom(buf.clear());
+                } catch (SocketTimeoutException e) {
+                    continue; // re-checks the deadline
+                }
+                if (!from.equals(server)) {
+                    continue; // not from the server we asked
+                }
+                Message m = decode(Arrays.copyOf(buf.array(), buf.position()));
+                if (m == null) {
+                    sawGarbage = true;
+                    continue;
+                }
+                if (matches(m, id, question)) {
+                    return m;
+                }
+            }
+        }
+    }
+
+    private Message tcpExchange(InetSocketAddress server, byte[] wire, int id, Record question) throws IOException {
+        try (TcpSocket s = TcpSocket.connect(server, config.timeout())) {
+            ByteBuffer out = ByteBuffer.allocate(2 + wire.length);
+            out.putShort((short) wire.length).put(wire).flip();
+            s.sendAll(out);
+            ByteBuffer len = ByteBuffer.allocate(2);
+            readFully(s, len);
+            ByteBuffer body = ByteBuffer.allocate(Short.toUnsignedInt(len.getShort(0)));
+            readFully(s, body);
+            Message m = decode(body.array());
+            if (m == null) {
+                throw new MalformedReply();
+            }
+            if (!matches(m, id, question)) {
+                throw new MalformedReply();
+            }
+            return m;
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+    }
+
+    private static void readFully(TcpSocket s, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (s.recvInto(b) < 0) {
+                throw new java.io.EOFException("the nameserver closed the TCP connection mid-reply");
+            }
+        }
+    }
+
+    private static Message decode(byte[] bytes) {
+        try {
+            return new Message(bytes);
+        } catch (IOException | RuntimeException garbage) {
+            return null; // garbage never crashes the resolver
+        }
+    }
+
+    private static boolean matches(Message m, int id, Record question) {
+        if (m.getHeader().getID() != id || !m.getHeader().getFlag(Flags.QR)) {
+            return false;
+        }
+        Record q = m.getQuestion();
+        return q != null && q.getType() == question.getType() && q.getDClass() == question.getDClass()
+                && q.getName().equals(question.getName());
+    }
+
+    private static SecureRandom newIdSource() {
+        try {
+            return SecureRandom.getInstance("DRBG"); // seeded once, then pure computation: no file I/O on a hub
+        } catch (NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Resolver" + config.nameservers().toString().toLowerCase(Locale.ROOT);
+    }
+
+    // ---------------------------------------------------------------- waiting for a query
+
+    /** A query in flight and the strands waiting for it. Thread-safe (a small monitor). */
+    static final class Pending {
+        private volatile Outcome outcome;
+        private List<Object> waiters = new ArrayList<>(2); // guarded by this; null once complete
+
+        static Pending done(Outcome o) {
+            Pending p = new Pending();
+            p.outcome = o;
+            p.waiters = null;
+            return p;
+        }
+
+        Outcome await() {
+            Outcome o = outcome;
+            if (o != null) {
+                return o;
+            }
+            Object strand = CORE.strandOfCaller();
+            Object w = CORE.newWaiter(strand);
+            synchronized (this) {
+                if (outcome != null) {
+                    return outcome;
+                }
+                waiters.add(w);
+            }
+            try {
+                // The query is bounded by its own time-outs: wait without a deadline of our own.
+                CORE.await(strand, w, CORE.noDeadline());
+            } finally {
+                if (outcome == null) {
+                    synchronized (this) {
+                        if (waiters != null) {
+                            waiters.remove(w);
+                        }
+                    }
+                }
+            }
+            return outcome;
+        }
+
+        void complete(Outcome o) {
+            List<Object> toWake;
+            synchronized (this) {
+                outcome = o;
+                toWake = waiters;
+                waiters = null;
+            }
+            for (Object w : toWake) {
+                CORE.notifyWaiter(w);
+            }
+        }
+    }
+}

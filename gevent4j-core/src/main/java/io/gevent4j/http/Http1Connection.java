@@ -1,0 +1,340 @@
+package io.gevent4j.http;
+
+import io.gevent4j.GreenletExit;
+import io.gevent4j.server.Connection;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * One HTTP/1.1 connection: the request loop that runs in the connection's greenlet.
+ *
+ * <p>Implementation overview. Reads go through {@link HttpInput} (one buffer per connection;
+ * pipelined requests already received are parsed from it without a system call); responses
+ * are appended to {@link Output} and flushed only before the connection waits for input
+ * ({@link #readSocket}), when the buffer is large, or at the end, so a batch of pipelined
+ * requests gets one write. Time-outs: idle (waiting for the first byte of a request), header
+ * (the whole head, one deadline: slowloris), body (each read), write (each flush); all use the
+ * socket's per-call time-out, set before each call. Graceful stop: {@code idle} is written
+ * before {@code serverStopping()} is read, and the stop action reads {@code idle} after the
+ * server's flag is set (Dekker pair): an idle connection is closed by the stop, a busy one
+ * finishes its request and then closes.
+ */
+final class Http1Connection {
+    private static final System.Logger LOG = System.getLogger(HttpServer.class.getName());
+    private static final System.Logger ACCESS = System.getLogger("io.gevent4j.http.access");
+    private static final DateTimeFormatter CLF = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final long NONE = Long.MAX_VALUE;
+
+    final Output out;
+    boolean closeAfterResponse;
+    private final HttpServer.Settings s;
+    private final Connection conn;
+    private final HttpInput in;
+    private final RequestParser parser;
+    private volatile boolean idle;
+    private long readDeadline = NONE;
+    private Duration perRead;
+    private RequestHead current;
+    private boolean continueSent;
+    private boolean responseCommitted;
+
+    Http1Connection(HttpServer.Settings s, Connection conn) {
+        this.s = s;
+        this.conn = conn;
+        this.parser = new RequestParser(s.maxRequestLine(), s.maxHeaderBytes(), s.maxHeaders());
+        this.in = new HttpInput(this::readSocket, 4096, s.maxRequestLine() + s.maxHeaderBytes() + 4096);
+        this.out = new Output(conn, () -> conn.timeout(s.writeTimeout()));
+    }
+
+    static InputStream bodyOf(RequestHead h, HttpInput in, int maxTrailerBytes) {
+        if (h.chunked) {
+            return new ChunkedInput(in, maxTrailerBytes);
+        }
+        if (h.contentLength > 0) {
+            return new FixedLengthInput(in, h.contentLength);
+        }
+        return InputStream.nullInputStream();
+    }
+
+    private int readSocket(byte[] b, int off, int len) throws IOException {
+        out.flush(); // about to wait for the client: send what it is owed first
+        if (perRead != null) {
+            conn.timeout(perRead);
+        } else if (readDeadline != NONE) {
+            long left = readDeadline - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("read timed out");
+            }
+            conn.timeout(Duration.ofNanos(left));
+        } else {
+            conn.noTimeout();
+        }
+        return conn.recvInto(ByteBuffer.wrap(b, off, len));
+    }
+
+    void serve() throws IOException {
+        conn.onServerStop(this::closeIfIdle);
+        try {
+            for (;;) {
+                if (in.available() == 0) {
+                    idle = true;
+                    if (conn.serverStopping()) {
+                        return;
+                    }
+                    perRead = null;
+                    readDeadline = System.nanoTime() + s.idleTimeout().toNanos();
+                    in.resetIfEmpty();
+                    boolean got;
+                    try {
+                        got = in.fill();
+                    } catch (SocketTimeoutException | SocketException e) {
+                        return; // idle too long, or closed by a graceful stop: quietly
+                    } finally {
+                        idle = false;
+                    }
+                    if (!got) {
+                        return;
+                    }
+                }
+                perRead = null;
+                readDeadline = System.nanoTime() + s.headerTimeout().toNanos();
+                RequestHead h;
+                try {
+                    h = parser.parse(in);
+                } catch (HttpError e) {
+                    sendError(e.status, e.getMessage());
+                    return;
+                } catch (SocketTimeoutException e) {
+                    sendError(408, "the request head did not arrive in time");
+                    return;
+                } catch (EOFException e) {
+                    return;
+                }
+                if (h == null || !exchange(h)) {
+                    return;
+                }
+            }
+        } finally {
+            try {
+                out.flush();
+            } catch (IOException gone) {
+                // the client left; nothing more to tell it
+            }
+        }
+    }
+
+    private void closeIfIdle() {
+        if (idle) {
+            try {
+                conn.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing an idle connection", e);
+            }
+        }
+    }
+
+    /** Serves one request; returns whether the connection can carry another. */
+    private boolean exchange(RequestHead h) throws IOException {
+        current = h;
+        continueSent = false;
+        responseCommitted = false;
+        closeAfterResponse = false;
+        readDeadline = NONE;
+        perRead = s.bodyTimeout();
+        if (h.contentLength > s.maxBodyBytes()) {
+            sendError(413, "request body larger than " + s.maxBodyBytes() + " bytes");
+            return false;
+        }
+        InputStream body = new RequestBody(bodyOf(h, in, s.maxHeaderBytes()), h.hasBody() && h.expectContinue);
+        HttpRequest req = new HttpRequest(h, body, conn.remoteAddress(), conn.localAddress(), conn.isSecure());
+        HttpResponse res = new HttpResponse(this, req);
+        Exception failure = null;
+        try {
+            s.handler().handle(req, res);
+        } catch (GreenletExit e) {
+            throw e;
+        } catch (Exception e) {
+            failure = e;
+        }
+        if (failure != null) {
+            if (isDisconnect(failure)) {
+                return false;
+            }
+            if (failure instanceof HttpError he) { // a malformed body, read by the handler
+                if (!res.isCommitted()) {
+                    sendError(he.status, he.getMessage());
+                }
+                return false;
+            }
+            if (failure instanceof SocketTimeoutException) {
+                if (!res.isCommitted()) {
+                    sendError(408, "the request body did not arrive in time");
+                }
+                return false;
+            }
+            LOG.log(System.Logger.Level.WARNING, "handler failed on " + req + " from " + conn.remoteAddress(), failure);
+            if (res.isCommitted()) {
+                return false; // half a response is out: only closing tells the client
+            }
+            res = new HttpResponse(this, req);
+            res.send(500, "Internal Server Error\n");
+        }
+        boolean complete = res.finish();
+        if (s.accessLog()) {
+            accessLog(req, res);
+        }
+        if (!complete) {
+            return false;
+        }
+        if (!drain(body, h)) {
+            return false;
+        }
+        return !closeAfterResponse && h.keepAlive && !conn.serverStopping();
+    }
+
+    /** Reads what the handler left of the body, so the next request starts at the right byte. */
+    private boolean drain(InputStream body, RequestHead h) throws IOException {
+        if (!h.hasBody() || ((RequestBody) body).finished()) {
+            return true;
+        }
+        if (h.expectContinue && !continueSent) {
+            return false; // the client may not send the body at all: close instead of waiting
+        }
+        long budget = s.maxDrainBytes();
+        byte[] skip = new byte[8192];
+        try {
+            while (budget > 0) {
+                int n = body.read(skip, 0, (int) Math.min(skip.length, budget));
+                if (n < 0) {
+                    return true;
+                }
+                budget -= n;
+            }
+            return body.read() < 0;
+        } catch (HttpError | SocketTimeoutException | EOFException e) {
+            return false;
+        }
+    }
+
+    boolean keepAliveAfter(HttpRequest req) {
+        RequestHead h = current;
+        if (h == null || req == null || !h.keepAlive || conn.serverStopping()) {
+            return false;
+        }
+        return !(h.hasBody() && h.expectContinue && !continueSent);
+    }
+
+    void responseStarted(HttpResponse r) {
+        responseCommitted = true;
+    }
+
+    private void sendError(int status, String message) throws IOException {
+        byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
+        out.ascii("HTTP/1.1 ");
+        out.decimal(status);
+        out.ascii(" ");
+        out.ascii(HttpResponse.reason(status));
+        out.ascii("\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n");
+        out.write(HttpDate.line());
+        out.ascii("Content-Length: ");
+        out.decimal(body.length);
+        out.crlf();
+        out.crlf();
+        out.write(body);
+        if (s.accessLog()) {
+            logLine("-", status, body.length);
+        }
+        try {
+            out.flush();
+        } catch (IOException gone) {
+            // the client left before reading the error
+        }
+    }
+
+    private void accessLog(HttpRequest req, HttpResponse res) {
+        logLine(req.method() + " " + req.target() + " " + req.version(), res.status(), res.bytesSent());
+    }
+
+    private void logLine(String requestLine, int status, long bytes) {
+        if (ACCESS.isLoggable(System.Logger.Level.INFO)) {
+            ACCESS.log(System.Logger.Level.INFO, conn.remoteAddress().getAddress().getHostAddress() + " - - ["
+                    + CLF.format(ZonedDateTime.now()) + "] \"" + requestLine + "\" " + status + " "
+                    + (bytes == 0 ? "-" : Long.toString(bytes)));
+        }
+    }
+
+    static boolean isDisconnect(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketException || t instanceof EOFException
+                    || t instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+            if (t instanceof IOException && !(t instanceof HttpError)) {
+                String m = String.valueOf(t.getMessage());
+                if (m.contains("Broken pipe") || m.contains("Connection reset")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The body stream a handler reads: sends 100 Continue on the first read if the client waits for it. */
+    private final class RequestBody extends InputStream {
+        private final InputStream raw;
+        private boolean mustContinue;
+
+        RequestBody(InputStream raw, boolean mustContinue) {
+            this.raw = raw;
+            this.mustContinue = mustContinue;
+        }
+
+        private void beforeRead() {
+            if (mustContinue) {
+                mustContinue = false;
+                if (responseCommitted) {
+                    return; // a final response is out already (it said Connection: close)
+                }
+                continueSent = true;
+                out.write(CONTINUE); // flushed by readSocket before it waits for the body
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            beforeRead();
+            return raw.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            beforeRead();
+            return raw.read(b, off, len);
+        }
+
+        @Override
+        public int available() throws IOException {
+            return raw.available();
+        }
+
+        boolean finished() {
+            if (raw instanceof FixedLengthInput f) {
+                return f.finished();
+            }
+            if (raw instanceof ChunkedInput c) {
+                return c.finished();
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.gevent4j.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * One HTTP request as its handler sees it: method, target, path, query, headers, a streaming
+ * body and the client's address.
+ *
+ * <p>Who may call it: the handler's greenlet, during {@link HttpHandler#handle}. Reading the
+ * body parks the greenlet until bytes arrive, each read bounded by the server's body time-out
+ * ({@link java.net.SocketTimeoutException}); the first read sends {@code 100 Continue} if the
+ * client asked for it. Bytes the handler leaves unread are drained by the server (or the
+ * connection is closed) so the next request parses correctly.
+ *
+ * {@snippet :
+ * HttpHandler upload = (request, response) -> {
+ *     long n = request.body().transferTo(OutputStream.nullOutputStream());
+ *     response.send(200, request.path() + ": " + n + " bytes");
+ * };
+ * }
+ */
+public final class HttpRequest {
+    private final RequestHead head;
+    private final InputStream body;
+    private final InetSocketAddress remote;
+    private final InetSocketAddress local;
+    private final boolean secure;
+    private final int queryAt;
+    private final int pathAt;
+
+    HttpRequest(RequestHead head, InputStream body, InetSocketAddress remote, InetSocketAddress local, boolean secure) {
+        this.head = head;
+        this.body = body;
+        this.remote = remote;
+        this.local = local;
+        this.secure = secure;
+        String t = head.target;
+        int p = 0;
+        if (t.charAt(0) != '/' && !t.equals("*")) { // absolute-form: the path starts after the authority
+            int s = t.indexOf("://") + 3;
+            p = t.length();
+            for (int i = s; i < t.length(); i++) {
+                char c = t.charAt(i);
+                if (c == '/' || c == '?') {
+                    p = i;
+                    break;
+                }
+            }
+        }
+        this.pathAt = p;
+        this.queryAt = t.indexOf('?', p);
+    }
+
+    /** The method token, e.g. {@code GET}. */
+    public String method() {
+        return head.method;
+    }
+
+    /** The request target exactly as sent (origin-form {@code /a?b}, absolute-form, or {@code *}). */
+    public String target() {
+        return head.target;
+    }
+
+    /** The path of the target, still percent-encoded ({@code /} for an absolute-form target without one). */
+    public String path() {
+        String t = head.target;
+        String p = queryAt < 0 ? t.substring(pathAt) : t.substring(pathAt, queryAt);
+        return p.isEmpty() ? "/" : p;
+    }
+
+    /** The query of the target without the {@code ?}, still percent-encoded. */
+    public Optional<String> query() {
+        return queryAt < 0 ? Optional.empty() : Optional.of(head.target.substring(queryAt + 1));
+    }
+
+    /** {@code HTTP/1.0} or {@code HTTP/1.1}. */
+    public String version() {
+        return head.version();
+    }
+
+    public HttpHeaders headers() {
+        return head.headers;
+    }
+
+    /** The first value of header {@code name}. */
+    public Optional<String> header(String name) {
+        return head.headers.first(name);
+    }
+
+    /** The body as a stream (empty if the request has none). */
+    public InputStream body() {
+        return body;
+    }
+
+    /** Reads the whole body. */
+    public byte[] bodyBytes() throws IOException {
+        return body.readAllBytes();
+    }
+
+    /** Reads the whole body as UTF-8 text. */
+    public String bodyString() throws IOException {
+        return new String(body.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    /** The declared body length, if the request has a Content-Length. */
+    public Optional<Long> contentLength() {
+        return head.contentLength < 0 ? Optional.empty() : Optional.of(head.contentLength);
+    }
+
+    public boolean isChunked() {
+        return head.chunked;
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
+    public InetSocketAddress localAddress() {
+        return local;
+    }
+
+    /** Whether the request came over TLS. */
+    public boolean isSecure() {
+        return secure;
+    }
+
+    boolean keepAlive() {
+        return head.keepAlive;
+    }
+
+    RequestHead head() {
+        return head;
+    }
+
+    @Override
+    public String toString() {
+        return head.method + " " + head.target + " " + head.version();
+    }
+}

@@ -1,0 +1,155 @@
+package io.gevent4j.server;
+
+import io.gevent4j.socket.TcpSocket;
+import io.gevent4j.ssl.SslSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One accepted connection of a {@link StreamServer}, plain or TLS: what a handler reads from
+ * and writes to. The server closes it when the handler returns.
+ *
+ * <p>Who may call it: the handler's greenlet (one reader and one writer at a time, like the
+ * sockets it wraps). Reads and writes park the greenlet, never the hub, and wait at most the
+ * {@link #timeout(Duration) time-out} (none by default: {@link java.net.SocketTimeoutException}).
+ *
+ * {@snippet :
+ * StreamServer.Handler echo = conn -> {
+ *     ByteBuffer buf = ByteBuffer.allocate(8192);
+ *     while (conn.recvInto(buf.clear()) > 0) {
+ *         conn.sendAll(buf.flip());
+ *     }
+ * };
+ * }
+ */
+public final class Connection implements AutoCloseable {
+    private final TcpSocket tcp;
+    private final SslSocket ssl;
+    private final InetSocketAddress remote;
+    private final InetSocketAddress local;
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> onStop = new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile boolean stopping;
+
+    Connection(TcpSocket tcp, SslSocket ssl, InetSocketAddress remote, InetSocketAddress local) {
+        this.tcp = tcp;
+        this.ssl = ssl;
+        this.remote = remote;
+        this.local = local;
+    }
+
+    /** Reads into {@code dst}, waiting until at least one byte is available; -1 at end of stream. */
+    public int recvInto(ByteBuffer dst) throws IOException {
+        return ssl != null ? ssl.recvInto(dst) : tcp.recvInto(dst);
+    }
+
+    /** Writes all of {@code src}. */
+    public void sendAll(ByteBuffer src) throws IOException {
+        if (ssl != null) {
+            ssl.sendAll(src);
+        } else {
+            tcp.sendAll(src);
+        }
+    }
+
+    /** Writes all of {@code data}. */
+    public void sendAll(byte[] data) throws IOException {
+        sendAll(ByteBuffer.wrap(data));
+    }
+
+    /** A stream view for reading; closing it closes the connection. */
+    public InputStream inputStream() {
+        return ssl != null ? ssl.inputStream() : tcp.inputStream();
+    }
+
+    /** A stream view for writing (unbuffered: wrap it); closing it closes the connection. */
+    public OutputStream outputStream() {
+        return ssl != null ? ssl.outputStream() : tcp.outputStream();
+    }
+
+    /** The time-out of each later read or write (a whole call). */
+    public Connection timeout(Duration timeout) {
+        tcp.timeout(timeout);
+        return this;
+    }
+
+    /** Removes the time-out (the default). */
+    public Connection noTimeout() {
+        tcp.noTimeout();
+        return this;
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
+    public InetSocketAddress localAddress() {
+        return local;
+    }
+
+    /** The TCP socket underneath (under TLS: the encrypted stream; do not read it directly). */
+    public TcpSocket tcp() {
+        return tcp;
+    }
+
+    /** The TLS socket, if the server has an {@code SSLContext}. */
+    public Optional<SslSocket> ssl() {
+        return Optional.ofNullable(ssl);
+    }
+
+    public boolean isSecure() {
+        return ssl != null;
+    }
+
+    public boolean isOpen() {
+        return tcp.isOpen();
+    }
+
+    /**
+     * Sets what to do when the server begins a graceful stop (replacing any earlier action),
+     * e.g. close the connection if it is idle. It runs once, on the thread that calls
+     * {@code stop}, and must not block; if the stop has already begun it runs now.
+     */
+    public void onServerStop(Runnable action) {
+        onStop.set(java.util.Objects.requireNonNull(action, "action"));
+        if (stopping) {
+            runStopAction(); // the stop began meanwhile: its pass may have missed this action
+        }
+    }
+
+    /** Whether the server that accepted this connection has begun to stop. */
+    public boolean serverStopping() {
+        return stopping;
+    }
+
+    void stopBegins() {
+        stopping = true; // Dekker pair with onServerStop: one of the two sides runs the action
+        runStopAction();
+    }
+
+    private void runStopAction() {
+        Runnable r = onStop.getAndSet(null);
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    /** Closes the connection (TLS: with a close_notify) and wakes any strand blocked on it. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        if (ssl != null) {
+            ssl.close();
+        } else {
+            tcp.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + remote + (ssl != null ? ", TLS" : "") + "]";
+    }
+}

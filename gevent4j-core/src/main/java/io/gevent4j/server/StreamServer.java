@@ -1,0 +1,608 @@
+package io.gevent4j.server;
+
+import io.gevent4j.Gevent;
+import io.gevent4j.Greenlet;
+import io.gevent4j.GreenletExit;
+import io.gevent4j.Hub;
+import io.gevent4j.HubGroup;
+import io.gevent4j.socket.TcpListener;
+import io.gevent4j.socket.TcpSocket;
+import io.gevent4j.ssl.SslSocket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * A TCP server that runs a handler per connection, each in its own greenlet: gevent's
+ * {@code StreamServer}, with a graceful stop, a connection limit that never drops, accept
+ * back-off, TLS and spreading over the hubs of a {@link HubGroup}.
+ *
+ * <p>Who may call it: any thread or greenlet. {@link #start()} binds and returns at once (the
+ * accept loop is a greenlet on the server's hub); {@link #serveForever()} blocks the caller
+ * (parks a greenlet, or blocks a plain thread) until the server is stopped; {@link #stop(Duration)}
+ * blocks at most its time-out plus the time killed handlers take to unwind.
+ *
+ * <p>Behaviour: each accepted connection runs {@code handler.handle(connection)} in a new
+ * greenlet and is closed when it returns. With {@code maxConnections(n)}, the accept loop stops
+ * accepting while {@code n} handlers run (connections wait in the kernel's backlog) and resumes
+ * as they finish. An accept error (EMFILE and the like) is logged and retried after a growing
+ * pause (10 ms up to 1 s). A handler failure is logged (client disconnects at DEBUG, others at
+ * WARNING) and never stops the server. TLS handshakes run in the connection's greenlet, bounded
+ * by {@code handshakeTimeout}.
+ *
+ * {@snippet :
+ * StreamServer server = StreamServer.builder(conn -> conn.sendAll("hello\n".getBytes(UTF_8)))
+ *         .listen("127.0.0.1:0")
+ *         .maxConnections(1000)
+ *         .build()
+ *         .start();
+ * // ...
+ * server.stop(Duration.ofSeconds(5));
+ * }
+ */
+public final class StreamServer implements AutoCloseable {
+    /*
+     * Implementation overview.
+     *
+     * The accept loop is one greenlet on acceptHub: acquire a slot (parks while full), accept
+     * (parks on the listener's readiness), spawn the handler greenlet on the next hub, repeat.
+     * The slot is released by the handler greenlet's finally (any hub, hence Slots is
+     * thread-safe). stopAccepting kills the loop greenlet: its wait points are the slot
+     * acquire, accept, and the back-off sleep, and an accepted socket is handed to a spawned
+     * greenlet without a wait point in between, so a kill never loses a connection.
+     *
+     * active holds the live handler greenlets with their connections (a concurrent map: handlers
+     * on several hubs add and remove themselves). stop(): mark stopping, kill the loop, close
+     * the listener, run every connection's stop action (the HTTP server closes idle keep-alive
+     * connections there), join the handlers up to the deadline, then kill the rest and wait for
+     * them a bounded while. A handler registered after the stop's pass sees `stopping` (set
+     * first) in Connection.onServerStop.
+     */
+    private static final System.Logger LOG = System.getLogger(StreamServer.class.getName());
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(10);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
+    static final Duration KILL_GRACE = Duration.ofSeconds(2);
+
+    /** What a server runs for each connection, in the connection's own greenlet. */
+    @FunctionalInterface
+    public interface Handler {
+        /** Serves {@code connection}; the server closes it afterwards. May block (it yields). */
+        void handle(Connection connection) throws Exception;
+    }
+
+    private final Handler handler;
+    private final InetSocketAddress bindAddress;
+    private final ServerSocketChannel boundChannel;
+    private final int backlog;
+    private final boolean reusePort;
+    private final Slots slots;
+    private final SSLContext sslContext;
+    private final SSLParameters sslParameters;
+    private final Duration handshakeTimeout;
+    private final Hub fixedHub;
+    private final HubGroup hubs;
+    private final String name;
+    private final BiConsumer<Connection, Throwable> errorReporter;
+
+    private final Object lock = new Object();
+    private TcpListener listener;
+    private InetSocketAddress boundAddress;
+    private Hub acceptHub;
+    private Greenlet<Void> acceptLoop;
+    private volatile boolean started;
+    private volatile boolean stopping;
+    private final Slots stopped = new Slots(1);
+    private final Set<Greenlet<?>> active = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<Greenlet<?>, Connection> connections = new ConcurrentHashMap<>();
+
+    private StreamServer(Builder b) {
+        this.handler = b.handler;
+        this.bindAddress = b.address;
+        this.boundChannel = b.channel;
+        this.backlog = b.backlog;
+        this.reusePort = b.reusePort;
+        this.slots = new Slots(b.maxConnections);
+        this.sslContext = b.sslContext;
+        this.sslParameters = b.sslParameters;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.fixedHub = b.hub;
+        this.hubs = b.hubs;
+        this.name = b.name;
+        this.errorReporter = b.errorReporter != null ? b.errorReporter : StreamServer::reportDefault;
+    }
+
+    /** A builder for a server that runs {@code handler} per connection. */
+    public static Builder builder(Handler handler) {
+        return new Builder(handler);
+    }
+
+    /**
+     * Parses an address in any usual form: {@code host:port}, {@code [v6]:port}, {@code :port}
+     * and {@code port} (the last two: every interface). Host names are resolved now.
+     */
+    public static InetSocketAddress parseAddress(String address) {
+        Objects.requireNonNull(address, "address");
+        String s = address.strip();
+        String host;
+        String port;
+        if (s.startsWith("[")) {
+            int end = s.indexOf(']');
+            if (end < 0 || end + 1 >= s.length() || s.charAt(end + 1) != ':') {
+                throw new IllegalArgumentException("bad address (expected [v6]:port): " + address);
+            }
+            host = s.substring(1, end);
+            port = s.substring(end + 2);
+        } else {
+            int colon = s.lastIndexOf(':');
+            if (colon >= 0 && s.indexOf(':') != colon) {
+                throw new IllegalArgumentException("bad address (write an IPv6 host as [v6]:port): " + address);
+            }
+            host = colon < 0 ? "" : s.substring(0, colon);
+            port = colon < 0 ? s : s.substring(colon + 1);
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad port in address: " + address);
+        }
+        if (p < 0 || p > 65535) {
+            throw new IllegalArgumentException("port out of range in address: " + address);
+        }
+        if (host.isEmpty()) {
+            return new InetSocketAddress(p);
+        }
+        InetSocketAddress a = new InetSocketAddress(host, p);
+        if (a.isUnresolved()) {
+            throw new IllegalArgumentException("unknown host in address: " + address);
+        }
+        return a;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Binds (unless given a bound channel) and starts accepting; returns at once. Idempotent. */
+    public StreamServer start() throws IOException {
+        synchronized (lock) {
+            if (stopping) {
+                throw new IllegalStateException(this + " was stopped; build a new server");
+            }
+            if (started) {
+                return this;
+            }
+            listener = boundChannel != null ? TcpListener.of(boundChannel) : bind();
+            boundAddress = listener.localAddress();
+            acceptHub = fixedHub != null ? fixedHub : hubs != null ? hubs.hubs().get(0) : Hub.current();
+            started = true;
+            startAcceptingLocked();
+        }
+        return this;
+    }
+
+    private TcpListener bind() throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        boolean ok = false;
+        try {
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (reusePort && ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+                ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            ch.bind(bindAddress, backlog);
+            TcpListener l = TcpListener.of(ch);
+            ok = true;
+            return l;
+        } finally {
+            if (!ok) {
+                ch.close();
+            }
+        }
+    }
+
+    /** {@link #start()}s if needed, then blocks until the server is stopped. */
+    public void serveForever() throws IOException {
+        start();
+        stopped.awaitOpen(-1);
+    }
+
+    /** Blocks until the server is stopped, at most {@code timeout}; returns whether it is. */
+    public boolean awaitStop(Duration timeout) {
+        return stopped.awaitOpen(toNanos(timeout));
+    }
+
+    /** Stops accepting new connections (they wait in the backlog); handlers go on. */
+    public void stopAccepting() {
+        Greenlet<Void> loop;
+        synchronized (lock) {
+            loop = acceptLoop;
+            acceptLoop = null;
+        }
+        if (loop != null) {
+            if (Greenlet.current().orElse(null) == loop) {
+                loop.killAsync();
+            } else {
+                loop.kill();
+            }
+        }
+    }
+
+    /** Accepts again after {@link #stopAccepting()}. */
+    public void startAccepting() {
+        synchronized (lock) {
+            if (!started) {
+                throw new IllegalStateException("not started: " + this);
+            }
+            if (stopping) {
+                throw new IllegalStateException("stopped: " + this);
+            }
+            startAcceptingLocked();
+        }
+    }
+
+    private void startAcceptingLocked() {
+        if (acceptLoop == null) {
+            acceptLoop = acceptHub.spawn(this::acceptLoop);
+            acceptLoop.name(name + "-accept");
+        }
+    }
+
+    public boolean isAccepting() {
+        synchronized (lock) {
+            return acceptLoop != null;
+        }
+    }
+
+    public boolean isStarted() {
+        return started;
+    }
+
+    /** Whether {@link #stop} has begun. */
+    public boolean isStopping() {
+        return stopping;
+    }
+
+    /**
+     * Graceful stop: stop accepting, close the listener, tell every connection (see
+     * {@link Connection#onServerStop}), let running handlers finish until {@code timeout}, then
+     * kill the rest and wait a bounded while for them to unwind. Returns true if every handler
+     * finished by itself. Idempotent; waking {@link #serveForever()} callers at the end.
+     */
+    public boolean stop(Duration timeout) {
+        long deadline = System.nanoTime() + toNanos(timeout);
+        TcpListener l;
+        synchronized (lock) {
+            stopping = true;
+            l = listener;
+        }
+        stopAccepting();
+        if (l != null) {
+            try {
+                l.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing the listener of " + this, e);
+            }
+        }
+        for (Connection c : connections.values()) {
+            try {
+                c.stopBegins();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "stop action of " + c + " failed", e);
+            }
+        }
+        Greenlet<?> self = Greenlet.current().orElse(null);
+        boolean graceful = true;
+        for (Greenlet<?> g : new ArrayList<>(active)) {
+            if (g == self) {
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            if (!g.join(Duration.ofNanos(Math.max(0, left)))) {
+                graceful = false;
+            }
+        }
+        if (!graceful) {
+            List<Greenlet<?>> rest = new ArrayList<>(active);
+            rest.remove(self);
+            Gevent.killAll(rest, KILL_GRACE);
+        }
+        stopped.open();
+        return graceful;
+    }
+
+    /** {@link #stop(Duration)} with one second of grace, like gevent's default. */
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(1));
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /** The bound address (after {@link #start()}; still known after a stop). */
+    public InetSocketAddress address() {
+        synchronized (lock) {
+            if (boundAddress == null) {
+                throw new IllegalStateException("not started: " + this);
+            }
+            return boundAddress;
+        }
+    }
+
+    /** Connections whose handler runs now. */
+    public int activeConnections() {
+        return active.size();
+    }
+
+    /** The hub of the accept loop (after {@link #start()}). */
+    public Optional<Hub> acceptHub() {
+        synchronized (lock) {
+            return Optional.ofNullable(acceptHub);
+        }
+    }
+
+    // ---------------------------------------------------------------- accepting
+
+    private void acceptLoop() {
+        Duration backoff = MIN_BACKOFF;
+        TcpListener l;
+        synchronized (lock) {
+            l = listener;
+        }
+        while (!stopping) {
+            slots.acquire();
+            boolean handedOver = false;
+            try {
+                TcpSocket s;
+                try {
+                    s = l.accept();
+                    backoff = MIN_BACKOFF;
+                } catch (ClosedChannelException | SocketException closed) {
+                    if (!l.isOpen()) {
+                        return; // stopped
+                    }
+                    backoff = backoff(closed, backoff);
+                    continue;
+                } catch (IOException e) {
+                    backoff = backoff(e, backoff);
+                    continue;
+                }
+                Hub target = hubs != null ? hubs.next() : acceptHub;
+                target.spawn(() -> serve(s));
+                handedOver = true;
+            } finally {
+                if (!handedOver) {
+                    slots.release();
+                }
+            }
+        }
+    }
+
+    private Duration backoff(IOException e, Duration backoff) {
+        LOG.log(System.Logger.Level.WARNING, this + ": accept failed (" + e + "); retrying in " + backoff.toMillis() + " ms");
+        Gevent.sleep(backoff);
+        Duration next = backoff.multipliedBy(2);
+        return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
+    }
+
+    private void serve(TcpSocket socket) {
+        Greenlet<?> me = Greenlet.current().orElseThrow();
+        active.add(me);
+        Connection conn = null;
+        try {
+            InetSocketAddress remote;
+            InetSocketAddress local;
+            try {
+                remote = socket.remoteAddress();
+                local = socket.localAddress();
+            } catch (IOException e) {
+                return; // reset before we looked at it
+            }
+            SslSocket ssl = null;
+            if (sslContext != null) {
+                socket.timeout(handshakeTimeout);
+                ssl = sslParameters != null
+                        ? SslSocket.server(socket, sslContext, sslParameters)
+                        : SslSocket.server(socket, sslContext);
+                socket.noTimeout();
+            }
+            conn = new Connection(socket, ssl, remote, local);
+            connections.put(me, conn);
+            if (stopping) {
+                conn.stopBegins();
+            }
+            handler.handle(conn);
+        } catch (GreenletExit e) {
+            // killed by stop(): quiet
+        } catch (Throwable e) {
+            try {
+                errorReporter.accept(conn, e);
+            } catch (RuntimeException reportFailed) {
+                e.addSuppressed(reportFailed);
+                LOG.log(System.Logger.Level.WARNING, "handler of " + this + " failed", e);
+            }
+            if (e instanceof Error err) {
+                throw err; // reported above; a Timeout or a VM error still ends this greenlet visibly
+            }
+        } finally {
+            connections.remove(me);
+            try {
+                if (conn != null) {
+                    conn.close();
+                } else {
+                    socket.close();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing a connection of " + this, e);
+            } finally {
+                active.remove(me);
+                slots.release();
+            }
+        }
+    }
+
+    static boolean isDisconnect(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+            if (t instanceof IOException io) {
+                String m = String.valueOf(io.getMessage());
+                if (t instanceof SocketException || t instanceof ClosedChannelException
+                        || m.contains("Broken pipe") || m.contains("Connection reset") || m.contains("closed")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void reportDefault(Connection c, Throwable e) {
+        if (isDisconnect(e)) {
+            LOG.log(System.Logger.Level.DEBUG, "connection " + c + " ended: " + e);
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "handler failed on " + c, e);
+        }
+    }
+
+    static long toNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+
+    @Override
+    public String toString() {
+        InetSocketAddress a;
+        synchronized (lock) {
+            a = boundAddress != null ? boundAddress : bindAddress;
+        }
+        return name + "[" + a + "]";
+    }
+
+    // ---------------------------------------------------------------- builder
+
+    /** Options of a {@link StreamServer}; build() does not bind (start() does). */
+    public static final class Builder {
+        private final Handler handler;
+        private InetSocketAddress address = new InetSocketAddress(0);
+        private ServerSocketChannel channel;
+        private int backlog = 1024;
+        private boolean reusePort;
+        private int maxConnections = Integer.MAX_VALUE;
+        private SSLContext sslContext;
+        private SSLParameters sslParameters;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Hub hub;
+        private HubGroup hubs;
+        private String name = "StreamServer";
+        private BiConsumer<Connection, Throwable> errorReporter;
+
+        private Builder(Handler handler) {
+            this.handler = Objects.requireNonNull(handler, "handler");
+        }
+
+        /** Where to listen: {@code host:port}, {@code [v6]:port}, {@code :port} or {@code port}. */
+        public Builder listen(String address) {
+            return listen(parseAddress(address));
+        }
+
+        public Builder listen(InetSocketAddress address) {
+            this.address = Objects.requireNonNull(address, "address");
+            this.channel = null;
+            return this;
+        }
+
+        /** Serve on a channel the caller has already bound (its options are left as they are). */
+        public Builder listen(ServerSocketChannel bound) {
+            this.channel = Objects.requireNonNull(bound, "bound");
+            return this;
+        }
+
+        /** Pending connections the kernel keeps (default 1024). */
+        public Builder backlog(int backlog) {
+            if (backlog < 0) {
+                throw new IllegalArgumentException("negative backlog: " + backlog);
+            }
+            this.backlog = backlog;
+            return this;
+        }
+
+        /** Sets SO_REUSEPORT where the OS has it (ignored elsewhere). */
+        public Builder reusePort(boolean reusePort) {
+            this.reusePort = reusePort;
+            return this;
+        }
+
+        /** At most this many handlers at once; more connections wait in the backlog. Default: no limit. */
+        public Builder maxConnections(int max) {
+            if (max <= 0) {
+                throw new IllegalArgumentException("maxConnections must be positive: " + max);
+            }
+            this.maxConnections = max;
+            return this;
+        }
+
+        /** Serve TLS; the handshake runs in each connection's greenlet. */
+        public Builder ssl(SSLContext context) {
+            this.sslContext = Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /** Serve TLS with these parameters (client authentication, ALPN protocols...). */
+        public Builder ssl(SSLContext context, SSLParameters parameters) {
+            this.sslContext = Objects.requireNonNull(context, "context");
+            this.sslParameters = Objects.requireNonNull(parameters, "parameters");
+            return this;
+        }
+
+        /** Bound on a TLS handshake (default 10 s). */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** The hub of the accept loop and of the handlers (default: the hub of the caller of start()). */
+        public Builder hub(Hub hub) {
+            this.hub = Objects.requireNonNull(hub, "hub");
+            return this;
+        }
+
+        /** Spread handlers over these hubs in turn (the accept loop runs on the first, unless {@link #hub} is set). */
+        public Builder hubs(HubGroup hubs) {
+            this.hubs = Objects.requireNonNull(hubs, "hubs");
+            return this;
+        }
+
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Receives what a handler threw (the connection is null if it failed before one existed,
+         * e.g. in the TLS handshake). Default: System.Logger, disconnects at DEBUG. Runs in the
+         * handler's greenlet.
+         */
+        public Builder errorReporter(BiConsumer<Connection, Throwable> reporter) {
+            this.errorReporter = Objects.requireNonNull(reporter, "reporter");
+            return this;
+        }
+
+        public StreamServer build() {
+            return new StreamServer(this);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.gevent4j.socket;
+
+import io.gevent4j.Hub;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Readiness waits on any non-blocking {@link SelectableChannel}: gevent's {@code wait_read},
+ * {@code wait_write} and {@code select}, on the caller's hub selector.
+ *
+ * <p>Who may call it: any greenlet (its hub watches the channel) or thread (the default hub
+ * does). The caller parks until a channel is ready, at most {@code timeout}; a {@code Timeout}
+ * or a kill propagates. Two strands waiting in the same direction on one channel (of one hub)
+ * is an {@link IllegalStateException}; a socket closed while waited on is reported ready (its
+ * next operation then fails) by {@code select}, and as a "Socket closed" error by
+ * {@code waitRead}/{@code waitWrite}. Readiness is level-triggered and may be spurious: a
+ * reader must still handle a read that returns nothing.
+ *
+ * {@snippet :
+ * Io.Selection ready = Io.select(List.of(a.channel(), b.channel()), List.of(), Duration.ofSeconds(1));
+ * for (SelectableChannel ch : ready.readable()) { ... }
+ * }
+ */
+public final class Io {
+    private Io() {}
+
+    /** Waits until {@code channel} is readable (acceptable, for a server channel). */
+    public static void waitRead(SelectableChannel channel) throws IOException {
+        waitOne(channel, readOp(channel), Optional.empty(), "waitRead");
+    }
+
+    /** Waits until {@code channel} is readable, at most {@code timeout} ({@link SocketTimeoutException}). */
+    public static void waitRead(SelectableChannel channel, Duration timeout) throws IOException {
+        waitOne(channel, readOp(channel), Optional.of(timeout), "waitRead");
+    }
+
+    /** Waits until {@code channel} is writable (connected, for a connection in progress). */
+    public static void waitWrite(SelectableChannel channel) throws IOException {
+        waitOne(channel, writeOp(channel), Optional.empty(), "waitWrite");
+    }
+
+    /** Waits until {@code channel} is writable, at most {@code timeout} ({@link SocketTimeoutException}). */
+    public static void waitWrite(SelectableChannel channel, Duration timeout) throws IOException {
+        waitOne(channel, writeOp(channel), Optional.of(timeout), "waitWrite");
+    }
+
+    /** The channels found ready by {@link #select}, each list in the order given. */
+    public record Selection(List<SelectableChannel> readable, List<SelectableChannel> writable) {
+        public boolean isEmpty() {
+            return readable.isEmpty() && writable.isEmpty();
+        }
+    }
+
+    /**
+     * Waits until at least one of {@code readers} is readable or one of {@code writers} is
+     * writable, at most {@code timeout}; returns those found ready (empty on time-out).
+     */
+    public static Selection select(Collection<? extends SelectableChannel> readers,
+            Collection<? extends SelectableChannel> writers, Duration timeout) throws IOException {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("negative timeout: " + timeout);
+        }
+        if (timeout.isZero()) {
+            return poll(readers, writers);
+        }
+        Object strand = IoWatch.CORE.strandOfCaller();
+        Object waiter = IoWatch.CORE.newWaiter(strand);
+        Hub hub = Hub.current();
+        List<IoWatch.Wait> waits = new ArrayList<>(readers.size() + writers.size());
+        try {
+            for (SelectableChannel ch : readers) {
+                waits.add(IoWatch.of(hub, ch).publish(waiter, readOp(ch)));
+            }
+            for (SelectableChannel ch : writers) {
+                waits.add(IoWatch.of(hub, ch).publish(waiter, writeOp(ch)));
+            }
+            IoWatch.CORE.await(strand, waiter, IoWatch.CORE.deadlineAfter(strand, TcpSocket.nanos(timeout)));
+            List<SelectableChannel> readable = new ArrayList<>();
+            List<SelectableChannel> writable = new ArrayList<>();
+            for (IoWatch.Wait w : waits) {
+                if (w.readyOps != 0 || w.watch.isClosed()) {
+                    ((w.op & IoWatch.READS) != 0 ? readable : writable).add(w.watch.channel);
+                }
+            }
+            return new Selection(List.copyOf(readable), List.copyOf(writable));
+        } finally {
+            for (IoWatch.Wait w : waits) {
+                w.watch.withdraw(w);
+            }
+        }
+    }
+
+    /**
+     * A zero time-out is a real poll, like gevent's first zero-timeout {@code select}: the hub's
+     * selector only reports readiness on its next pass, so a private selector answers now. It
+     * costs an epoll instance per call: do not use it in a loop, use a time-out instead.
+     */
+    private static Selection poll(Collection<? extends SelectableChannel> readers,
+            Collection<? extends SelectableChannel> writers) throws IOException {
+        try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
+            java.util.Map<SelectableChannel, Integer> ops = new java.util.LinkedHashMap<>();
+            for (SelectableChannel ch : readers) {
+                ops.merge(ch, readOp(ch), (x, y) -> x | y);
+            }
+            for (SelectableChannel ch : writers) {
+                ops.merge(ch, writeOp(ch), (x, y) -> x | y);
+            }
+            for (var e : ops.entrySet()) {
+                if (e.getKey().isBlocking()) {
+                    throw new java.nio.channels.IllegalBlockingModeException();
+                }
+                e.getKey().register(sel, e.getValue());
+            }
+            sel.selectNow();
+            List<SelectableChannel> readable = new ArrayList<>();
+            List<SelectableChannel> writable = new ArrayList<>();
+            for (SelectableChannel ch : readers) {
+                var k = ch.keyFor(sel);
+                if (k != null && k.isValid() && (k.readyOps() & IoWatch.READS) != 0) {
+                    readable.add(ch);
+                }
+            }
+            for (SelectableChannel ch : writers) {
+                var k = ch.keyFor(sel);
+                if (k != null && k.isValid() && (k.readyOps() & IoWatch.WRITES) != 0) {
+                    writable.add(ch);
+                }
+            }
+            return new Selection(List.copyOf(readable), List.copyOf(writable));
+        }
+    }
+
+    private static void waitOne(SelectableChannel channel, int op, Optional<Duration> timeout, String what)
+            throws IOException {
+        Object strand = IoWatch.CORE.strandOfCaller();
+        long deadline = timeout.map(t -> IoWatch.CORE.deadlineAfter(strand, TcpSocket.nanos(t)))
+                .orElse(IoWatch.CORE.noDeadline());
+        if (!IoWatch.of(Hub.current(), channel).await(strand, op, deadline)) {
+            throw new SocketTimeoutException(what + " timed out");
+        }
+    }
+
+    static int readOp(SelectableChannel ch) {
+        return (ch.validOps() & SelectionKey.OP_ACCEPT) != 0 ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ;
+    }
+
+    static int writeOp(SelectableChannel ch) {
+        return ch instanceof SocketChannel s && s.isConnectionPending() ? SelectionKey.OP_CONNECT : SelectionKey.OP_WRITE;
+    }
+}

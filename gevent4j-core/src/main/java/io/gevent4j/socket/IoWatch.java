@@ -1,0 +1,208 @@
+package io.gevent4j.socket;
+
+import io.gevent4j.Hub;
+import io.gevent4j.internal.Core;
+import java.io.IOException;
+import java.net.SocketException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The registration of one channel with one hub's selector, and the (at most one) reader and
+ * (at most one) writer waiting on it. Thread-safe: any strand may wait; the selection handler
+ * runs on the hub's loop.
+ */
+final class IoWatch implements Runnable {
+    /*
+     * Implementation overview.
+     *
+     * The key is registered once (interest 0) when the watch is made, from any thread (the JDK's
+     * register does not wait for a select in progress). `ops` (the interest set) is confined to
+     * the hub's loop: a waiter on another thread posts its interest change with callSoon, which
+     * also wakes a parked loop (an interest change made off-loop would only apply at the next
+     * select, possibly never).
+     *
+     * A waiter publishes its Wait in `reader`/`writer` (CAS: a second waiter in the same
+     * direction is an error, not a hang), then asks for interest, then parks. The handler reads
+     * the slot and notifies. Interest is dropped lazily: it stays after a notification (the
+     * woken greenlet usually waits again at once: no epoll_ctl per wait) and is removed only
+     * when the key fires with no waiter in that direction (level-triggered: it would fire
+     * again and spin the loop).
+     *
+     * close() and a waiter race in Dekker style over the volatile `closed` and the slots:
+     * close writes `closed` then reads the slots; a waiter writes its slot then reads `closed`.
+     * So either close sees the waiter and wakes it, or the waiter sees `closed` and throws.
+     */
+    static final Core.Access CORE = Core.access();
+    static final int READS = SelectionKey.OP_READ | SelectionKey.OP_ACCEPT;
+    static final int WRITES = SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
+
+    /** One waiting strand's registration; several share a waiter in a multi-channel select. */
+    static final class Wait {
+        final Object waiter;
+        final IoWatch watch;
+        final int op;
+        /** The ops found ready for this wait (set on the loop before the notification). */
+        volatile int readyOps;
+
+        Wait(Object waiter, IoWatch watch, int op) {
+            this.waiter = waiter;
+            this.watch = watch;
+            this.op = op;
+        }
+    }
+
+    final Hub hub;
+    final SelectableChannel channel;
+    private final SelectionKey key;
+    private final AtomicReference<Wait> reader = new AtomicReference<>();
+    private final AtomicReference<Wait> writer = new AtomicReference<>();
+    private volatile boolean closed;
+    /** Interest set; loop-confined. */
+    private int ops;
+
+    private IoWatch(Hub hub, SelectableChannel channel) throws IOException {
+        this.hub = hub;
+        this.channel = channel;
+        this.key = CORE.register(hub, channel, 0, this);
+    }
+
+    /** The watch of {@code channel} on {@code hub}, registering it on first use. */
+    static IoWatch of(Hub hub, SelectableChannel channel) throws IOException {
+        if (channel.isBlocking()) {
+            throw new java.nio.channels.IllegalBlockingModeException();
+        }
+        synchronized (channel.blockingLock()) {
+            Optional<SelectionKey> existing = CORE.keyFor(hub, channel);
+            if (existing.isPresent()) {
+                if (existing.get().attachment() instanceof IoWatch w) {
+                    return w;
+                }
+                throw new IllegalStateException(channel + " is registered with " + hub + " by other code");
+            }
+            return new IoWatch(hub, channel);
+        }
+    }
+
+    static SocketException closedException() {
+        return new SocketException("Socket closed by another greenlet or thread while this one waited on it");
+    }
+
+    /** Publishes a wait; fails if another strand already waits in that direction. */
+    Wait publish(Object waiter, int op) throws SocketException {
+        Wait w = new Wait(waiter, this, op);
+        AtomicReference<Wait> slot = (op & READS) != 0 ? reader : writer;
+        if (!slot.compareAndSet(null, w)) {
+            throw new IllegalStateException("another greenlet or thread is already waiting to "
+                    + ((op & READS) != 0 ? "read from " : "write to ") + channel
+                    + " (two waiters in one direction of one socket is an error)");
+        }
+        if (closed) {
+            slot.compareAndSet(w, null);
+            throw closedException();
+        }
+        if (CORE.inLoop(hub)) {
+            addInterest(op);
+        } else {
+            hub.callSoon(() -> addInterest(op));
+        }
+        return w;
+    }
+
+    void withdraw(Wait w) {
+        AtomicReference<Wait> slot = (w.op & READS) != 0 ? reader : writer;
+        slot.compareAndSet(w, null);
+    }
+
+    /**
+     * Waits until the channel is ready for {@code op} (true) or the deadline passes (false).
+     * Throws if the watch is closed while waiting; a kill or {@code Timeout} propagates.
+     */
+    boolean await(Object strand, int op, long deadline) throws IOException {
+        Object waiter = CORE.newWaiter(strand);
+        Wait w = publish(waiter, op);
+        try {
+            boolean notified = CORE.await(strand, waiter, deadline);
+            if (closed) {
+                throw closedException();
+            }
+            return notified;
+        } finally {
+            withdraw(w);
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Wakes every waiter with a "closed" error; the owner closes the channel. Any thread. */
+    void close() {
+        closed = true; // Dekker: written before the slots are read
+        wake(reader.get(), SelectionKey.OP_READ);
+        wake(writer.get(), SelectionKey.OP_WRITE);
+        if (!CORE.inLoop(hub)) {
+            // Let a parked loop deregister the cancelled key (the JDK closes the socket then).
+            hub.callSoon(() -> {});
+        }
+    }
+
+    private static void wake(Wait w, int ready) {
+        if (w != null) {
+            w.readyOps |= ready;
+            CORE.notifyWaiter(w.waiter);
+        }
+    }
+
+    // ------------------------------------------------------------ on the hub's loop
+
+    private void addInterest(int op) {
+        if (!key.isValid()) {
+            // The channel was closed under us: wake the waiters so they retry and see it.
+            wake(reader.get(), op);
+            wake(writer.get(), op);
+            return;
+        }
+        if ((ops & op) != op) {
+            ops |= op;
+            key.interestOps(ops);
+        }
+    }
+
+    /** The key was selected. */
+    @Override
+    public void run() {
+        if (!key.isValid()) {
+            wake(reader.get(), SelectionKey.OP_READ);
+            wake(writer.get(), SelectionKey.OP_WRITE);
+            return;
+        }
+        int ready = key.readyOps();
+        int drop = 0;
+        if ((ready & READS) != 0 && !fire(reader.get(), ready & READS)) {
+            drop |= READS;
+        }
+        if ((ready & WRITES) != 0 && !fire(writer.get(), ready & WRITES)) {
+            drop |= WRITES;
+        }
+        if ((ops & drop) != 0) {
+            ops &= ~drop;
+            key.interestOps(ops);
+        }
+    }
+
+    private static boolean fire(Wait w, int ready) {
+        if (w == null) {
+            return false;
+        }
+        w.readyOps |= ready;
+        return CORE.notifyWaiter(w.waiter);
+    }
+
+    @Override
+    public String toString() {
+        return "IoWatch[" + channel + " on " + hub + "]";
+    }
+}

@@ -1,0 +1,139 @@
+package io.gevent4j.socket;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A cooperative listening TCP socket: gevent's {@code socket.bind(...); socket.listen()} on a
+ * non-blocking {@link ServerSocketChannel} watched by a hub's selector.
+ *
+ * <p>Who may call it: any greenlet or thread ({@link TcpSocket} explains how each waits).
+ * {@link #accept} parks the caller until a connection arrives, at most the listener's
+ * {@link #timeout()} (none by default; {@link java.net.SocketTimeoutException}). Closing the
+ * listener wakes a blocked {@code accept} with a "Socket closed" error. Accepted sockets have
+ * no time-out until one is set.
+ *
+ * {@snippet :
+ * try (TcpListener listener = TcpListener.bind(new InetSocketAddress("127.0.0.1", 0))) {
+ *     while (true) {
+ *         TcpSocket client = listener.accept();
+ *         Gevent.spawn(() -> echo(client));
+ *     }
+ * }
+ * }
+ */
+public final class TcpListener implements AutoCloseable {
+    private final ServerSocketChannel ch;
+    private final ChannelIo io;
+
+    private TcpListener(ServerSocketChannel ch) throws IOException {
+        this.ch = ch;
+        this.io = new ChannelIo(ch);
+    }
+
+    /** Binds to {@code address} (port 0: any free port) with the JDK's default backlog; SO_REUSEADDR is set. */
+    public static TcpListener bind(InetSocketAddress address) throws IOException {
+        return bind(address, 0);
+    }
+
+    /** Binds to {@code address} with {@code backlog} pending connections (0: the JDK's default). */
+    public static TcpListener bind(InetSocketAddress address, int backlog) throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        boolean ok = false;
+        try {
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(address, backlog);
+            TcpListener l = new TcpListener(ch);
+            ok = true;
+            return l;
+        } finally {
+            if (!ok) {
+                ch.close();
+            }
+        }
+    }
+
+    /**
+     * Wraps an already bound server channel (options set by the caller, e.g. SO_REUSEPORT); it is
+     * switched to non-blocking mode and closed by {@link #close()}.
+     */
+    public static TcpListener of(ServerSocketChannel bound) throws IOException {
+        if (bound.socket().getLocalSocketAddress() == null) {
+            throw new IllegalArgumentException("the channel is not bound: " + bound);
+        }
+        return new TcpListener(bound);
+    }
+
+    /** Waits for the next connection and returns it as a cooperative socket. */
+    public TcpSocket accept() throws IOException {
+        SocketChannel c = ch.accept();
+        if (c == null) {
+            Object strand = IoWatch.CORE.strandOfCaller();
+            long deadline = io.deadline(strand);
+            do {
+                io.await(strand, SelectionKey.OP_ACCEPT, deadline, "accept");
+                c = ch.accept();
+            } while (c == null);
+        }
+        try {
+            return new TcpSocket(c);
+        } catch (IOException | RuntimeException | Error e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    public TcpListener timeout(Duration timeout) {
+        io.timeout(timeout);
+        return this;
+    }
+
+    public TcpListener noTimeout() {
+        io.noTimeout();
+        return this;
+    }
+
+    public Optional<Duration> timeout() {
+        return io.timeout();
+    }
+
+    public InetSocketAddress localAddress() throws IOException {
+        return (InetSocketAddress) ch.getLocalAddress();
+    }
+
+    public <T> TcpListener setOption(SocketOption<T> option, T value) throws IOException {
+        ch.setOption(option, value);
+        return this;
+    }
+
+    public <T> T getOption(SocketOption<T> option) throws IOException {
+        return ch.getOption(option);
+    }
+
+    public boolean isOpen() {
+        return ch.isOpen();
+    }
+
+    /** The underlying non-blocking channel, for {@link Io#select}. */
+    public ServerSocketChannel channel() {
+        return ch;
+    }
+
+    /** Stops listening and wakes a blocked {@link #accept} with a "Socket closed" error. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        io.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TcpListener[" + ch + "]";
+    }
+}

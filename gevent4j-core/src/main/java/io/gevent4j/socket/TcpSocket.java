@@ -1,0 +1,414 @@
+package io.gevent4j.socket;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import io.gevent4j.dns.Dns;
+import io.gevent4j.internal.TcpAccess;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A cooperative TCP socket: gevent's {@code socket.socket(AF_INET, SOCK_STREAM)} on a
+ * non-blocking {@link SocketChannel} registered with a hub's selector.
+ *
+ * <p>Who may call it: any greenlet or thread. A greenlet that waits (for data, for buffer
+ * space, for a connection) parks and frees its hub; the socket is watched by the hub of the
+ * strand that waits on it first. A plain thread (e.g. {@code main}) waits the same way through
+ * that hub (the default hub, for a thread), parking its own thread: same semantics, at the cost
+ * of a cross-thread wake-up per wait.
+ *
+ * <p>Blocking and time-outs: every operation waits at most the socket's {@link #timeout()}
+ * (none by default), one deadline per call: a whole {@link #sendAll} (not per chunk), a
+ * {@link #connect} over all addresses. A passed deadline throws
+ * {@link SocketTimeoutException}; a {@code Timeout} or a kill around the call works too.
+ * Closing the socket wakes every strand blocked on it with a {@link java.net.SocketException}
+ * "Socket closed ..."; two strands waiting to read (or to write) at once is an
+ * {@link IllegalStateException}, not a hang.
+ *
+ * {@snippet :
+ * try (TcpSocket s = TcpSocket.connect("example.org", 80, Duration.ofSeconds(5))) {
+ *     s.sendAll("HEAD / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+ *     byte[] reply = s.recv(4096);
+ * }
+ * }
+ */
+public final class TcpSocket implements AutoCloseable {
+    /*
+     * Implementation overview.
+     *
+     * Every operation first tries the non-blocking call; only when it would block does it find
+     * the calling strand, compute the one deadline of the call and wait on the IoWatch. So an
+     * operation that does not block costs one system call and no allocation beyond the JDK's.
+     * Heap buffers are written in chunks of at most CHUNK bytes: the JDK copies a heap buffer
+     * into a temporary direct buffer as large as what remains.
+     */
+    static final int CHUNK = 1 << 20;
+
+    static {
+        TcpAccess.install(new TcpAccess() {
+            @Override
+            public long deadline(TcpSocket socket, Object strand) {
+                return socket.io.deadline(strand);
+            }
+
+            @Override
+            public int recvInto(TcpSocket socket, ByteBuffer dst, Object strand, long deadline, String what)
+                    throws IOException {
+                return socket.recvInto(dst, strand, deadline, what);
+            }
+
+            @Override
+            public void sendAll(TcpSocket socket, ByteBuffer src, Object strand, long deadline, String what)
+                    throws IOException {
+                socket.sendAll(src, strand, deadline, what);
+            }
+        });
+    }
+
+    private final SocketChannel ch;
+    private final ChannelIo io;
+
+    TcpSocket(SocketChannel ch) throws IOException {
+        this.ch = ch;
+        this.io = new ChannelIo(ch);
+    }
+
+    // ---------------------------------------------------------------- connecting
+
+    /** Connects to {@code host:port} with no time-out. */
+    public static TcpSocket connect(String host, int port) throws IOException {
+        return connect(host, port, Optional.empty());
+    }
+
+    /**
+     * Connects to {@code host:port}, trying each address of {@code host} in turn and reporting
+     * the last error if none accepts; {@code timeout} bounds the whole connect (all addresses)
+     * and becomes the socket's {@link #timeout()} (like gevent's {@code create_connection}).
+     * Host names are resolved by {@link io.gevent4j.dns.Dns} (on the hub, never blocking it).
+     */
+    public static TcpSocket connect(String host, int port, Duration timeout) throws IOException {
+        return connect(host, port, Optional.of(timeout));
+    }
+
+    /** Connects to one address; {@code timeout} bounds the connect and becomes the socket's time-out. */
+    public static TcpSocket connect(InetSocketAddress address, Duration timeout) throws IOException {
+        return connect(address, Optional.of(timeout));
+    }
+
+    /** Connects to one address, with no time-out. */
+    public static TcpSocket connect(InetSocketAddress address) throws IOException {
+        return connect(address, Optional.empty());
+    }
+
+    private static TcpSocket connect(String host, int port, Optional<Duration> timeout) throws IOException {
+        Objects.requireNonNull(host, "host");
+        Object strand = IoWatch.CORE.strandOfCaller();
+        long deadline = timeout.map(t -> IoWatch.CORE.deadlineAfter(strand, nanos(t))).orElse(IoWatch.CORE.noDeadline());
+        List<InetAddress> addresses = Dns.getaddrinfo(host);
+        IOException last = null;
+        for (InetAddress a : addresses) {
+            try {
+                return connect(new InetSocketAddress(a, port), timeout, strand, deadline);
+            } catch (SocketTimeoutException e) {
+                throw e; // the deadline is for the whole connect
+            } catch (IOException e) {
+                if (last != null) {
+                    e.addSuppressed(last);
+                }
+                last = e;
+            }
+        }
+        throw last != null ? last : new java.net.UnknownHostException(host + ": no address");
+    }
+
+    private static TcpSocket connect(InetSocketAddress address, Optional<Duration> timeout) throws IOException {
+        Object strand = IoWatch.CORE.strandOfCaller();
+        long deadline = timeout.map(t -> IoWatch.CORE.deadlineAfter(strand, nanos(t))).orElse(IoWatch.CORE.noDeadline());
+        return connect(address, timeout, strand, deadline);
+    }
+
+    private static TcpSocket connect(InetSocketAddress address, Optional<Duration> timeout, Object strand, long deadline)
+            throws IOException {
+        if (address.isUnresolved()) {
+            throw new java.net.UnknownHostException(address.getHostString());
+        }
+        SocketChannel ch = SocketChannel.open();
+        boolean ok = false;
+        try {
+            TcpSocket s = new TcpSocket(ch);
+            timeout.ifPresent(s::timeout);
+            try {
+                if (!ch.connect(address)) {
+                    while (!ch.finishConnect()) {
+                        s.io.await(strand, SelectionKey.OP_CONNECT, deadline, "connect to " + address);
+                    }
+                }
+            } catch (SocketTimeoutException e) {
+                throw e;
+            } catch (IOException e) {
+                java.net.ConnectException ce = new java.net.ConnectException(
+                        "connect to " + address + " failed: " + e.getMessage());
+                ce.initCause(e);
+                throw ce;
+            }
+            ok = true;
+            return s;
+        } finally {
+            if (!ok) {
+                ch.close(); // also on a Timeout or a kill (Errors), which propagate
+            }
+        }
+    }
+
+    static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    // ---------------------------------------------------------------- time-out
+
+    /** Sets the time-out of each later operation (a whole call: one deadline). Zero: never wait. */
+    public TcpSocket timeout(Duration timeout) {
+        io.timeout(timeout);
+        return this;
+    }
+
+    /** Removes the time-out: operations wait as long as they need (the default). */
+    public TcpSocket noTimeout() {
+        io.noTimeout();
+        return this;
+    }
+
+    public Optional<Duration> timeout() {
+        return io.timeout();
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /**
+     * Reads what is available into {@code dst}, waiting until at least one byte is; returns the
+     * count, or -1 at end of stream (0 only if {@code dst} has no room).
+     */
+    public int recvInto(ByteBuffer dst) throws IOException {
+        int n = ch.read(dst);
+        if (n != 0 || !dst.hasRemaining()) {
+            return n;
+        }
+        Object strand = IoWatch.CORE.strandOfCaller();
+        long deadline = io.deadline(strand);
+        for (;;) {
+            io.await(strand, SelectionKey.OP_READ, deadline, "recv");
+            n = ch.read(dst);
+            if (n != 0) {
+                return n;
+            }
+        }
+    }
+
+    private int recvInto(ByteBuffer dst, Object strand, long deadline, String what) throws IOException {
+        for (;;) {
+            int n = ch.read(dst);
+            if (n != 0 || !dst.hasRemaining()) {
+                return n;
+            }
+            io.await(strand, SelectionKey.OP_READ, deadline, what);
+        }
+    }
+
+    private void sendAll(ByteBuffer src, Object strand, long deadline, String what) throws IOException {
+        while (src.hasRemaining()) {
+            if (write(src) == 0) {
+                io.await(strand, SelectionKey.OP_WRITE, deadline, what);
+            }
+        }
+    }
+
+    /** {@link #recvInto(ByteBuffer)} into {@code buf[off, off+len)}. */
+    public int recvInto(byte[] buf, int off, int len) throws IOException {
+        return recvInto(ByteBuffer.wrap(buf, off, len));
+    }
+
+    /** Reads at most {@code max} bytes, waiting until some are available; empty at end of stream. */
+    public byte[] recv(int max) throws IOException {
+        byte[] buf = new byte[max];
+        int n = recvInto(ByteBuffer.wrap(buf));
+        return n <= 0 ? new byte[0] : n == max ? buf : Arrays.copyOf(buf, n);
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /** Writes what fits now, waiting once for buffer space if none does; returns the count. */
+    public int send(ByteBuffer src) throws IOException {
+        if (!src.hasRemaining()) {
+            return 0;
+        }
+        int n = write(src);
+        if (n != 0) {
+            return n;
+        }
+        Object strand = IoWatch.CORE.strandOfCaller();
+        io.await(strand, SelectionKey.OP_WRITE, io.deadline(strand), "send");
+        return write(src);
+    }
+
+    /** Writes all of {@code src}; the socket's time-out bounds the whole call, not each chunk. */
+    public void sendAll(ByteBuffer src) throws IOException {
+        Object strand = null;
+        long deadline = 0;
+        while (src.hasRemaining()) {
+            if (write(src) == 0) {
+                if (strand == null) {
+                    strand = IoWatch.CORE.strandOfCaller();
+                    deadline = io.deadline(strand);
+                }
+                io.await(strand, SelectionKey.OP_WRITE, deadline, "sendAll");
+            }
+        }
+    }
+
+    /** Writes all of {@code data}. */
+    public void sendAll(byte[] data) throws IOException {
+        sendAll(ByteBuffer.wrap(data));
+    }
+
+    /** Writes {@code data[off, off+len)} entirely. */
+    public void sendAll(byte[] data, int off, int len) throws IOException {
+        sendAll(ByteBuffer.wrap(data, off, len));
+    }
+
+    private int write(ByteBuffer src) throws IOException {
+        if (src.isDirect() || src.remaining() <= CHUNK) {
+            return ch.write(src);
+        }
+        int limit = src.limit();
+        src.limit(src.position() + CHUNK);
+        try {
+            return ch.write(src);
+        } finally {
+            src.limit(limit);
+        }
+    }
+
+    // ---------------------------------------------------------------- streams
+
+    /**
+     * An {@code InputStream} over this socket, for code that wants streams: reads wait like
+     * {@link #recvInto}; closing it closes the socket (like {@code java.net.Socket}).
+     */
+    public InputStream inputStream() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                Objects.checkFromIndexSize(off, len, b.length);
+                if (len == 0) {
+                    return 0;
+                }
+                return recvInto(ByteBuffer.wrap(b, off, len));
+            }
+
+            @Override
+            public void close() throws IOException {
+                TcpSocket.this.close();
+            }
+        };
+    }
+
+    /** An {@code OutputStream} over this socket: writes are {@link #sendAll}; closing it closes the socket. */
+    public OutputStream outputStream() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                sendAll(new byte[] {(byte) b});
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                Objects.checkFromIndexSize(off, len, b.length);
+                sendAll(ByteBuffer.wrap(b, off, len));
+            }
+
+            @Override
+            public void close() throws IOException {
+                TcpSocket.this.close();
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- the rest
+
+    /** Shuts down reading: later reads see end of stream. */
+    public void shutdownInput() throws IOException {
+        ch.shutdownInput();
+    }
+
+    /** Shuts down writing: the peer sees end of stream. */
+    public void shutdownOutput() throws IOException {
+        ch.shutdownOutput();
+    }
+
+    public InetSocketAddress localAddress() throws IOException {
+        return (InetSocketAddress) ch.getLocalAddress();
+    }
+
+    public InetSocketAddress remoteAddress() throws IOException {
+        SocketAddress a = ch.getRemoteAddress();
+        if (a == null) {
+            throw new java.nio.channels.NotYetConnectedException();
+        }
+        return (InetSocketAddress) a;
+    }
+
+    public <T> TcpSocket setOption(SocketOption<T> option, T value) throws IOException {
+        ch.setOption(option, value);
+        return this;
+    }
+
+    public <T> T getOption(SocketOption<T> option) throws IOException {
+        return ch.getOption(option);
+    }
+
+    public boolean isOpen() {
+        return ch.isOpen();
+    }
+
+    /**
+     * The underlying non-blocking channel, for {@link Io#waitRead} / {@link Io#select}. Reading
+     * or writing it directly bypasses the socket's time-out; do not make it blocking.
+     */
+    public SocketChannel channel() {
+        return ch;
+    }
+
+    /** Closes the socket and wakes every strand blocked on it with a "Socket closed" error. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        io.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TcpSocket[" + ch + "]";
+    }
+}

@@ -1,0 +1,275 @@
+package io.gevent4j.dns;
+
+import static io.gevent4j.dns.ScriptedDnsServer.answer;
+import static io.gevent4j.dns.ScriptedDnsServer.garbage;
+import static io.gevent4j.dns.ScriptedDnsServer.rcode;
+import static io.gevent4j.dns.ScriptedDnsServer.send;
+import static io.gevent4j.dns.ScriptedDnsServer.truncated;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gevent4j.Gevent;
+import io.gevent4j.Greenlet;
+import io.gevent4j.Hub;
+import io.gevent4j.Timeout;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+
+class ResolverTest {
+    static final double FACTOR = Double.parseDouble(System.getProperty("gevent4j.test.delayFactor", "1"));
+    static final Duration SHORT = scaled(50);
+    static final Duration MEDIUM = scaled(200);
+    static final Duration LONG = scaled(5_000);
+
+    static Duration scaled(long millis) {
+        return Duration.ofMillis(Math.max(1, Math.round(millis * FACTOR)));
+    }
+
+    static final Map<String, List<String>> ZONE = Map.of(
+            "www.example.test", List.of("192.0.2.10", "192.0.2.11", "2001:db8::10"),
+            "v4only.example.test", List.of("192.0.2.20"),
+            "10.2.0.192.in-addr.arpa", List.of("www.example.test."),
+            "db.corp.example", List.of("192.0.2.30"));
+
+    ScriptedDnsServer server;
+    Hub hub;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new ScriptedDnsServer(ScriptedDnsServer.zone(ZONE, 300));
+        hub = Hub.start("dns-test");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        assertThat(hub.close(LONG)).isTrue();
+        server.close();
+    }
+
+    Resolver resolver(Duration timeout) {
+        return Resolver.of(server.config(timeout));
+    }
+
+    <T> T inGreenlet(java.util.concurrent.Callable<T> task) {
+        return hub.spawn(task).result(LONG);
+    }
+
+    static DnsException.Kind kindOf(Greenlet<?> g) {
+        g.join(LONG);
+        Throwable e = g.exception();
+        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        assertThat(e).isInstanceOf(DnsException.class);
+        return ((DnsException) e).kind();
+    }
+
+    @Test
+    void resolvesARecordsAndAaaaRecordsIPv4First() {
+        Resolver r = resolver(LONG);
+        List<InetAddress> all = inGreenlet(() -> r.getaddrinfo("www.example.test"));
+        assertThat(all).extracting(InetAddress::getHostAddress)
+                .containsExactly("192.0.2.10", "192.0.2.11", "2001:db8:0:0:0:0:0:10");
+        assertThat(all).allSatisfy(a -> assertThat(a.getHostName()).isEqualTo("www.example.test"));
+        assertThat(inGreenlet(() -> r.gethostbyname("www.example.test"))).isEqualTo("192.0.2.10");
+        assertThat(inGreenlet(() -> r.resolveIPv6("www.example.test"))).hasSize(1);
+    }
+
+    @Test
+    void reverseLookupUsesPtr() throws Exception {
+        Resolver r = resolver(LONG);
+        assertThat(inGreenlet(() -> r.gethostbyaddr(InetAddress.ofLiteral("192.0.2.10")))).isEqualTo("www.example.test");
+    }
+
+    @Test
+    void literalsAndHostsFileNeedNoQuery() {
+        Resolver r = Resolver.of(server.config(LONG), "# comment\n192.0.2.99  printer printer.lan # inline\n::1 localhost6\n");
+        assertThat(inGreenlet(() -> r.getaddrinfo("printer"))).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.99");
+        assertThat(inGreenlet(() -> r.getaddrinfo("PRINTER.lan."))).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.99");
+        assertThat(inGreenlet(() -> r.gethostbyaddr(InetAddress.ofLiteral("192.0.2.99")))).isEqualTo("printer");
+        assertThat(inGreenlet(() -> r.getaddrinfo("203.0.113.5"))).extracting(InetAddress::getHostAddress).containsExactly("203.0.113.5");
+        assertThat(inGreenlet(() -> r.getaddrinfo("[::1]"))).hasSize(1);
+        assertThat(server.udpQueries).hasValue(0);
+    }
+
+    @Test
+    void errorsAreDistinct() {
+        Resolver r = resolver(SHORT);
+        assertThat(kindOf(hub.spawn(() -> r.getaddrinfo("nope.example.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(kindOf(hub.spawn(() -> r.resolveIPv6("v4only.example.test")))).isEqualTo(DnsException.Kind.NO_DATA);
+        server.script((q, tcp) -> List.of(rcode(q, Rcode.SERVFAIL)));
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("a.example.test")))).isEqualTo(DnsException.Kind.SERVFAIL);
+        server.script((q, tcp) -> List.of(rcode(q, Rcode.REFUSED)));
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("b.example.test")))).isEqualTo(DnsException.Kind.REFUSED);
+        server.script((q, tcp) -> List.of()); // drop
+        long start = System.nanoTime();
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("c.example.test")))).isEqualTo(DnsException.Kind.TIMEOUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(SHORT);
+        server.script((q, tcp) -> List.of(garbage()));
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("d.example.test")))).isEqualTo(DnsException.Kind.MALFORMED);
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("bad..name")))).isEqualTo(DnsException.Kind.BAD_NAME);
+    }
+
+    @Test
+    void dnsExceptionIsAnUnknownHostException() {
+        Resolver r = resolver(LONG);
+        Greenlet<String> g = hub.spawn(() -> r.gethostbyname("nope.example.test"));
+        g.join(LONG);
+        assertThat(g.exception()).isInstanceOf(UnknownHostException.class).hasMessageContaining("NXDOMAIN");
+    }
+
+    @Test
+    void foreignAndGarbagePacketsAreIgnored() {
+        Resolver r = resolver(LONG);
+        server.script((q, tcp) -> {
+            Message wrongId = answer(q, ZONE, 60);
+            wrongId.getHeader().setID((q.getHeader().getID() + 1) & 0xffff);
+            Message spoofed = answer(q, Map.of("www.example.test", List.of("203.0.113.66")), 60);
+            Message otherQuestion = answer(q, ZONE, 60);
+            otherQuestion.removeAllRecords(org.xbill.DNS.Section.QUESTION);
+            otherQuestion.addRecord(org.xbill.DNS.Record.newRecord(org.xbill.DNS.Name.fromConstantString("evil.test."),
+                    q.getQuestion().getType(), org.xbill.DNS.DClass.IN), org.xbill.DNS.Section.QUESTION);
+            return List.of(garbage(), send(wrongId), send(spoofed).fromStranger(), send(otherQuestion),
+                    send(answer(q, ZONE, 60)).after(SHORT));
+        });
+        assertThat(inGreenlet(() -> r.resolveIPv4("www.example.test"))).extracting(InetAddress::getHostAddress)
+                .containsExactly("192.0.2.10", "192.0.2.11");
+    }
+
+    @Test
+    void truncatedRepliesAreRetriedOverTcp() {
+        Resolver r = resolver(LONG);
+        server.script((q, tcp) -> List.of(tcp ? send(answer(q, ZONE, 60)) : truncated(q)));
+        assertThat(inGreenlet(() -> r.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
+        assertThat(server.tcpQueries).hasValue(1);
+    }
+
+    @Test
+    void answersAreCachedByTtl() {
+        Resolver r = resolver(LONG);
+        inGreenlet(() -> r.gethostbyname("v4only.example.test"));
+        inGreenlet(() -> r.gethostbyname("v4only.example.test"));
+        assertThat(server.udpQueries).hasValue(1);
+        r.clearCache();
+        inGreenlet(() -> r.gethostbyname("v4only.example.test"));
+        assertThat(server.udpQueries).hasValue(2);
+        server.script(ScriptedDnsServer.zone(ZONE, 0)); // TTL 0: never cached
+        r.clearCache();
+        inGreenlet(() -> r.gethostbyname("v4only.example.test"));
+        inGreenlet(() -> r.gethostbyname("v4only.example.test"));
+        assertThat(server.udpQueries).hasValue(4);
+    }
+
+    @Test
+    void identicalQueriesInFlightAreCoalesced() {
+        Resolver r = resolver(LONG);
+        server.script((q, tcp) -> List.of(send(answer(q, ZONE, 60)).after(MEDIUM)));
+        List<Greenlet<String>> jobs = IntStream.range(0, 50)
+                .mapToObj(i -> hub.spawn(() -> r.gethostbyname("v4only.example.test"))).toList();
+        Gevent.joinAllOrRaise(jobs, LONG);
+        assertThat(jobs).allSatisfy(g -> assertThat(g.value()).isEqualTo("192.0.2.20"));
+        assertThat(server.udpQueries).hasValue(1);
+    }
+
+    @Test
+    void noLimitOfTenConcurrentLookups() {
+        Map<String, List<String>> many = new java.util.HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            many.put("h" + i + ".example.test", List.of("192.0.2." + (i % 250)));
+        }
+        server.script((q, tcp) -> List.of(send(answer(q, many, 60)).after(MEDIUM)));
+        Resolver r = resolver(LONG);
+        List<Greenlet<String>> jobs = IntStream.range(0, 200)
+                .mapToObj(i -> hub.spawn(() -> r.gethostbyname("h" + i + ".example.test"))).toList();
+        Gevent.joinAllOrRaise(jobs, LONG);
+        // Every query reached the server before the first reply went out: all 200 were in flight at once.
+        assertThat(server.maxOutstanding.get()).isGreaterThan(100);
+    }
+
+    @Test
+    void searchDomainsAndNdots() {
+        Resolver r = Resolver.of(server.config(LONG).withSearch(List.of("corp.example", "other.example"), 1));
+        assertThat(inGreenlet(() -> r.gethostbyname("db"))).isEqualTo("192.0.2.30");
+        assertThat(server.questions).first().asString().startsWith("db.corp.example");
+        server.questions.clear();
+        // With a dot (>= ndots), the name is tried as it is first.
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("x.y")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(server.questions).first().asString().startsWith("x.y. A");
+    }
+
+    @Test
+    void aTimeoutAroundALookupRaisesTimeoutAndTheQueryStillFillsTheCache() {
+        Resolver r = resolver(LONG);
+        server.script((q, tcp) -> List.of(send(answer(q, ZONE, 60)).after(MEDIUM)));
+        Greenlet<String> g = hub.spawn(() -> Gevent.withTimeout(SHORT, () -> r.gethostbyname("v4only.example.test")));
+        g.join(LONG);
+        assertThat(g.exception()).isInstanceOf(Timeout.class);
+        assertThat(inGreenlet(() -> r.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
+        assertThat(server.udpQueries).hasValue(1);
+    }
+
+    @Test
+    void geventsIntroductoryExampleReadsNaturallyFromMain() {
+        Dns.setResolver(resolver(LONG));
+        try {
+            var jobs = Stream.of("www.example.test", "v4only.example.test", "nope.example.test")
+                    .map(h -> Gevent.spawn(() -> Dns.gethostbyname(h))).toList();
+            Gevent.joinAll(jobs, Duration.ofSeconds(2));
+            assertThat(jobs.stream().map(Greenlet::value).toList()).containsExactly("192.0.2.10", "192.0.2.20", null);
+        } finally {
+            Dns.setResolver(Resolver.system());
+        }
+    }
+
+    @Test
+    void inetAddressInsideAGreenletGoesThroughTheHubResolver() {
+        Dns.setResolver(resolver(LONG));
+        try {
+            String name = "spi" + System.nanoTime() + ".example.test"; // unique: the JDK caches look-ups
+            server.script((q, tcp) -> List.of(send(answer(q, Map.of(name, List.of("192.0.2.77")), 60))));
+            InetAddress a = inGreenlet(() -> InetAddress.getByName(name));
+            assertThat(a.getHostAddress()).isEqualTo("192.0.2.77");
+            assertThat(server.questions).anyMatch(q -> q.startsWith(name));
+        } finally {
+            Dns.setResolver(Resolver.system());
+        }
+    }
+
+    @Test
+    void resolvConfIsParsed() {
+        DnsConfig c = DnsConfig.parse("""
+                # generated
+                nameserver 10.0.0.1
+                nameserver fe80::1%eth0
+                nameserver not-an-ip
+                search a.example b.example
+                options ndots:3 timeout:2 attempts:4 rotate
+                """);
+        assertThat(c.nameservers()).extracting(a -> a.getAddress().getHostAddress())
+                .containsExactly("10.0.0.1", "fe80:0:0:0:0:0:0:1");
+        assertThat(c.search()).containsExactly("a.example", "b.example");
+        assertThat(c.ndots()).isEqualTo(3);
+        assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.attempts()).isEqualTo(4);
+        assertThat(DnsConfig.parse("").nameservers()).extracting(a -> a.getAddress().isLoopbackAddress()).containsExactly(true);
+    }
+
+    @Test
+    void plainThreadsCanResolveToo() throws Exception {
+        Resolver r = resolver(LONG);
+        List<String> got = new ArrayList<>();
+        got.add(r.gethostbyname("v4only.example.test"));
+        assertThat(got).containsExactly("192.0.2.20");
+    }
+}

@@ -1,0 +1,346 @@
+package io.gevent4j.socket;
+
+import static io.gevent4j.socket.TestDelays.LONG;
+import static io.gevent4j.socket.TestDelays.MEDIUM;
+import static io.gevent4j.socket.TestDelays.SHORT;
+import static io.gevent4j.socket.TestDelays.since;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gevent4j.Gevent;
+import io.gevent4j.Greenlet;
+import io.gevent4j.GreenletExit;
+import io.gevent4j.Hub;
+import io.gevent4j.Timeout;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TcpSocketTest {
+    static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
+
+    Hub hub;
+
+    @BeforeEach
+    void startHub() {
+        hub = Hub.start("tcp-test");
+    }
+
+    @AfterEach
+    void closeHub() {
+        assertThat(hub.close(LONG)).isTrue();
+    }
+
+    /** Unwraps the checked exception a greenlet failed with. */
+    static Throwable failure(Greenlet<?> g) {
+        g.join(LONG);
+        assertThat(g.ready()).as("greenlet finished").isTrue();
+        Throwable e = g.exception();
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    static void echoOnce(TcpSocket s) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        while (s.recvInto(buf.clear()) > 0) {
+            s.sendAll(buf.flip());
+        }
+        s.close();
+    }
+
+    @Test
+    void echoBetweenGreenletsOfOneHub() throws Exception {
+        TcpListener listener = TcpListener.bind(ANY);
+        Greenlet<Void> server = hub.spawn(() -> {
+            try (listener) {
+                echoOnce(listener.accept());
+            }
+            return null;
+        });
+        Greenlet<String> client = hub.spawn(() -> {
+            try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG)) {
+                assertThat(s.remoteAddress()).isEqualTo(listener.localAddress());
+                assertThat(s.localAddress().getAddress().isLoopbackAddress()).isTrue();
+                s.sendAll("hello, hub".getBytes(StandardCharsets.UTF_8));
+                s.shutdownOutput();
+                StringBuilder got = new StringBuilder();
+                byte[] chunk;
+                while ((chunk = s.recv(3)).length > 0) {
+                    got.append(new String(chunk, StandardCharsets.UTF_8));
+                }
+                return got.toString();
+            }
+        });
+        assertThat(client.result(LONG)).isEqualTo("hello, hub");
+        server.result(LONG);
+    }
+
+    @Test
+    void plainThreadUsesSocketsThroughTheDefaultHub() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<Void> server = hub.spawn(() -> {
+                echoOnce(listener.accept());
+                return null;
+            });
+            // This test thread is not a greenlet: its waits go through the default hub.
+            try (TcpSocket s = TcpSocket.connect("127.0.0.1", listener.localAddress().getPort(), LONG)) {
+                assertThat(s.timeout()).contains(LONG);
+                s.sendAll(new byte[] {1, 2, 3});
+                ByteBuffer buf = ByteBuffer.allocate(3);
+                while (buf.hasRemaining()) {
+                    assertThat(s.recvInto(buf)).isPositive();
+                }
+                assertThat(buf.array()).containsExactly(1, 2, 3);
+            }
+            server.result(LONG);
+        }
+    }
+
+    @Test
+    void streamsViewsWorkWithLineOrientedCode() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<Void> server = hub.spawn(() -> {
+                try (TcpSocket s = listener.accept();
+                        var in = new BufferedReader(new InputStreamReader(s.inputStream(), StandardCharsets.UTF_8));
+                        var out = new PrintWriter(s.outputStream(), true, StandardCharsets.UTF_8)) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        out.println(line.toUpperCase());
+                    }
+                }
+                return null;
+            });
+            Greenlet<List<String>> client = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG);
+                        var in = new BufferedReader(new InputStreamReader(s.inputStream(), StandardCharsets.UTF_8));
+                        var out = new PrintWriter(s.outputStream(), true, StandardCharsets.UTF_8)) {
+                    List<String> replies = new ArrayList<>();
+                    for (String word : List.of("one", "two", "three")) {
+                        out.println(word);
+                        replies.add(in.readLine());
+                    }
+                    return replies;
+                }
+            });
+            assertThat(client.result(LONG)).containsExactly("ONE", "TWO", "THREE");
+            server.result(LONG);
+        }
+    }
+
+    @Test
+    void recvTimesOutWithSocketTimeoutException() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            Greenlet<Void> client = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG)) {
+                    s.timeout(SHORT);
+                    long start = System.nanoTime();
+                    assertThatThrownBy(() -> s.recv(10))
+                            .isInstanceOf(SocketTimeoutException.class).hasMessage("recv timed out");
+                    assertThat(since(start)).isGreaterThanOrEqualTo(SHORT);
+                }
+                return null;
+            });
+            client.result(LONG);
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
+    void aTimeoutAroundRecvInterruptsIt() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            Greenlet<Boolean> client = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress())) {
+                    assertThat(s.timeout()).isEmpty();
+                    boolean timedOut = Gevent.withTimeout(SHORT, () -> s.recv(10), null) == null;
+                    // The socket is still usable afterwards: its read slot was freed.
+                    accepted.result(LONG).sendAll(new byte[] {42});
+                    assertThat(s.recv(10)).containsExactly(42);
+                    return timedOut;
+                }
+            });
+            assertThat(client.result(LONG)).isTrue();
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
+    void sendAllHasOneDeadlineForTheWholeCall() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept); // never reads
+            Greenlet<Void> client = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG)) {
+                    s.setOption(StandardSocketOptions.SO_SNDBUF, 64 * 1024);
+                    s.timeout(MEDIUM);
+                    long start = System.nanoTime();
+                    assertThatThrownBy(() -> s.sendAll(new byte[64 * 1024 * 1024]))
+                            .isInstanceOf(SocketTimeoutException.class).hasMessage("sendAll timed out");
+                    assertThat(since(start)).isGreaterThanOrEqualTo(MEDIUM);
+                }
+                return null;
+            });
+            client.result(LONG);
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
+    void closeWakesEveryWaiterWithAClearError() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
+            Greenlet<byte[]> reader = hub.spawn(() -> s.recv(10));
+            Gevent.sleep(SHORT); // let it park in recv
+            assertThat(reader.ready()).isFalse();
+            hub.spawn(() -> {
+                s.close();
+                return null;
+            }).result(LONG);
+            assertThat(failure(reader)).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
+    void closingAListenerWakesItsAcceptFromAnotherThread() throws Exception {
+        TcpListener listener = TcpListener.bind(ANY);
+        Greenlet<TcpSocket> acceptor = hub.spawn(listener::accept);
+        Gevent.sleep(SHORT);
+        assertThat(acceptor.ready()).isFalse();
+        listener.close(); // from the test thread, while the hub may be parked in its selector
+        assertThat(failure(acceptor)).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
+        assertThatThrownBy(() -> TcpSocket.connect(listener.localAddress(), LONG)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void twoReadersOnOneSocketIsAnErrorNotAHang() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
+            Greenlet<byte[]> first = hub.spawn(() -> s.recv(10));
+            Greenlet<byte[]> second = hub.spawn(() -> {
+                Gevent.sleep(SHORT);
+                return s.recv(10);
+            });
+            assertThat(failure(second)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already waiting to read");
+            accepted.result(LONG).sendAll(new byte[] {7});
+            assertThat(first.result(LONG)).containsExactly(7);
+            s.close();
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
+    void killingAGreenletBlockedInRecvFreesTheSocket() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
+            Greenlet<byte[]> reader = hub.spawn(() -> s.recv(10));
+            Gevent.sleep(SHORT);
+            assertThat(reader.kill(LONG)).isTrue();
+            assertThat(reader.exit()).get().isInstanceOf(GreenletExit.class);
+            accepted.result(LONG).sendAll(new byte[] {9});
+            assertThat(hub.spawn(() -> s.recv(10)).result(LONG)).containsExactly(9);
+            s.close();
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
+    void connectReportsTheRefusedAddress() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Greenlet<TcpSocket> g = hub.spawn(() -> TcpSocket.connect("127.0.0.1", port, LONG));
+        assertThat(failure(g)).isInstanceOf(ConnectException.class).hasMessageContaining(":" + port);
+    }
+
+    @Test
+    void aTimeoutAroundAcceptPropagatesAsItselfAndLeavesTheListenerUsable() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<Object> g = hub.spawn(() -> Gevent.withTimeout(SHORT, listener::accept));
+            assertThat(failure(g)).isInstanceOf(Timeout.class);
+            Greenlet<TcpSocket> acceptor = hub.spawn(listener::accept);
+            try (TcpSocket c = TcpSocket.connect(listener.localAddress(), LONG)) {
+                acceptor.result(LONG).close();
+            }
+        }
+    }
+
+    @Test
+    void aSocketOutlivesTheHubThatWatchedItFirst() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Hub first = Hub.start("short-lived");
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            TcpSocket s = first.spawn(() -> {
+                TcpSocket c = TcpSocket.connect(listener.localAddress(), LONG);
+                Gevent.withTimeout(SHORT, () -> c.recv(1), null); // waits once: `first` now watches it
+                return c;
+            }).result(LONG);
+            assertThat(first.close(LONG)).isTrue();
+            Greenlet<byte[]> reader = hub.spawn(() -> s.timeout(LONG).recv(1));
+            Gevent.sleep(SHORT);
+            accepted.result(LONG).sendAll(new byte[] {4});
+            assertThat(reader.result(LONG)).containsExactly(4);
+            s.close();
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
+    void hundredClientsOnOneHubEchoConcurrently() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY, 256)) {
+            int clients = 100;
+            Greenlet<Void> server = hub.spawn(() -> {
+                for (int i = 0; i < clients; i++) {
+                    TcpSocket c = listener.accept();
+                    Gevent.spawn(() -> {
+                        echoOnce(c);
+                        return null;
+                    });
+                }
+                return null;
+            });
+            AtomicInteger ok = new AtomicInteger();
+            List<Greenlet<Void>> jobs = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                byte id = (byte) i;
+                jobs.add(hub.spawn(() -> {
+                    try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG)) {
+                        for (int round = 0; round < 20; round++) {
+                            s.sendAll(new byte[] {id, (byte) round});
+                            ByteBuffer b = ByteBuffer.allocate(2);
+                            while (b.hasRemaining()) {
+                                assertThat(s.recvInto(b)).isPositive();
+                            }
+                            assertThat(b.array()).containsExactly(id, (byte) round);
+                        }
+                    }
+                    ok.incrementAndGet();
+                    return null;
+                }));
+            }
+            Gevent.joinAllOrRaise(jobs, LONG);
+            assertThat(ok).hasValue(clients);
+            server.result(LONG);
+        }
+    }
+}
