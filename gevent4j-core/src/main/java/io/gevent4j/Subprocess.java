@@ -195,14 +195,21 @@ public final class Subprocess implements Waitable, AutoCloseable {
         }
     }
 
-    /** Asks it to end (SIGTERM on POSIX); does not wait. */
+    /*
+     * Signals go through the ProcessHandle, not Process.destroy(): the latter also closes our
+     * ends of the pipes, so a reader still draining stdout fails with "Stream closed" and what the
+     * process wrote before it died is lost (a race, seen in CI). The handle only signals; the
+     * JDK's reaper then drains what is left in the pipes and the readers end at EOF.
+     */
+
+    /** Asks it to end (SIGTERM on POSIX); does not wait. What it wrote so far stays readable. */
     public void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
-    /** Kills it (SIGKILL on POSIX); does not wait. */
+    /** Kills it (SIGKILL on POSIX); does not wait. What it wrote so far stays readable. */
     public void kill() {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
     }
 
     /** Ready once it has exited. */
