@@ -40,7 +40,19 @@ public final class HubInetAddressResolverProvider extends InetAddressResolverPro
             int c = policy.characteristics();
             boolean v4 = (c & LookupPolicy.IPV4) != 0;
             boolean v6 = (c & LookupPolicy.IPV6) != 0;
-            List<InetAddress> all = Dns.resolver().getaddrinfo(host);
+            List<InetAddress> all;
+            try {
+                all = Dns.resolver().getaddrinfo(host);
+            } catch (DnsException e) {
+                if (host.indexOf('.') >= 0 || e.kind() == DnsException.Kind.BAD_NAME) {
+                    throw e;
+                }
+                // A single-label name the hosts file and DNS do not know is typically the
+                // machine's own name (InetAddress.getLocalHost()), which the C library answers
+                // from NSS modules ("myhostname") that DNS cannot see: ask it, once, at the
+                // cost of pinning the hub for that call.
+                return builtin.lookupByName(host, policy);
+            }
             List<InetAddress> four = new ArrayList<>();
             List<InetAddress> six = new ArrayList<>();
             for (InetAddress a : all) {

@@ -247,6 +247,22 @@ class ResolverTest {
     }
 
     @Test
+    void failsOverToTheNextNameserverAndRetriesEachAttempt() throws Exception {
+        try (ScriptedDnsServer silent = new ScriptedDnsServer((q, tcp) -> List.of())) {
+            DnsConfig c = new DnsConfig(List.of(silent.address(), server.address()), List.of(), 1, SHORT, 1);
+            Resolver r = Resolver.of(c);
+            long start = System.nanoTime();
+            assertThat(inGreenlet(() -> r.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(SHORT);
+            assertThat(silent.udpQueries).hasValue(1);
+            // Two attempts over one silent server: asked twice, then a TIMEOUT.
+            Resolver twice = Resolver.of(new DnsConfig(List.of(silent.address()), List.of(), 1, SHORT, 2));
+            assertThat(kindOf(hub.spawn(() -> twice.gethostbyname("x.example.test")))).isEqualTo(DnsException.Kind.TIMEOUT);
+            assertThat(silent.udpQueries).hasValue(3);
+        }
+    }
+
+    @Test
     void resolvConfIsParsed() {
         DnsConfig c = DnsConfig.parse("""
                 # generated
