@@ -13,7 +13,8 @@ import java.util.stream.Stream;
  * Puts the hub's {@link Resolver} behind {@link InetAddress}: inside a greenlet,
  * {@code InetAddress.getByName} (and every library that calls it) parks the greenlet instead of
  * stalling its hub in the C library's {@code getaddrinfo}. Outside a greenlet it delegates to
- * the JDK's built-in resolver. Installed through {@link java.util.ServiceLoader} (the JDK uses
+ * the JDK's built-in resolver, and inside one too for a single-label name that neither the hosts
+ * file nor DNS knows (the machine's own name, which NSS modules answer and DNS cannot). Installed through {@link java.util.ServiceLoader} (the JDK uses
  * the <em>first</em> provider it finds: dnsjava's own opt-in provider must not come first on the
  * class path).
  */
