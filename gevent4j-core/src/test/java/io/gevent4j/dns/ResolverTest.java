@@ -172,6 +172,31 @@ class ResolverTest {
     }
 
     @Test
+    void negativeAnswersAreCachedByTheirSoa() {
+        Resolver r = resolver(LONG);
+        server.script((q, tcp) -> {
+            Message m = ScriptedDnsServer.reply(q, Rcode.NXDOMAIN);
+            try {
+                m.addRecord(new org.xbill.DNS.SOARecord(org.xbill.DNS.Name.fromString("example.test."),
+                        org.xbill.DNS.DClass.IN, 600, org.xbill.DNS.Name.fromString("ns.example.test."),
+                        org.xbill.DNS.Name.fromString("admin.example.test."), 1, 3600, 600, 86400, 30),
+                        org.xbill.DNS.Section.AUTHORITY);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return List.of(send(m));
+        });
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("gone.example.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("gone.example.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(server.udpQueries).hasValue(1);
+        // Without an SOA, a negative answer is not cached.
+        server.script(ScriptedDnsServer.zone(ZONE, 300));
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("nope.example.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("nope.example.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(server.udpQueries).hasValue(3);
+    }
+
+    @Test
     void identicalQueriesInFlightAreCoalesced() {
         Resolver r = resolver(LONG);
         server.script((q, tcp) -> List.of(send(answer(q, ZONE, 60)).after(MEDIUM)));
