@@ -75,6 +75,8 @@ public final class Resolver {
      */
     private static final Core.Access CORE = Core.access();
     private static final SecureRandom IDS = newIdSource();
+    /** At most this many cached answers (positive and negative). */
+    static final int MAX_CACHED = 50_000;
 
     private final DnsConfig config;
     private final HostsFile hosts;
@@ -361,9 +363,26 @@ public final class Resolver {
             }
             if (ttl > 0 && ttl != Long.MAX_VALUE) {
                 cache.put(key, new Cached(outcome, System.nanoTime() + Duration.ofSeconds(ttl).toNanos()));
+                if (cache.size() > MAX_CACHED) {
+                    trimCache();
+                }
             }
             inFlight.remove(key, pending); // before completing: a later caller sees the cache
             pending.complete(outcome);
+        }
+    }
+
+    /**
+     * Keeps the cache bounded: drops expired answers, then (if names keep being new) arbitrary
+     * ones down to 90% of the bound. Runs on the query greenlet, O(size) once per overflow.
+     */
+    private void trimCache() {
+        long now = System.nanoTime();
+        cache.values().removeIf(c -> now - c.expiresAt() >= 0);
+        var it = cache.keySet().iterator();
+        while (cache.size() > MAX_CACHED * 9 / 10 && it.hasNext()) {
+            it.next();
+            it.remove();
         }
     }
 
