@@ -53,8 +53,12 @@ class ResolverTest {
 
     @AfterEach
     void stop() throws Exception {
-        assertThat(hub.close(LONG)).isTrue();
-        server.close();
+        if (hub != null) {
+            assertThat(hub.close(LONG)).isTrue();
+        }
+        if (server != null) {
+            server.close();
+        }
     }
 
     Resolver resolver(Duration timeout) {
