@@ -162,6 +162,26 @@ class TcpSocketTest {
     }
 
     @Test
+    void aZeroTimeoutNeverWaits() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            Greenlet<String> g = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG)) {
+                    s.timeout(java.time.Duration.ZERO);
+                    try {
+                        s.recv(1);
+                        return "read";
+                    } catch (SocketTimeoutException e) {
+                        return e.getMessage();
+                    }
+                }
+            });
+            assertThat(g.result(LONG)).isEqualTo("recv timed out");
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
     void aTimeoutAroundRecvInterruptsIt() throws Exception {
         try (TcpListener listener = TcpListener.bind(ANY)) {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
