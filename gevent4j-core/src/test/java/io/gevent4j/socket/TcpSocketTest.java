@@ -245,6 +245,20 @@ class TcpSocketTest {
     }
 
     @Test
+    void operationsOnAClosedSocketFailWithSocketClosed() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
+            s.close();
+            s.close(); // idempotent
+            assertThatThrownBy(() -> s.recv(1)).isInstanceOf(SocketException.class).hasMessage("Socket closed");
+            assertThatThrownBy(() -> s.sendAll(new byte[1])).isInstanceOf(SocketException.class).hasMessage("Socket closed");
+            assertThat(s.isOpen()).isFalse();
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
     void closingAListenerWakesItsAcceptFromAnotherThread() throws Exception {
         TcpListener listener = TcpListener.bind(ANY);
         Greenlet<TcpSocket> acceptor = hub.spawn(listener::accept);
