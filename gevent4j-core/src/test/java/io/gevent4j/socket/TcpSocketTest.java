@@ -162,6 +162,26 @@ class TcpSocketTest {
     }
 
     @Test
+    void aZeroTimeoutNeverWaits() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            Greenlet<String> g = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG)) {
+                    s.timeout(java.time.Duration.ZERO);
+                    try {
+                        s.recv(1);
+                        return "read";
+                    } catch (SocketTimeoutException e) {
+                        return e.getMessage();
+                    }
+                }
+            });
+            assertThat(g.result(LONG)).isEqualTo("recv timed out");
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
     void aTimeoutAroundRecvInterruptsIt() throws Exception {
         try (TcpListener listener = TcpListener.bind(ANY)) {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
@@ -205,14 +225,35 @@ class TcpSocketTest {
         try (TcpListener listener = TcpListener.bind(ANY)) {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
             TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
+            s.setOption(StandardSocketOptions.SO_SNDBUF, 64 * 1024);
             Greenlet<byte[]> reader = hub.spawn(() -> s.recv(10));
-            Gevent.sleep(SHORT); // let it park in recv
+            Greenlet<Void> writer = hub.spawn(() -> {
+                s.sendAll(new byte[64 * 1024 * 1024]); // the peer never reads: blocks for buffer space
+                return null;
+            });
+            Gevent.sleep(SHORT); // let both park
             assertThat(reader.ready()).isFalse();
+            assertThat(writer.ready()).isFalse();
             hub.spawn(() -> {
                 s.close();
                 return null;
             }).result(LONG);
             assertThat(failure(reader)).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
+            assertThat(failure(writer)).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
+    void operationsOnAClosedSocketFailWithSocketClosed() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
+            s.close();
+            s.close(); // idempotent
+            assertThatThrownBy(() -> s.recv(1)).isInstanceOf(SocketException.class).hasMessage("Socket closed");
+            assertThatThrownBy(() -> s.sendAll(new byte[1])).isInstanceOf(SocketException.class).hasMessage("Socket closed");
+            assertThat(s.isOpen()).isFalse();
             accepted.result(LONG).close();
         }
     }
