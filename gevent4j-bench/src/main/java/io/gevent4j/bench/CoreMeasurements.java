@@ -130,16 +130,25 @@ public final class CoreMeasurements {
                 Gevent.joinAll(all);
                 elapsed[0] = System.nanoTime() - start;
             }).result();
+            // A greenlet reads the clock for its recorded deadline a moment before the hub reads it
+            // to arm the timer; neighbouring deadlines are ~1 µs apart, so jitter between those two
+            // reads swaps neighbours. Count exact inversions, and those by more than 0.1 ms.
             int inversions = 0;
+            int realInversions = 0;
+            long latestSoFar = Long.MIN_VALUE;
             for (int i = 1; i < n; i++) {
                 if (deadlineInWakeOrder[i] < deadlineInWakeOrder[i - 1]) {
                     inversions++;
                 }
+                latestSoFar = Math.max(latestSoFar, deadlineInWakeOrder[i - 1]);
+                if (deadlineInWakeOrder[i] < latestSoFar - 100_000) {
+                    realInversions++;
+                }
             }
             java.util.Arrays.sort(lateness);
             System.out.printf((run <= 2 ? "(warm-up) " : "") + "timer storm run %d: %d greenlets sleeping 0-100 ms: storm ended %.1f ms after the first spawn;"
-                            + " wake-ups out of deadline order: %d; lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-                    run, n, elapsed[0] / 1e6, inversions, lateness[n / 2] / 1e6, lateness[n * 99 / 100] / 1e6, lateness[n - 1] / 1e6);
+                            + " wake-ups out of deadline order: %d (by more than 0.1 ms: %d); lateness p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                    run, n, elapsed[0] / 1e6, inversions, realInversions, lateness[n / 2] / 1e6, lateness[n * 99 / 100] / 1e6, lateness[n - 1] / 1e6);
         }
     }
 }
