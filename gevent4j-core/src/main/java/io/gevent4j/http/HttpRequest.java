@@ -29,15 +29,18 @@ public final class HttpRequest {
     private final InetSocketAddress remote;
     private final InetSocketAddress local;
     private final boolean secure;
+    private final javax.net.ssl.SSLSession session;
     private final int queryAt;
     private final int pathAt;
 
-    HttpRequest(RequestHead head, InputStream body, InetSocketAddress remote, InetSocketAddress local, boolean secure) {
+    HttpRequest(RequestHead head, InputStream body, InetSocketAddress remote, InetSocketAddress local,
+            javax.net.ssl.SSLSession session) {
         this.head = head;
+        this.session = session;
         this.body = body;
         this.remote = remote;
         this.local = local;
-        this.secure = secure;
+        this.secure = session != null;
         String t = head.target;
         int p = 0;
         if (t.charAt(0) != '/' && !t.equals("*")) { // absolute-form: the path starts after the authority
@@ -126,6 +129,11 @@ public final class HttpRequest {
     /** Whether the request came over TLS. */
     public boolean isSecure() {
         return secure;
+    }
+
+    /** The TLS session, if the request came over TLS. */
+    public Optional<javax.net.ssl.SSLSession> sslSession() {
+        return Optional.ofNullable(session);
     }
 
     boolean keepAlive() {
