@@ -13,7 +13,8 @@ import java.util.stream.Stream;
  * Puts the hub's {@link Resolver} behind {@link InetAddress}: inside a greenlet,
  * {@code InetAddress.getByName} (and every library that calls it) parks the greenlet instead of
  * stalling its hub in the C library's {@code getaddrinfo}. Outside a greenlet it delegates to
- * the JDK's built-in resolver. Installed through {@link java.util.ServiceLoader} (the JDK uses
+ * the JDK's built-in resolver, and inside one too for a single-label name that neither the hosts
+ * file nor DNS knows (the machine's own name, which NSS modules answer and DNS cannot). Installed through {@link java.util.ServiceLoader} (the JDK uses
  * the <em>first</em> provider it finds: dnsjava's own opt-in provider must not come first on the
  * class path).
  */
@@ -40,7 +41,19 @@ public final class HubInetAddressResolverProvider extends InetAddressResolverPro
             int c = policy.characteristics();
             boolean v4 = (c & LookupPolicy.IPV4) != 0;
             boolean v6 = (c & LookupPolicy.IPV6) != 0;
-            List<InetAddress> all = Dns.resolver().getaddrinfo(host);
+            List<InetAddress> all;
+            try {
+                all = Dns.resolver().getaddrinfo(host);
+            } catch (DnsException e) {
+                if (host.indexOf('.') >= 0 || e.kind() == DnsException.Kind.BAD_NAME) {
+                    throw e;
+                }
+                // A single-label name the hosts file and DNS do not know is typically the
+                // machine's own name (InetAddress.getLocalHost()), which the C library answers
+                // from NSS modules ("myhostname") that DNS cannot see: ask it, once, at the
+                // cost of pinning the hub for that call.
+                return builtin.lookupByName(host, policy);
+            }
             List<InetAddress> four = new ArrayList<>();
             List<InetAddress> six = new ArrayList<>();
             for (InetAddress a : all) {

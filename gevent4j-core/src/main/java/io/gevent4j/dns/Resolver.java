@@ -38,7 +38,8 @@ import org.xbill.DNS.Type;
 /**
  * A DNS resolver that runs on the hub: A, AAAA and PTR look-ups over the hub's own UDP sockets
  * (TCP when a reply is truncated), with {@code /etc/hosts}, search domains, per-server time-outs
- * and attempts, a TTL cache and coalescing of identical queries in flight. dnsjava only encodes
+ * and attempts, a TTL cache (negative answers too, by their SOA, RFC 2308) and coalescing of
+ * identical queries in flight. dnsjava only encodes
  * and decodes the messages.
  *
  * <p>Who may call it: any greenlet or thread, concurrently; there is no limit on concurrent
@@ -74,6 +75,8 @@ public final class Resolver {
      */
     private static final Core.Access CORE = Core.access();
     private static final SecureRandom IDS = newIdSource();
+    /** At most this many cached answers (positive and negative). */
+    static final int MAX_CACHED = 50_000;
 
     private final DnsConfig config;
     private final HostsFile hosts;
@@ -307,17 +310,25 @@ public final class Resolver {
 
     record Key(Name name, int type) {}
 
-    private record Cached(List<Record> records, long expiresAt) {}
+    private record Cached(Outcome outcome, long expiresAt) {}
 
-    /** What a query ended with: records of the asked type, or an error. */
-    record Outcome(List<Record> records, DnsException error) {}
+    /**
+     * What a query ended with: records of the asked type, or an error. {@code negativeTtl} is,
+     * for NXDOMAIN and NO_DATA, how long the answer may be cached (RFC 2308: the SOA's TTL
+     * capped by its MINIMUM), or -1.
+     */
+    record Outcome(List<Record> records, DnsException error, long negativeTtl) {
+        Outcome(List<Record> records, DnsException error) {
+            this(records, error, -1);
+        }
+    }
 
     /** Starts (or joins) the query for {@code key}. */
     private Pending start(Key key) {
         Cached c = cache.get(key);
         if (c != null) {
             if (System.nanoTime() - c.expiresAt() < 0) {
-                return Pending.done(new Outcome(c.records(), null));
+                return Pending.done(c.outcome());
             }
             cache.remove(key, c);
         }
@@ -341,17 +352,37 @@ public final class Resolver {
                 outcome = new Outcome(List.of(), new DnsException(DnsException.Kind.TIMEOUT,
                         key.name().toString(), "the query was abandoned: its hub closed"));
             }
+            long ttl = -1;
             if (outcome.error() == null) {
-                long ttl = Long.MAX_VALUE;
+                ttl = Long.MAX_VALUE;
                 for (Record r : outcome.records()) {
                     ttl = Math.min(ttl, r.getTTL());
                 }
-                if (ttl > 0 && ttl != Long.MAX_VALUE) {
-                    cache.put(key, new Cached(outcome.records(), System.nanoTime() + Duration.ofSeconds(ttl).toNanos()));
+            } else {
+                ttl = outcome.negativeTtl();
+            }
+            if (ttl > 0 && ttl != Long.MAX_VALUE) {
+                cache.put(key, new Cached(outcome, System.nanoTime() + Duration.ofSeconds(ttl).toNanos()));
+                if (cache.size() > MAX_CACHED) {
+                    trimCache();
                 }
             }
             inFlight.remove(key, pending); // before completing: a later caller sees the cache
             pending.complete(outcome);
+        }
+    }
+
+    /**
+     * Keeps the cache bounded: drops expired answers, then (if names keep being new) arbitrary
+     * ones down to 90% of the bound. Runs on the query greenlet, O(size) once per overflow.
+     */
+    private void trimCache() {
+        long now = System.nanoTime();
+        cache.values().removeIf(c -> now - c.expiresAt() >= 0);
+        var it = cache.keySet().iterator();
+        while (cache.size() > MAX_CACHED * 9 / 10 && it.hasNext()) {
+            it.next();
+            it.remove();
         }
     }
 
@@ -396,18 +427,29 @@ public final class Resolver {
                     }
                     if (answers.isEmpty()) {
                         return new Outcome(List.of(), new DnsException(DnsException.Kind.NO_DATA, display,
-                                "no " + Type.string(key.type()) + " record"));
+                                "no " + Type.string(key.type()) + " record"), negativeTtl(reply));
                     }
                     return new Outcome(List.copyOf(answers), null);
                 }
                 if (rcode == Rcode.NXDOMAIN) {
-                    return new Outcome(List.of(), new DnsException(DnsException.Kind.NXDOMAIN, display, ""));
+                    return new Outcome(List.of(), new DnsException(DnsException.Kind.NXDOMAIN, display, ""),
+                            negativeTtl(reply));
                 }
                 last = new DnsException(rcode == Rcode.SERVFAIL ? DnsException.Kind.SERVFAIL : DnsException.Kind.REFUSED,
                         display, Rcode.string(rcode) + " from " + server);
             }
         }
         throw last;
+    }
+
+    /** RFC 2308: a negative answer is cached for min(SOA TTL, SOA MINIMUM); -1 without an SOA. */
+    private static long negativeTtl(Message reply) {
+        for (Record r : reply.getSection(Section.AUTHORITY)) {
+            if (r instanceof org.xbill.DNS.SOARecord soa) {
+                return Math.min(soa.getTTL(), soa.getMinimum());
+            }
+        }
+        return -1;
     }
 
     /** Only undecodable packets arrived before the deadline. */

@@ -39,7 +39,9 @@ import javax.net.ssl.SSLSession;
  * ({@link java.net.SocketTimeoutException} "TLS handshake timed out", "TLS read timed out",
  * "TLS write timed out"); a {@code Timeout} around any call works too. A failed handshake is an
  * {@link SSLHandshakeException} whose message names the peer and the JDK's precise reason (an
- * untrusted chain, a host-name mismatch, no common protocol, a missing client certificate).
+ * untrusted chain, a host-name mismatch, no common protocol, a missing client certificate);
+ * {@link #client}/{@link #server} then leave the TCP socket open for the caller to close
+ * ({@link #connect} closes its own).
  * End of stream: a peer's close_notify, or a TCP close without it (gevent's
  * {@code suppress_ragged_eofs}), reads as -1.
  *

@@ -53,8 +53,12 @@ class ResolverTest {
 
     @AfterEach
     void stop() throws Exception {
-        assertThat(hub.close(LONG)).isTrue();
-        server.close();
+        if (hub != null) {
+            assertThat(hub.close(LONG)).isTrue();
+        }
+        if (server != null) {
+            server.close();
+        }
     }
 
     Resolver resolver(Duration timeout) {
@@ -172,6 +176,31 @@ class ResolverTest {
     }
 
     @Test
+    void negativeAnswersAreCachedByTheirSoa() {
+        Resolver r = resolver(LONG);
+        server.script((q, tcp) -> {
+            Message m = ScriptedDnsServer.reply(q, Rcode.NXDOMAIN);
+            try {
+                m.addRecord(new org.xbill.DNS.SOARecord(org.xbill.DNS.Name.fromString("example.test."),
+                        org.xbill.DNS.DClass.IN, 600, org.xbill.DNS.Name.fromString("ns.example.test."),
+                        org.xbill.DNS.Name.fromString("admin.example.test."), 1, 3600, 600, 86400, 30),
+                        org.xbill.DNS.Section.AUTHORITY);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return List.of(send(m));
+        });
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("gone.example.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("gone.example.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(server.udpQueries).hasValue(1);
+        // Without an SOA, a negative answer is not cached.
+        server.script(ScriptedDnsServer.zone(ZONE, 300));
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("nope.example.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("nope.example.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(server.udpQueries).hasValue(3);
+    }
+
+    @Test
     void identicalQueriesInFlightAreCoalesced() {
         Resolver r = resolver(LONG);
         server.script((q, tcp) -> List.of(send(answer(q, ZONE, 60)).after(MEDIUM)));
@@ -243,6 +272,22 @@ class ResolverTest {
             assertThat(server.questions).anyMatch(q -> q.startsWith(name));
         } finally {
             Dns.setResolver(Resolver.system());
+        }
+    }
+
+    @Test
+    void failsOverToTheNextNameserverAndRetriesEachAttempt() throws Exception {
+        try (ScriptedDnsServer silent = new ScriptedDnsServer((q, tcp) -> List.of())) {
+            DnsConfig c = new DnsConfig(List.of(silent.address(), server.address()), List.of(), 1, SHORT, 1);
+            Resolver r = Resolver.of(c);
+            long start = System.nanoTime();
+            assertThat(inGreenlet(() -> r.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(SHORT);
+            assertThat(silent.udpQueries).hasValue(1);
+            // Two attempts over one silent server: asked twice, then a TIMEOUT.
+            Resolver twice = Resolver.of(new DnsConfig(List.of(silent.address()), List.of(), 1, SHORT, 2));
+            assertThat(kindOf(hub.spawn(() -> twice.gethostbyname("x.example.test")))).isEqualTo(DnsException.Kind.TIMEOUT);
+            assertThat(silent.udpQueries).hasValue(3);
         }
     }
 

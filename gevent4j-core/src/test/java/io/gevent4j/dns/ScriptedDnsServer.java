@@ -65,9 +65,26 @@ final class ScriptedDnsServer implements AutoCloseable {
 
     ScriptedDnsServer(Script script) throws IOException {
         this.script = script;
-        udp = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
-        int port = ((InetSocketAddress) udp.getLocalAddress()).getPort();
-        tcp = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", port));
+        // UDP and TCP on one port number: take a free UDP port, then the same TCP port; another
+        // process may hold that TCP port (a shared machine), so try again with another one.
+        DatagramChannel u = null;
+        ServerSocketChannel t = null;
+        for (int attempt = 0; t == null; attempt++) {
+            u = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = ((InetSocketAddress) u.getLocalAddress()).getPort();
+            ServerSocketChannel candidate = ServerSocketChannel.open();
+            try {
+                t = candidate.bind(new InetSocketAddress("127.0.0.1", port));
+            } catch (java.net.BindException inUse) {
+                candidate.close();
+                u.close();
+                if (attempt == 50) {
+                    throw inUse;
+                }
+            }
+        }
+        udp = u;
+        tcp = t;
         stranger = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
         udpThread = Thread.ofPlatform().name("dns-udp").daemon().start(this::serveUdp);
         tcpThread = Thread.ofPlatform().name("dns-tcp").daemon().start(this::serveTcp);

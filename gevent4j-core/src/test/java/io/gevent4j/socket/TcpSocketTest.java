@@ -205,14 +205,21 @@ class TcpSocketTest {
         try (TcpListener listener = TcpListener.bind(ANY)) {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
             TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
+            s.setOption(StandardSocketOptions.SO_SNDBUF, 64 * 1024);
             Greenlet<byte[]> reader = hub.spawn(() -> s.recv(10));
-            Gevent.sleep(SHORT); // let it park in recv
+            Greenlet<Void> writer = hub.spawn(() -> {
+                s.sendAll(new byte[64 * 1024 * 1024]); // the peer never reads: blocks for buffer space
+                return null;
+            });
+            Gevent.sleep(SHORT); // let both park
             assertThat(reader.ready()).isFalse();
+            assertThat(writer.ready()).isFalse();
             hub.spawn(() -> {
                 s.close();
                 return null;
             }).result(LONG);
             assertThat(failure(reader)).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
+            assertThat(failure(writer)).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
             accepted.result(LONG).close();
         }
     }

@@ -211,6 +211,24 @@ class SslSocketTest {
     }
 
     @Test
+    void twoReadersIsAnErrorAndCloseWakesTheReader() throws Exception {
+        SSLContext serverCtx = certs.context("server.p12", null);
+        Greenlet<Object> server = serve(serverCtx, serverCtx.getDefaultSSLParameters(), tls -> tls.recv(10));
+        SslSocket tls = client(() -> SslSocket.client(connectTcp(), certs.context(null, "trust.p12"), "localhost"))
+                .result(LONG);
+        Greenlet<byte[]> first = hub.spawn(() -> tls.recv(10));
+        Gevent.sleep(SHORT);
+        Greenlet<byte[]> second = hub.spawn(() -> tls.recv(10));
+        assertThat(failure(second)).isInstanceOf(IllegalStateException.class).hasMessageContaining("already reading");
+        hub.spawn(() -> {
+            tls.close();
+            return null;
+        }).result(LONG);
+        assertThat(failure(first)).isInstanceOf(java.net.SocketException.class).hasMessageContaining("Socket closed");
+        assertThat(server.result(LONG)).isEqualTo(new byte[0]); // the server saw close_notify: end of stream
+    }
+
+    @Test
     void defaultParametersStillVerifyHostNames() throws Exception {
         // The JDK's SSLEngine does not check host names unless asked; SslSocket asks by default.
         SSLContext ctx = certs.context(null, "trust.p12");
