@@ -415,7 +415,8 @@ class HttpServerTest {
         int before = openFds();
         int n = Integer.getInteger("gevent4j.test.connections", 3_000);
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        for (int i = 0; i < n && System.nanoTime() < end; i++) {
+        int done = 0;
+        for (; done < n && System.nanoTime() < end; done++) {
             try (RawClient c = raw(s)) {
                 c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
                 assertThat(c.read().text()).isEqualTo("x");
@@ -426,6 +427,7 @@ class HttpServerTest {
             Thread.onSpinWait();
         }
         assertThat(s.streamServer().activeConnections()).isZero();
+        System.out.println("leak check: " + done + " connections, fds before " + before + ", after " + openFds());
         if (before >= 0) {
             assertThat(openFds()).isLessThanOrEqualTo(before + 5);
         }
