@@ -391,7 +391,12 @@ public final class StreamServer implements AutoCloseable {
     }
 
     private Duration backoff(IOException e, Duration backoff) {
-        LOG.log(System.Logger.Level.WARNING, this + ": accept failed (" + e + "); retrying in " + backoff.toMillis() + " ms");
+        try {
+            LOG.log(System.Logger.Level.WARNING, this + ": accept failed (" + e + "); retrying in " + backoff.toMillis() + " ms");
+        } catch (RuntimeException | LinkageError loggingFailed) {
+            // Out of file descriptors, a logging back end may fail too (a class it loads late
+            // opens a file): the accept loop must outlive that, or the server stops for good.
+        }
         Gevent.sleep(backoff);
         Duration next = backoff.multipliedBy(2);
         return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
