@@ -54,7 +54,10 @@ final class Http1Connection {
         this.conn = conn;
         this.parser = new RequestParser(s.maxRequestLine(), s.maxHeaderBytes(), s.maxHeaders());
         this.in = new HttpInput(this::readSocket, 4096, s.maxRequestLine() + s.maxHeaderBytes() + 4096);
-        this.out = new Output(conn, () -> conn.timeout(s.writeTimeout()));
+        this.out = new Output(conn, () -> {
+            conn.timeout(s.writeTimeout());
+            s.writes().increment();
+        });
         this.session = conn.ssl().map(io.gevent4j.ssl.SslSocket::session).orElse(null);
     }
 

@@ -148,6 +148,34 @@ class HttpServerTest {
     }
 
     @Test
+    void coalescesTheResponsesOfAPipelinedBatchIntoOneWrite() throws Exception {
+        HttpServer s = start((req, res) -> res.send(200, req.queryParameter("n").orElse("?")));
+        try (RawClient c = raw(s)) {
+            c.send("GET /warm HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            long before = s.writes();
+            StringBuilder batch = new StringBuilder();
+            for (int i = 0; i < 16; i++) {
+                batch.append("GET /?n=").append(i).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
+            }
+            c.send(batch.toString()); // one segment on loopback: the server reads it at once
+            for (int i = 0; i < 16; i++) {
+                assertThat(c.read().text()).isEqualTo(Integer.toString(i));
+            }
+            assertThat(s.writes() - before).as("socket writes for 16 pipelined responses").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void decodesQueryParameters() throws Exception {
+        HttpServer s = start((req, res) -> res.send(200, req.queryParameters().toString()));
+        try (RawClient c = raw(s)) {
+            c.send("GET /p?a=1&b=x%20y&a=2&flag&c=%C3%A9+z HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(c.read().text()).isEqualTo("{a=[1, 2], b=[x y], flag=[], c=[é z]}");
+        }
+    }
+
+    @Test
     void drainsAnUnreadBodySoTheNextRequestParses() throws Exception {
         HttpServer s = start((req, res) -> res.send(200, req.path()));
         try (RawClient c = raw(s)) {
