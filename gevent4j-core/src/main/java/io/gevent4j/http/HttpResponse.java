@@ -128,7 +128,7 @@ public final class HttpResponse {
         contentLength = body.length;
         commit();
         if (!noBody) {
-            conn.out.write(body);
+            conn.out.writeThrough(body, 0, body.length);
             bytesSent += body.length;
         }
         bodyLeft = 0;
@@ -277,13 +277,13 @@ public final class HttpResponse {
             if (chunked) {
                 out.ascii(Integer.toHexString(len));
                 out.crlf();
-                out.write(b, off, len);
+                out.writeThrough(b, off, len);
                 out.crlf();
             } else {
                 if (contentLength >= 0 && len > bodyLeft) {
                     throw new IOException("body longer than the declared Content-Length " + contentLength);
                 }
-                out.write(b, off, len);
+                out.writeThrough(b, off, len);
                 if (contentLength >= 0) {
                     bodyLeft -= len;
                 }

@@ -167,6 +167,31 @@ class HttpServerTest {
     }
 
     @Test
+    void sendsLargeBodiesWholeAndStreamed() throws Exception {
+        byte[] big = new byte[1_000_003];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 31);
+        }
+        HttpServer s = start((req, res) -> {
+            if (req.path().equals("/whole")) {
+                res.send(big);
+            } else {
+                try (OutputStream out = res.outputStream()) {
+                    out.write(big, 0, 10);
+                    out.write(big, 10, big.length - 10);
+                }
+            }
+        });
+        try (RawClient c = raw(s)) {
+            c.send("GET /whole HTTP/1.1\r\nHost: x\r\n\r\nGET /streamed HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(c.read().body()).isEqualTo(big);
+            RawClient.Response streamed = c.read();
+            assertThat(streamed.header("Transfer-Encoding")).isEqualTo("chunked");
+            assertThat(streamed.body()).isEqualTo(big);
+        }
+    }
+
+    @Test
     void decodesQueryParameters() throws Exception {
         HttpServer s = start((req, res) -> res.send(200, req.queryParameters().toString()));
         try (RawClient c = raw(s)) {
