@@ -28,7 +28,7 @@ public final class HttpHelloServer {
                     io.gevent4j.Gevent.sleep(java.time.Duration.ofMillis(sleepMillis));
                 }
                 res.header("Content-Type", "text/plain").send(body);
-            }).listen(new InetSocketAddress("127.0.0.1", port)).backlog(4096).hubs(group).build().start();
+            }).listen(new InetSocketAddress("127.0.0.1", port)).backlog(4096).hubs(group).reusePort(hubs > 1).build().start();
             System.out.println("gevent4j http listening on " + server.address() + " with " + hubs + " hub(s)");
             server.serveForever();
         } else {

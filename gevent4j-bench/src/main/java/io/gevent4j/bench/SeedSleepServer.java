@@ -27,7 +27,7 @@ public final class SeedSleepServer {
             Gevent.sleep(Duration.ofMillis(100));
             conn.sendAll(response);
             conn.tcp().shutdownOutput();
-        }).listen(new InetSocketAddress("127.0.0.1", port)).backlog(backlog).hubs(HubGroup.start(hubs)).build().start();
+        }).listen(new InetSocketAddress("127.0.0.1", port)).backlog(backlog).hubs(HubGroup.start(hubs)).reusePort(hubs > 1).build().start();
         System.out.println("gevent4j seed server listening on " + server.address() + " with " + hubs + " hub(s)");
         server.serveForever();
     }

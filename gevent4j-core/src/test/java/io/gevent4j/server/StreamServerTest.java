@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -300,6 +301,37 @@ class StreamServerTest {
             } finally {
                 s.stop(LONG);
             }
+        }
+    }
+
+    @Test
+    void withReusePortEachHubOfAGroupListensAndServesItsOwnConnections() throws Exception {
+        Assumptions.assumeTrue(java.nio.channels.ServerSocketChannel.open().supportedOptions()
+                .contains(java.net.StandardSocketOptions.SO_REUSEPORT), "no SO_REUSEPORT here");
+        try (HubGroup group = HubGroup.start(2)) {
+            Set<Hub> seen = ConcurrentHashMap.newKeySet();
+            StreamServer s = StreamServer.builder(c -> {
+                seen.add(Hub.current());
+                echo(c);
+            }).hubs(group).reusePort(true).listen("127.0.0.1:0").build().start();
+            try {
+                assertThat(s.listenerCount()).isEqualTo(2);
+                for (int i = 0; i < 64 && seen.size() < 2; i++) { // the kernel hashes each connection to a listener
+                    try (Socket c = client(s)) {
+                        assertThat(roundTrip(c, "r" + i)).isEqualTo("r" + i);
+                    }
+                }
+                assertThat(seen).containsExactlyInAnyOrderElementsOf(group.hubs());
+                s.stopAccepting();
+                assertThat(s.isAccepting()).isFalse();
+                s.startAccepting();
+                try (Socket c = client(s)) {
+                    assertThat(roundTrip(c, "again")).isEqualTo("again");
+                }
+            } finally {
+                assertThat(s.stop(LONG)).isTrue();
+            }
+            assertThatThrownBy(() -> client(s)).isInstanceOf(IOException.class);
         }
     }
 
