@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -227,9 +226,5 @@ final class Contexts {
         public Authenticator getAuthenticator() {
             return authenticator;
         }
-    }
-
-    static Map<String, Object> newAttributes() {
-        return new HashMap<>();
     }
 }
