@@ -336,9 +336,11 @@ public final class StreamServer implements AutoCloseable {
     public boolean stop(Duration timeout) {
         long deadline = System.nanoTime() + toNanos(timeout);
         List<TcpListener> ls;
+        List<Hub> loopHubs;
         synchronized (lock) {
             stopping = true;
             ls = new ArrayList<>(listeners);
+            loopHubs = new ArrayList<>(acceptHubs);
         }
         stopAccepting();
         for (TcpListener l : ls) {
@@ -348,6 +350,11 @@ public final class StreamServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.DEBUG, "closing the listener of " + this, e);
             }
         }
+        // The JDK closes a channel registered with a selector only when that selector next
+        // deregisters its key: until the hub's loop has made one more pass, the kernel would
+        // still complete connections to the "closed" port. Wait for that pass, so that when
+        // stop returns the port refuses connections.
+        awaitSelectorPass(loopHubs);
         for (Connection c : connections.values()) {
             try {
                 c.stopBegins();
@@ -379,6 +386,20 @@ public final class StreamServer implements AutoCloseable {
     @Override
     public void close() {
         stop(Duration.ofSeconds(1));
+    }
+
+    /** Waits (bounded) until each hub's loop has run one pass, selector included, after now. */
+    static void awaitSelectorPass(List<Hub> loopHubs) {
+        for (Hub h : new java.util.LinkedHashSet<>(loopHubs)) {
+            if (h.isClosed()) {
+                continue;
+            }
+            Slots passed = new Slots(1);
+            // The outer callback runs in some pass; the inner one in the next pass, after the
+            // select of the pass before it has deregistered the cancelled keys.
+            h.callSoon(() -> h.callSoon(passed::open));
+            passed.awaitOpen(Duration.ofSeconds(1).toNanos());
+        }
     }
 
     // ---------------------------------------------------------------- state
