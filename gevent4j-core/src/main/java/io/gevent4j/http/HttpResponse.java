@@ -34,6 +34,7 @@ public final class HttpResponse {
     private int status = 200;
     private final HttpHeaders headers = new HttpHeaders();
     private long contentLength = -1;
+    private boolean lengthSetByHandler;
     private boolean committed;
     private boolean finished;
     private boolean chunked;
@@ -94,6 +95,7 @@ public final class HttpResponse {
             throw new IllegalArgumentException("negative Content-Length: " + length);
         }
         this.contentLength = length;
+        this.lengthSetByHandler = true;
         return this;
     }
 
@@ -193,7 +195,7 @@ public final class HttpResponse {
         Output out = conn.out;
         boolean head = request != null && request.method().equals("HEAD");
         noBody = head || isBodyless();
-        boolean keepAlive = conn.keepAliveAfter(request);
+        boolean keepAlive = conn.keepAliveAfter(request) && !headers.hasToken("Connection", "close");
         out.ascii("HTTP/1.1 ");
         out.decimal(status);
         out.ascii(" ");
@@ -211,8 +213,8 @@ public final class HttpResponse {
             out.crlf();
         }
         out.write(HttpDate.line());
-        if (status == 204 || status < 200) {
-            // no length at all (RFC 9110 §8.6)
+        if (status == 204 || status < 200 || (status == 304 && !lengthSetByHandler)) {
+            // no length at all (RFC 9110 §8.6); a 304's length, if any, is the one the handler declares
         } else if (contentLength >= 0) {
             out.ascii("Content-Length: ");
             out.decimal(contentLength);
