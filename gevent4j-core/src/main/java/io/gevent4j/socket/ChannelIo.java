@@ -31,10 +31,14 @@ final class ChannelIo {
                 if (w == null || w.hub.isClosed() && w.hub != Hub.current()) {
                     // First wait, or the hub that watched it was closed (its loop would never
                     // serve this socket again): the caller's hub takes it over.
-                    if (!channel.isOpen()) {
-                        throw new java.nio.channels.ClosedChannelException();
+                    try {
+                        if (!channel.isOpen()) {
+                            throw new java.nio.channels.ClosedChannelException();
+                        }
+                        watch = w = IoWatch.of(Hub.current(), channel);
+                    } catch (java.nio.channels.ClosedChannelException e) {
+                        throw closed(e);
                     }
-                    watch = w = IoWatch.of(Hub.current(), channel);
                 }
             }
         }
@@ -74,6 +78,16 @@ final class ChannelIo {
         if (!watch().await(strand, op, deadline)) {
             throw new SocketTimeoutException(what + " timed out");
         }
+    }
+
+    /**
+     * The error of an operation on a closed socket: the same {@code SocketException} whether the
+     * close came before the call or while it waited (then {@link IoWatch#closedException()}).
+     */
+    static java.net.SocketException closed(java.nio.channels.ClosedChannelException cause) {
+        java.net.SocketException e = new java.net.SocketException("Socket closed");
+        e.initCause(cause);
+        return e;
     }
 
     void close() throws IOException {

@@ -73,13 +73,13 @@ public final class TcpListener implements AutoCloseable {
 
     /** Waits for the next connection and returns it as a cooperative socket. */
     public TcpSocket accept() throws IOException {
-        SocketChannel c = ch.accept();
+        SocketChannel c = accept0();
         if (c == null) {
             Object strand = IoWatch.CORE.strandOfCaller();
             long deadline = io.deadline(strand);
             do {
                 io.await(strand, SelectionKey.OP_ACCEPT, deadline, "accept");
-                c = ch.accept();
+                c = accept0();
             } while (c == null);
         }
         try {
@@ -87,6 +87,14 @@ public final class TcpListener implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             c.close();
             throw e;
+        }
+    }
+
+    private SocketChannel accept0() throws IOException {
+        try {
+            return ch.accept();
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw ChannelIo.closed(e);
         }
     }
 

@@ -205,7 +205,7 @@ public final class TcpSocket implements AutoCloseable {
      * count, or -1 at end of stream (0 only if {@code dst} has no room).
      */
     public int recvInto(ByteBuffer dst) throws IOException {
-        int n = ch.read(dst);
+        int n = read(dst);
         if (n != 0 || !dst.hasRemaining()) {
             return n;
         }
@@ -213,7 +213,7 @@ public final class TcpSocket implements AutoCloseable {
         long deadline = io.deadline(strand);
         for (;;) {
             io.await(strand, SelectionKey.OP_READ, deadline, "recv");
-            n = ch.read(dst);
+            n = read(dst);
             if (n != 0) {
                 return n;
             }
@@ -222,7 +222,7 @@ public final class TcpSocket implements AutoCloseable {
 
     private int recvInto(ByteBuffer dst, Object strand, long deadline, String what) throws IOException {
         for (;;) {
-            int n = ch.read(dst);
+            int n = read(dst);
             if (n != 0 || !dst.hasRemaining()) {
                 return n;
             }
@@ -291,16 +291,28 @@ public final class TcpSocket implements AutoCloseable {
         sendAll(ByteBuffer.wrap(data, off, len));
     }
 
-    private int write(ByteBuffer src) throws IOException {
-        if (src.isDirect() || src.remaining() <= CHUNK) {
-            return ch.write(src);
-        }
-        int limit = src.limit();
-        src.limit(src.position() + CHUNK);
+    private int read(ByteBuffer dst) throws IOException {
         try {
-            return ch.write(src);
-        } finally {
-            src.limit(limit);
+            return ch.read(dst);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw ChannelIo.closed(e);
+        }
+    }
+
+    private int write(ByteBuffer src) throws IOException {
+        try {
+            if (src.isDirect() || src.remaining() <= CHUNK) {
+                return ch.write(src);
+            }
+            int limit = src.limit();
+            src.limit(src.position() + CHUNK);
+            try {
+                return ch.write(src);
+            } finally {
+                src.limit(limit);
+            }
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw ChannelIo.closed(e);
         }
     }
 

@@ -64,7 +64,7 @@ public final class UdpSocket implements AutoCloseable {
 
     /** Sends {@code src} as one datagram to {@code target}, waiting for buffer space if needed. */
     public int sendTo(ByteBuffer src, SocketAddress target) throws IOException {
-        int n = ch.send(src, target);
+        int n = send0(src, target);
         if (n != 0 || !src.hasRemaining()) {
             return n;
         }
@@ -72,7 +72,7 @@ public final class UdpSocket implements AutoCloseable {
         long deadline = io.deadline(strand);
         for (;;) {
             io.await(strand, SelectionKey.OP_WRITE, deadline, "sendTo");
-            n = ch.send(src, target);
+            n = send0(src, target);
             if (n != 0) {
                 return n;
             }
@@ -84,13 +84,13 @@ public final class UdpSocket implements AutoCloseable {
      * arrives; returns its source.
      */
     public InetSocketAddress recvFrom(ByteBuffer dst) throws IOException {
-        SocketAddress from = ch.receive(dst);
+        SocketAddress from = receive0(dst);
         if (from == null) {
             Object strand = IoWatch.CORE.strandOfCaller();
             long deadline = io.deadline(strand);
             do {
                 io.await(strand, SelectionKey.OP_READ, deadline, "recvFrom");
-                from = ch.receive(dst);
+                from = receive0(dst);
             } while (from == null);
         }
         return (InetSocketAddress) from;
@@ -104,7 +104,7 @@ public final class UdpSocket implements AutoCloseable {
 
     /** Sends one datagram to the connected peer. */
     public int send(ByteBuffer src) throws IOException {
-        int n = ch.write(src);
+        int n = write0(src);
         if (n != 0 || !src.hasRemaining()) {
             return n;
         }
@@ -112,7 +112,7 @@ public final class UdpSocket implements AutoCloseable {
         long deadline = io.deadline(strand);
         for (;;) {
             io.await(strand, SelectionKey.OP_WRITE, deadline, "send");
-            n = ch.write(src);
+            n = write0(src);
             if (n != 0) {
                 return n;
             }
@@ -127,6 +127,30 @@ public final class UdpSocket implements AutoCloseable {
         int before = dst.position();
         recvFrom(dst);
         return dst.position() - before;
+    }
+
+    private int send0(ByteBuffer src, SocketAddress target) throws IOException {
+        try {
+            return ch.send(src, target);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw ChannelIo.closed(e);
+        }
+    }
+
+    private SocketAddress receive0(ByteBuffer dst) throws IOException {
+        try {
+            return ch.receive(dst);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw ChannelIo.closed(e);
+        }
+    }
+
+    private int write0(ByteBuffer src) throws IOException {
+        try {
+            return ch.write(src);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw ChannelIo.closed(e);
+        }
     }
 
     public UdpSocket timeout(Duration timeout) {

@@ -59,10 +59,13 @@ public final class SslSocket implements AutoCloseable {
      *
      * netIn holds ciphertext read but not yet unwrapped (kept in write mode between calls);
      * appIn holds plaintext unwrapped but not yet returned (kept in read mode). Both belong to
-     * the reader; netOut belongs to the writer, hsOut to the reader for post-handshake messages
-     * the engine asks it to send (TLS 1.3 KeyUpdate replies). The SSLEngine itself serialises
-     * wrap and unwrap internally. `reading`/`writing` flags make concurrent use of one
-     * direction an error instead of a corrupted stream.
+     * the reader; netOut belongs to the writer. A post-handshake message the engine asks the
+     * reader to send (a TLS 1.3 KeyUpdate reply, a TLS 1.2 renegotiation) is wrapped into a
+     * fresh buffer and sent by the reader itself; the SSLEngine serialises wrap and unwrap
+     * internally. Limitation: if a writer is parked for buffer space at that moment, the
+     * reader's send finds the TCP writer slot taken and fails with IllegalStateException
+     * (renegotiation is rare; TLS 1.3 has none). `reading`/`writing` flags make concurrent use
+     * of one direction an error instead of a corrupted stream.
      */
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 

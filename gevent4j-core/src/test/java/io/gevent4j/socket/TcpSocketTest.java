@@ -162,6 +162,26 @@ class TcpSocketTest {
     }
 
     @Test
+    void aZeroTimeoutNeverWaits() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            Greenlet<String> g = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG)) {
+                    s.timeout(java.time.Duration.ZERO);
+                    try {
+                        s.recv(1);
+                        return "read";
+                    } catch (SocketTimeoutException e) {
+                        return e.getMessage();
+                    }
+                }
+            });
+            assertThat(g.result(LONG)).isEqualTo("recv timed out");
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
     void aTimeoutAroundRecvInterruptsIt() throws Exception {
         try (TcpListener listener = TcpListener.bind(ANY)) {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
@@ -220,6 +240,20 @@ class TcpSocketTest {
             }).result(LONG);
             assertThat(failure(reader)).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
             assertThat(failure(writer)).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
+            accepted.result(LONG).close();
+        }
+    }
+
+    @Test
+    void operationsOnAClosedSocketFailWithSocketClosed() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
+            s.close();
+            s.close(); // idempotent
+            assertThatThrownBy(() -> s.recv(1)).isInstanceOf(SocketException.class).hasMessage("Socket closed");
+            assertThatThrownBy(() -> s.sendAll(new byte[1])).isInstanceOf(SocketException.class).hasMessage("Socket closed");
+            assertThat(s.isOpen()).isFalse();
             accepted.result(LONG).close();
         }
     }

@@ -105,9 +105,12 @@ class ThirdPartyBlockingClientTest {
             assertThat(calls).allSatisfy(g -> assertThat(g.value()).isEqualTo(200));
             assertThat(server.served).hasValue(CALLS);
             assertThat(elapsed).isGreaterThanOrEqualTo(DELAY);
-            // The proof is structural, not a timing: most calls were waiting in the server at once,
-            // which 1,000 calls from one hub can only do if HttpClient.send freed the hub.
-            assertThat(server.maxInSleep.get()).as("calls in flight at once").isGreaterThan(CALLS / 2);
+            // The proof is structural, not a timing: many calls were waiting in the server at once,
+            // which calls from one hub can only do if HttpClient.send freed the hub (a blocked hub
+            // would give 1; gevent's thread resolver-style pool of 10 would give at most 10). How
+            // many overlap depends on how fast a loaded machine opens the connections: 100 is a
+            // safe floor (a quiet machine sees most of the 1,000).
+            assertThat(server.maxInSleep.get()).as("calls in flight at once").isGreaterThan(100);
             System.out.printf("%d HttpClient.send calls of %d ms each from one hub: %d ms, %d at once%n",
                     CALLS, DELAY.toMillis(), elapsed.toMillis(), server.maxInSleep.get());
         }

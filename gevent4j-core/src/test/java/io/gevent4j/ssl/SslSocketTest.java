@@ -229,6 +229,24 @@ class SslSocketTest {
     }
 
     @Test
+    void connectResolvesVerifiesAndTalks() throws Exception {
+        SSLContext serverCtx = certs.context("server.p12", null);
+        Greenlet<String> server = serve(serverCtx, serverCtx.getDefaultSSLParameters(),
+                tls -> new String(tls.recv(100), StandardCharsets.UTF_8));
+        Greenlet<Void> client = client(() -> {
+            // "localhost" comes from the hosts file (maybe ::1 first: each address is tried in turn).
+            try (SslSocket tls = SslSocket.connect("localhost", listener.localAddress().getPort(),
+                    certs.context(null, "trust.p12"), LONG)) {
+                assertThat(tls.tcp().timeout()).contains(LONG);
+                tls.sendAll("hi".getBytes(StandardCharsets.UTF_8));
+            }
+            return null;
+        });
+        client.result(LONG);
+        assertThat(server.result(LONG)).isEqualTo("hi");
+    }
+
+    @Test
     void defaultParametersStillVerifyHostNames() throws Exception {
         // The JDK's SSLEngine does not check host names unless asked; SslSocket asks by default.
         SSLContext ctx = certs.context(null, "trust.p12");
