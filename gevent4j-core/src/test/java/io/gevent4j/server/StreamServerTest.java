@@ -336,6 +336,21 @@ class StreamServerTest {
     }
 
     @Test
+    void aSilentTlsClientIsDroppedAfterTheHandshakeTimeout(@TempDir Path dir) throws Exception {
+        SSLContext ctx = SelfSignedTls.context(dir);
+        List<Throwable> reported = new CopyOnWriteArrayList<>();
+        StreamServer s = start(StreamServer.builder(StreamServerTest::echo).ssl(ctx).handshakeTimeout(MEDIUM)
+                .errorReporter((c, e) -> reported.add(e)));
+        try (Socket silent = client(s)) {
+            long t0 = System.nanoTime();
+            assertThat(silent.getInputStream().read()).isEqualTo(-1); // closed by the server
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(MEDIUM.minusMillis(5));
+        }
+        eventually(() -> !reported.isEmpty());
+        assertThat(reported.get(0)).isInstanceOf(java.net.SocketTimeoutException.class);
+    }
+
+    @Test
     void servesTlsWithTheHandshakeInTheConnectionsGreenlet(@TempDir Path dir) throws Exception {
         SSLContext ctx = SelfSignedTls.context(dir);
         List<Boolean> secure = new CopyOnWriteArrayList<>();
