@@ -167,6 +167,12 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
+        /** Serve HTTPS with these parameters (client authentication, protocols, ALPN...). */
+        public Builder ssl(SSLContext context, javax.net.ssl.SSLParameters parameters) {
+            stream.ssl(context, parameters);
+            return this;
+        }
+
         public Builder hub(Hub hub) {
             stream.hub(hub);
             return this;

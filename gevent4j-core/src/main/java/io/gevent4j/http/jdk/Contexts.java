@@ -46,14 +46,18 @@ final class Contexts {
     }
 
     /** Binds now (the JDK binds in create/bind; the port must be known before start). */
-    synchronized void bindNow(SSLContext ssl) throws IOException {
+    synchronized void bindNow(SSLContext ssl, javax.net.ssl.SSLParameters params) throws IOException {
         if (server != null) {
             return;
         }
         io.gevent4j.http.HttpServer.Builder b = io.gevent4j.http.HttpServer.builder(this::dispatch)
                 .listen(address).backlog(backlog).name("JdkHttpServer");
         if (ssl != null) {
-            b.ssl(ssl);
+            if (params != null) {
+                b.ssl(ssl, params);
+            } else {
+                b.ssl(ssl);
+            }
         }
         if (Boolean.getBoolean("gevent4j.httpserver.accessLog")) {
             b.accessLog(true);

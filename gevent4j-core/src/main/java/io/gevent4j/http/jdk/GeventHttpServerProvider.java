@@ -23,7 +23,9 @@ import java.util.concurrent.Executor;
  * {@code getExecutor}, but unused): blocking calls in handlers park the greenlet. The server
  * binds in {@code create}/{@code bind} and serves from {@code start}; {@code stop(delay)} is the
  * graceful stop. The parser is stricter than the JDK's (see {@link io.gevent4j.http.HttpServer}).
- * {@code HttpsConfigurator.configure} is not called: the context's default parameters apply.
+ * {@code HttpsConfigurator.configure} is called once, when the server binds (so
+ * {@code HttpsParameters.getClientAddress()} is null there), and its parameters apply to every
+ * connection.
  *
  * {@snippet :
  * // java -Dcom.sun.net.httpserver.HttpServerProvider=io.gevent4j.http.jdk.GeventHttpServerProvider ...
@@ -60,13 +62,52 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
         return s;
     }
 
+    /** Runs the configurator's {@code configure} once and returns the parameters it chose. */
+    static javax.net.ssl.SSLParameters parameters(HttpsConfigurator configurator) {
+        javax.net.ssl.SSLParameters[] chosen = {null};
+        com.sun.net.httpserver.HttpsParameters p = new com.sun.net.httpserver.HttpsParameters() {
+            @Override
+            public HttpsConfigurator getHttpsConfigurator() {
+                return configurator;
+            }
+
+            @Override
+            public InetSocketAddress getClientAddress() {
+                return null; // configured once for all connections
+            }
+
+            @Override
+            public void setSSLParameters(javax.net.ssl.SSLParameters params) {
+                chosen[0] = params;
+            }
+        };
+        configurator.configure(p);
+        if (chosen[0] != null) {
+            return chosen[0];
+        }
+        // A configurator that used the older setters instead of setSSLParameters.
+        javax.net.ssl.SSLParameters d = configurator.getSSLContext().getDefaultSSLParameters();
+        if (p.getCipherSuites() != null) {
+            d.setCipherSuites(p.getCipherSuites());
+        }
+        if (p.getProtocols() != null) {
+            d.setProtocols(p.getProtocols());
+        }
+        if (p.getNeedClientAuth()) {
+            d.setNeedClientAuth(true);
+        } else if (p.getWantClientAuth()) {
+            d.setWantClientAuth(true);
+        }
+        return d;
+    }
+
     private static final class Plain extends HttpServer {
         private final Contexts c = new Contexts(this);
 
         @Override
         public void bind(InetSocketAddress addr, int backlog) throws IOException {
             c.bind(addr, backlog);
-            c.bindNow(null);
+            c.bindNow(null, null);
         }
 
         @Override
@@ -134,7 +175,7 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
         private void bindIfReady() {
             if (!bound && configurator != null && c.isBound()) {
                 try {
-                    c.bindNow(configurator.getSSLContext());
+                    c.bindNow(configurator.getSSLContext(), parameters(configurator));
                     bound = true;
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
