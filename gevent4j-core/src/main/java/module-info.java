@@ -10,6 +10,7 @@
  */
 module io.gevent4j {
     requires jdk.jfr;
+    requires jdk.httpserver;
 
     exports io.gevent4j;
     exports io.gevent4j.socket;
@@ -17,8 +18,10 @@ module io.gevent4j {
     exports io.gevent4j.ssl;
     exports io.gevent4j.server;
     exports io.gevent4j.http;
+    exports io.gevent4j.http.jdk;
 
     requires org.dnsjava;
 
     provides java.net.spi.InetAddressResolverProvider with io.gevent4j.dns.HubInetAddressResolverProvider;
+    provides com.sun.net.httpserver.spi.HttpServerProvider with io.gevent4j.http.jdk.GeventHttpServerProvider;
 }

@@ -47,13 +47,18 @@ final class Http1Connection {
     private RequestHead current;
     private boolean continueSent;
     private boolean responseCommitted;
+    private final javax.net.ssl.SSLSession session;
 
     Http1Connection(HttpServer.Settings s, Connection conn) {
         this.s = s;
         this.conn = conn;
         this.parser = new RequestParser(s.maxRequestLine(), s.maxHeaderBytes(), s.maxHeaders());
         this.in = new HttpInput(this::readSocket, 4096, s.maxRequestLine() + s.maxHeaderBytes() + 4096);
-        this.out = new Output(conn, () -> conn.timeout(s.writeTimeout()));
+        this.out = new Output(conn, () -> {
+            conn.timeout(s.writeTimeout());
+            s.writes().increment();
+        });
+        this.session = conn.ssl().map(io.gevent4j.ssl.SslSocket::session).orElse(null);
     }
 
     static InputStream bodyOf(RequestHead h, HttpInput in, int maxTrailerBytes) {
@@ -156,7 +161,7 @@ final class Http1Connection {
             return false;
         }
         InputStream body = new RequestBody(bodyOf(h, in, s.maxHeaderBytes()), h.hasBody() && h.expectContinue);
-        HttpRequest req = new HttpRequest(h, body, conn.remoteAddress(), conn.localAddress(), conn.isSecure());
+        HttpRequest req = new HttpRequest(h, body, conn.remoteAddress(), conn.localAddress(), session);
         HttpResponse res = new HttpResponse(this, req);
         Exception failure = null;
         try {

@@ -29,15 +29,18 @@ public final class HttpRequest {
     private final InetSocketAddress remote;
     private final InetSocketAddress local;
     private final boolean secure;
+    private final javax.net.ssl.SSLSession session;
     private final int queryAt;
     private final int pathAt;
 
-    HttpRequest(RequestHead head, InputStream body, InetSocketAddress remote, InetSocketAddress local, boolean secure) {
+    HttpRequest(RequestHead head, InputStream body, InetSocketAddress remote, InetSocketAddress local,
+            javax.net.ssl.SSLSession session) {
         this.head = head;
+        this.session = session;
         this.body = body;
         this.remote = remote;
         this.local = local;
-        this.secure = secure;
+        this.secure = session != null;
         String t = head.target;
         int p = 0;
         if (t.charAt(0) != '/' && !t.equals("*")) { // absolute-form: the path starts after the authority
@@ -75,6 +78,40 @@ public final class HttpRequest {
     /** The query of the target without the {@code ?}, still percent-encoded. */
     public Optional<String> query() {
         return queryAt < 0 ? Optional.empty() : Optional.of(head.target.substring(queryAt + 1));
+    }
+
+    /**
+     * The query's parameters, decoded ({@code application/x-www-form-urlencoded} rules, UTF-8),
+     * in order; a name without {@code =} has the value "". Empty without a query.
+     */
+    public java.util.Map<String, java.util.List<String>> queryParameters() {
+        java.util.Map<String, java.util.List<String>> out = new java.util.LinkedHashMap<>();
+        query().ifPresent(q -> {
+            for (String pair : q.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                out.computeIfAbsent(name, k -> new java.util.ArrayList<>(1)).add(value);
+            }
+        });
+        return out;
+    }
+
+    /** The first value of query parameter {@code name}. */
+    public Optional<String> queryParameter(String name) {
+        java.util.List<String> v = queryParameters().get(name);
+        return v == null ? Optional.empty() : Optional.of(v.get(0));
+    }
+
+    private static String decode(String s) {
+        try {
+            return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException malformed) {
+            return s; // the parser already checked %XX; a stray '+' or the like is kept as sent
+        }
     }
 
     /** {@code HTTP/1.0} or {@code HTTP/1.1}. */
@@ -126,6 +163,11 @@ public final class HttpRequest {
     /** Whether the request came over TLS. */
     public boolean isSecure() {
         return secure;
+    }
+
+    /** The TLS session, if the request came over TLS. */
+    public Optional<javax.net.ssl.SSLSession> sslSession() {
+        return Optional.ofNullable(session);
     }
 
     boolean keepAlive() {

@@ -34,6 +34,7 @@ public final class HttpResponse {
     private int status = 200;
     private final HttpHeaders headers = new HttpHeaders();
     private long contentLength = -1;
+    private boolean lengthSetByHandler;
     private boolean committed;
     private boolean finished;
     private boolean chunked;
@@ -94,6 +95,7 @@ public final class HttpResponse {
             throw new IllegalArgumentException("negative Content-Length: " + length);
         }
         this.contentLength = length;
+        this.lengthSetByHandler = true;
         return this;
     }
 
@@ -128,7 +130,7 @@ public final class HttpResponse {
         contentLength = body.length;
         commit();
         if (!noBody) {
-            conn.out.write(body);
+            conn.out.writeThrough(body, 0, body.length);
             bytesSent += body.length;
         }
         bodyLeft = 0;
@@ -193,7 +195,7 @@ public final class HttpResponse {
         Output out = conn.out;
         boolean head = request != null && request.method().equals("HEAD");
         noBody = head || isBodyless();
-        boolean keepAlive = conn.keepAliveAfter(request);
+        boolean keepAlive = conn.keepAliveAfter(request) && !headers.hasToken("Connection", "close");
         out.ascii("HTTP/1.1 ");
         out.decimal(status);
         out.ascii(" ");
@@ -211,8 +213,8 @@ public final class HttpResponse {
             out.crlf();
         }
         out.write(HttpDate.line());
-        if (status == 204 || status < 200) {
-            // no length at all (RFC 9110 §8.6)
+        if (status == 204 || status < 200 || (status == 304 && !lengthSetByHandler)) {
+            // no length at all (RFC 9110 §8.6); a 304's length, if any, is the one the handler declares
         } else if (contentLength >= 0) {
             out.ascii("Content-Length: ");
             out.decimal(contentLength);
@@ -277,13 +279,13 @@ public final class HttpResponse {
             if (chunked) {
                 out.ascii(Integer.toHexString(len));
                 out.crlf();
-                out.write(b, off, len);
+                out.writeThrough(b, off, len);
                 out.crlf();
             } else {
                 if (contentLength >= 0 && len > bodyLeft) {
                     throw new IOException("body longer than the declared Content-Length " + contentLength);
                 }
-                out.write(b, off, len);
+                out.writeThrough(b, off, len);
                 if (contentLength >= 0) {
                     bodyLeft -= len;
                 }

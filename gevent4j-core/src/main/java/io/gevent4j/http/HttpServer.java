@@ -43,14 +43,15 @@ public final class HttpServer implements AutoCloseable {
     /** The options a connection needs; immutable, shared by every connection. */
     record Settings(HttpHandler handler, int maxRequestLine, int maxHeaderBytes, int maxHeaders, long maxBodyBytes,
             long maxDrainBytes, Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout,
-            Duration writeTimeout, boolean accessLog) {}
+            Duration writeTimeout, boolean accessLog, java.util.concurrent.atomic.LongAdder writes) {}
 
     private final StreamServer server;
     private final Settings settings;
 
     private HttpServer(Builder b) {
         this.settings = new Settings(b.handler, b.maxRequestLine, b.maxHeaderBytes, b.maxHeaders, b.maxBodyBytes,
-                b.maxDrainBytes, b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.accessLog);
+                b.maxDrainBytes, b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.accessLog,
+                new java.util.concurrent.atomic.LongAdder());
         b.stream.name(b.name);
         this.server = b.stream.build();
     }
@@ -96,6 +97,11 @@ public final class HttpServer implements AutoCloseable {
 
     Settings settings() {
         return settings;
+    }
+
+    /** Socket writes made by all connections so far (tests check that pipelined responses are coalesced). */
+    long writes() {
+        return settings.writes().sum();
     }
 
     /** Options of an {@link HttpServer}. Defaults favour safety: finite time-outs and limits. */
@@ -158,6 +164,12 @@ public final class HttpServer implements AutoCloseable {
         /** Serve HTTPS. */
         public Builder ssl(SSLContext context) {
             stream.ssl(context);
+            return this;
+        }
+
+        /** Serve HTTPS with these parameters (client authentication, protocols, ALPN...). */
+        public Builder ssl(SSLContext context, javax.net.ssl.SSLParameters parameters) {
+            stream.ssl(context, parameters);
             return this;
         }
 

@@ -27,6 +27,20 @@ final class Output {
         write(b, 0, b.length);
     }
 
+    /**
+     * Appends {@code b[off, off+len)}; a large block is not copied: what is buffered is sent,
+     * then the block itself, straight from the caller's array.
+     */
+    void writeThrough(byte[] b, int off, int len) throws IOException {
+        if (len < FLUSH_AT) {
+            write(b, off, len);
+            return;
+        }
+        flush();
+        beforeWrite.run();
+        conn.sendAll(ByteBuffer.wrap(b, off, len));
+    }
+
     void write(byte[] b, int off, int len) {
         ensure(len);
         System.arraycopy(b, off, buf, count, len);

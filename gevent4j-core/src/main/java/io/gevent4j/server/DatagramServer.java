@@ -214,6 +214,9 @@ public final class DatagramServer implements AutoCloseable {
         if (l != null && Greenlet.current().orElse(null) != l) {
             l.kill(StreamServer.KILL_GRACE);
         }
+        if (l != null) {
+            StreamServer.awaitSelectorPass(java.util.List.of(l.hub())); // the port is free when stop returns
+        }
         boolean graceful = true;
         for (Greenlet<?> g : new ArrayList<>(active)) {
             if (!g.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {

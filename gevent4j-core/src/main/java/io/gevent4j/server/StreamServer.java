@@ -59,6 +59,8 @@ public final class StreamServer implements AutoCloseable {
      *
      * The accept loop is one greenlet on acceptHub: acquire a slot (parks while full), accept
      * (parks on the listener's readiness), spawn the handler greenlet on the next hub, repeat.
+     * With a HubGroup and reusePort (where the OS has SO_REUSEPORT) there is one listener and
+     * one accept loop per hub on the same port, and each hub serves what it accepts.
      * The slot is released by the handler greenlet's finally (any hub, hence Slots is
      * thread-safe). stopAccepting kills the loop greenlet: its wait points are the slot
      * acquire, accept, and the back-off sleep, and an accepted socket is handed to a spawned
@@ -95,13 +97,15 @@ public final class StreamServer implements AutoCloseable {
     private final Hub fixedHub;
     private final HubGroup hubs;
     private final String name;
+    private final boolean tcpNoDelay;
     private final BiConsumer<Connection, Throwable> errorReporter;
 
     private final Object lock = new Object();
-    private TcpListener listener;
+    private final List<TcpListener> listeners = new ArrayList<>();
+    private final List<Hub> acceptHubs = new ArrayList<>();
+    private final List<Greenlet<Void>> acceptLoops = new ArrayList<>();
     private InetSocketAddress boundAddress;
     private Hub acceptHub;
-    private Greenlet<Void> acceptLoop;
     private volatile boolean started;
     private volatile boolean stopping;
     private final Slots stopped = new Slots(1);
@@ -121,6 +125,7 @@ public final class StreamServer implements AutoCloseable {
         this.fixedHub = b.hub;
         this.hubs = b.hubs;
         this.name = b.name;
+        this.tcpNoDelay = b.tcpNoDelay;
         this.errorReporter = b.errorReporter != null ? b.errorReporter : StreamServer::reportDefault;
     }
 
@@ -183,16 +188,50 @@ public final class StreamServer implements AutoCloseable {
             if (started) {
                 return this;
             }
-            listener = boundChannel != null ? TcpListener.of(boundChannel) : bind();
-            boundAddress = listener.localAddress();
             acceptHub = fixedHub != null ? fixedHub : hubs != null ? hubs.hubs().get(0) : Hub.current();
+            TcpListener first = boundChannel != null ? TcpListener.of(boundChannel) : bind(bindAddress);
+            listeners.add(first);
+            acceptHubs.add(acceptHub);
+            boundAddress = first.localAddress();
+            if (perHubListeners()) {
+                // One listener per hub on the same port: the kernel spreads new connections, and
+                // each hub accepts and serves its own (no cross-hub hand-over at all).
+                try {
+                    for (Hub h : hubs.hubs().subList(1, hubs.size())) {
+                        listeners.add(bind(boundAddress));
+                        acceptHubs.add(h);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    for (TcpListener l : listeners) {
+                        l.close();
+                    }
+                    listeners.clear();
+                    acceptHubs.clear();
+                    throw e;
+                }
+            }
             started = true;
             startAcceptingLocked();
         }
         return this;
     }
 
-    private TcpListener bind() throws IOException {
+    private boolean perHubListeners() {
+        return hubs != null && fixedHub == null && boundChannel == null && reusePort && hubs.size() > 1
+                && REUSE_PORT_SUPPORTED;
+    }
+
+    private static final boolean REUSE_PORT_SUPPORTED = reusePortSupported();
+
+    private static boolean reusePortSupported() {
+        try (ServerSocketChannel ch = ServerSocketChannel.open()) {
+            return ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private TcpListener bind(InetSocketAddress address) throws IOException {
         ServerSocketChannel ch = ServerSocketChannel.open();
         boolean ok = false;
         try {
@@ -200,7 +239,7 @@ public final class StreamServer implements AutoCloseable {
             if (reusePort && ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
                 ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             }
-            ch.bind(bindAddress, backlog);
+            ch.bind(address, backlog);
             TcpListener l = TcpListener.of(ch);
             ok = true;
             return l;
@@ -224,16 +263,18 @@ public final class StreamServer implements AutoCloseable {
 
     /** Stops accepting new connections (they wait in the backlog); handlers go on. */
     public void stopAccepting() {
-        Greenlet<Void> loop;
+        List<Greenlet<Void>> loops;
         synchronized (lock) {
-            loop = acceptLoop;
-            acceptLoop = null;
+            loops = new ArrayList<>(acceptLoops);
+            acceptLoops.clear();
         }
-        if (loop != null) {
-            if (Greenlet.current().orElse(null) == loop) {
-                loop.killAsync();
-            } else {
-                loop.kill();
+        Greenlet<?> self = Greenlet.current().orElse(null);
+        for (Greenlet<Void> loop : loops) {
+            loop.killAsync();
+        }
+        for (Greenlet<Void> loop : loops) {
+            if (loop != self) {
+                loop.join();
             }
         }
     }
@@ -252,15 +293,28 @@ public final class StreamServer implements AutoCloseable {
     }
 
     private void startAcceptingLocked() {
-        if (acceptLoop == null) {
-            acceptLoop = acceptHub.spawn(this::acceptLoop);
-            acceptLoop.name(name + "-accept");
+        if (acceptLoops.isEmpty()) {
+            boolean own = listeners.size() > 1;
+            for (int i = 0; i < listeners.size(); i++) {
+                TcpListener l = listeners.get(i);
+                Hub h = acceptHubs.get(i);
+                Greenlet<Void> g = h.spawn(() -> acceptLoop(l, own ? h : null));
+                g.name(name + "-accept-" + i);
+                acceptLoops.add(g);
+            }
         }
     }
 
     public boolean isAccepting() {
         synchronized (lock) {
-            return acceptLoop != null;
+            return !acceptLoops.isEmpty();
+        }
+    }
+
+    /** How many listening sockets serve this server: one, or one per hub ({@code reusePort} with a {@code HubGroup}). */
+    public int listenerCount() {
+        synchronized (lock) {
+            return listeners.size();
         }
     }
 
@@ -281,19 +335,26 @@ public final class StreamServer implements AutoCloseable {
      */
     public boolean stop(Duration timeout) {
         long deadline = System.nanoTime() + toNanos(timeout);
-        TcpListener l;
+        List<TcpListener> ls;
+        List<Hub> loopHubs;
         synchronized (lock) {
             stopping = true;
-            l = listener;
+            ls = new ArrayList<>(listeners);
+            loopHubs = new ArrayList<>(acceptHubs);
         }
         stopAccepting();
-        if (l != null) {
+        for (TcpListener l : ls) {
             try {
                 l.close();
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "closing the listener of " + this, e);
             }
         }
+        // The JDK closes a channel registered with a selector only when that selector next
+        // deregisters its key: until the hub's loop has made one more pass, the kernel would
+        // still complete connections to the "closed" port. Wait for that pass, so that when
+        // stop returns the port refuses connections.
+        awaitSelectorPass(loopHubs);
         for (Connection c : connections.values()) {
             try {
                 c.stopBegins();
@@ -327,6 +388,20 @@ public final class StreamServer implements AutoCloseable {
         stop(Duration.ofSeconds(1));
     }
 
+    /** Waits (bounded) until each hub's loop has run one pass, selector included, after now. */
+    static void awaitSelectorPass(List<Hub> loopHubs) {
+        for (Hub h : new java.util.LinkedHashSet<>(loopHubs)) {
+            if (h.isClosed()) {
+                continue;
+            }
+            Slots passed = new Slots(1);
+            // The outer callback runs in some pass; the inner one in the next pass, after the
+            // select of the pass before it has deregistered the cancelled keys.
+            h.callSoon(() -> h.callSoon(passed::open));
+            passed.awaitOpen(Duration.ofSeconds(1).toNanos());
+        }
+    }
+
     // ---------------------------------------------------------------- state
 
     /** The bound address (after {@link #start()}; still known after a stop). */
@@ -353,12 +428,9 @@ public final class StreamServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- accepting
 
-    private void acceptLoop() {
+    /** Accepts on {@code l}; handlers go to {@code ownHub} if given, else to the next hub. */
+    private void acceptLoop(TcpListener l, Hub ownHub) {
         Duration backoff = MIN_BACKOFF;
-        TcpListener l;
-        synchronized (lock) {
-            l = listener;
-        }
         while (!stopping) {
             slots.acquire();
             boolean handedOver = false;
@@ -377,7 +449,7 @@ public final class StreamServer implements AutoCloseable {
                     backoff = backoff(e, backoff);
                     continue;
                 }
-                Hub target = hubs != null ? hubs.next() : acceptHub;
+                Hub target = ownHub != null ? ownHub : hubs != null ? hubs.next() : acceptHub;
                 target.spawn(() -> serve(s));
                 handedOver = true;
             } finally {
@@ -389,7 +461,12 @@ public final class StreamServer implements AutoCloseable {
     }
 
     private Duration backoff(IOException e, Duration backoff) {
-        LOG.log(System.Logger.Level.WARNING, this + ": accept failed (" + e + "); retrying in " + backoff.toMillis() + " ms");
+        try {
+            LOG.log(System.Logger.Level.WARNING, this + ": accept failed (" + e + "); retrying in " + backoff.toMillis() + " ms");
+        } catch (RuntimeException | LinkageError loggingFailed) {
+            // Out of file descriptors, a logging back end may fail too (a class it loads late
+            // opens a file): the accept loop must outlive that, or the server stops for good.
+        }
         Gevent.sleep(backoff);
         Duration next = backoff.multipliedBy(2);
         return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
@@ -407,6 +484,13 @@ public final class StreamServer implements AutoCloseable {
                 local = socket.localAddress();
             } catch (IOException e) {
                 return; // reset before we looked at it
+            }
+            if (tcpNoDelay) {
+                try {
+                    socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                } catch (IOException e) {
+                    return; // reset before we could configure it
+                }
             }
             SslSocket ssl = null;
             if (sslContext != null) {
@@ -508,6 +592,7 @@ public final class StreamServer implements AutoCloseable {
         private Hub hub;
         private HubGroup hubs;
         private String name = "StreamServer";
+        private boolean tcpNoDelay = true;
         private BiConsumer<Connection, Throwable> errorReporter;
 
         private Builder(Handler handler) {
@@ -540,7 +625,10 @@ public final class StreamServer implements AutoCloseable {
             return this;
         }
 
-        /** Sets SO_REUSEPORT where the OS has it (ignored elsewhere). */
+        /**
+         * Sets SO_REUSEPORT where the OS has it (ignored elsewhere). With {@link #hubs}, each hub
+         * then gets its own listener on the same port and accepts for itself.
+         */
         public Builder reusePort(boolean reusePort) {
             this.reusePort = reusePort;
             return this;
@@ -588,6 +676,15 @@ public final class StreamServer implements AutoCloseable {
 
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * TCP_NODELAY on accepted sockets (default on: request/response protocols otherwise
+         * wait for delayed ACKs; gevent's pywsgi loses a factor of about six to that).
+         */
+        public Builder tcpNoDelay(boolean on) {
+            this.tcpNoDelay = on;
             return this;
         }
 

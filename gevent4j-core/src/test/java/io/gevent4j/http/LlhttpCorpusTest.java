@@ -46,12 +46,16 @@ class LlhttpCorpusTest {
     }
 
     static byte[] withHost(byte[] raw, JsonNode hostAt) {
+        return withHost(raw, hostAt, "Host: 127.0.0.1:8080\r\n");
+    }
+
+    static byte[] withHost(byte[] raw, JsonNode hostAt, String hostLine) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int from = 0;
         for (JsonNode at : hostAt) {
             int i = at.asInt();
             b.write(raw, from, i - from);
-            b.writeBytes("Host: 127.0.0.1:8080\r\n".getBytes(StandardCharsets.US_ASCII));
+            b.writeBytes(hostLine.getBytes(StandardCharsets.US_ASCII));
             from = i;
         }
         b.write(raw, from, raw.length - from);

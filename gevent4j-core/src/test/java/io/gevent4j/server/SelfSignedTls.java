@@ -11,10 +11,10 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /** A self-signed key for localhost / 127.0.0.1 made with the JDK's keytool; one context serves and trusts it. */
-final class SelfSignedTls {
+public final class SelfSignedTls {
     private SelfSignedTls() {}
 
-    static SSLContext context(Path dir) throws Exception {
+    public static SSLContext context(Path dir) throws Exception {
         Path store = dir.resolve("server.p12");
         Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                 "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",

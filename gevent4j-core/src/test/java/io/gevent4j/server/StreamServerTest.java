@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -301,6 +302,52 @@ class StreamServerTest {
                 s.stop(LONG);
             }
         }
+    }
+
+    @Test
+    void withReusePortEachHubOfAGroupListensAndServesItsOwnConnections() throws Exception {
+        Assumptions.assumeTrue(java.nio.channels.ServerSocketChannel.open().supportedOptions()
+                .contains(java.net.StandardSocketOptions.SO_REUSEPORT), "no SO_REUSEPORT here");
+        try (HubGroup group = HubGroup.start(2)) {
+            Set<Hub> seen = ConcurrentHashMap.newKeySet();
+            StreamServer s = StreamServer.builder(c -> {
+                seen.add(Hub.current());
+                echo(c);
+            }).hubs(group).reusePort(true).listen("127.0.0.1:0").build().start();
+            try {
+                assertThat(s.listenerCount()).isEqualTo(2);
+                for (int i = 0; i < 64 && seen.size() < 2; i++) { // the kernel hashes each connection to a listener
+                    try (Socket c = client(s)) {
+                        assertThat(roundTrip(c, "r" + i)).isEqualTo("r" + i);
+                    }
+                }
+                assertThat(seen).containsExactlyInAnyOrderElementsOf(group.hubs());
+                s.stopAccepting();
+                assertThat(s.isAccepting()).isFalse();
+                s.startAccepting();
+                try (Socket c = client(s)) {
+                    assertThat(roundTrip(c, "again")).isEqualTo("again");
+                }
+            } finally {
+                assertThat(s.stop(LONG)).isTrue();
+            }
+            assertThatThrownBy(() -> client(s)).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void aSilentTlsClientIsDroppedAfterTheHandshakeTimeout(@TempDir Path dir) throws Exception {
+        SSLContext ctx = SelfSignedTls.context(dir);
+        List<Throwable> reported = new CopyOnWriteArrayList<>();
+        StreamServer s = start(StreamServer.builder(StreamServerTest::echo).ssl(ctx).handshakeTimeout(MEDIUM)
+                .errorReporter((c, e) -> reported.add(e)));
+        try (Socket silent = client(s)) {
+            long t0 = System.nanoTime();
+            assertThat(silent.getInputStream().read()).isEqualTo(-1); // closed by the server
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(MEDIUM.minusMillis(5));
+        }
+        eventually(() -> !reported.isEmpty());
+        assertThat(reported.get(0)).isInstanceOf(java.net.SocketTimeoutException.class);
     }
 
     @Test

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Hello world over keep-alive: gevent4j's HttpServer beside the JDK's HttpServer (virtual threads)
+# and, when PEERS points at a built copy of /work/shared/bench/anchors/java-peers, Netty 4.2
+# (epoll) and Helidon 4 SE. The anchors' method: every server runs at once, pinned to core 0
+# (idle ones cost nothing), wrk on core 1, 100 connections, each warmed up 5 s, then REPS rounds
+# that take turns across the servers (so each ratio sees the same noise); the median is printed.
+# Each round measures plain keep-alive and 16-deep pipelining.
+# Usage: [PEERS=dir] [REPS=3] http-hello-wrk.sh [seconds per measurement, default 3]. Needs wrk, taskset.
+set -u
+D=${1:-3}
+REPS=${REPS:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+JAR=${JAR:-$HERE/../target/benchmarks.jar}
+PEERS=${PEERS:-}
+OPENS="--add-opens java.base/java.lang=ALL-UNNAMED"
+NAMES=(); PORTS=(); PIDS=()
+OUT=$(mktemp -d)
+
+start() { # name port command...
+  local name=$1 port=$2; shift 2
+  taskset -c 0 "$@" > "$OUT/$name.log" 2>&1 &
+  PIDS+=($!); NAMES+=("$name"); PORTS+=("$port")
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0; sleep 0.1; done
+  echo "$name did not start"; cat "$OUT/$name.log"
+}
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+
+start gevent4j 18090 "$JAVA" $OPENS -cp "$JAR" io.gevent4j.bench.HttpHelloServer gevent4j 18090 1
+start jdk-httpserver-vt 18091 "$JAVA" -cp "$JAR" io.gevent4j.bench.HttpHelloServer jdk 18091
+if [ -n "$PEERS" ]; then
+  CP="$PEERS/target/java-peers-1.0.jar:$PEERS/target/lib/*"
+  start netty-epoll 18092 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" anchors.NettyHello 18092 epoll
+  start helidon4 18093 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" anchors.HelidonHello 18093
+fi
+for i in "${!NAMES[@]}"; do
+  taskset -c 1 wrk -t1 -c100 -d5s "http://127.0.0.1:${PORTS[$i]}/" > /dev/null 2>&1 # warm-up (JIT)
+done
+for rep in $(seq "$REPS"); do
+  for i in "${!NAMES[@]}"; do
+    url="http://127.0.0.1:${PORTS[$i]}/"
+    taskset -c 1 wrk -t1 -c100 -d"${D}s" --timeout 5s "$url" | awk '/Requests\/sec/ {print $2}' >> "$OUT/${NAMES[$i]}.plain"
+    taskset -c 1 wrk -t1 -c100 -d"${D}s" --timeout 5s -s "$HERE/pipeline16.lua" "$url" | awk '/Requests\/sec/ {print $2}' >> "$OUT/${NAMES[$i]}.pipe"
+  done
+done
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+printf '%-20s %16s %16s   (all rounds)\n' server "keep-alive" "pipelined x16"
+for n in "${NAMES[@]}"; do
+  printf '%-20s %16.0f %16.0f   %s | %s\n' "$n" "$(median "$OUT/$n.plain")" "$(median "$OUT/$n.pipe")" \
+    "$(tr '\n' ' ' < "$OUT/$n.plain")" "$(tr '\n' ' ' < "$OUT/$n.pipe")"
+done

@@ -1,0 +1,58 @@
+package io.gevent4j.bench;
+
+import io.gevent4j.HubGroup;
+import io.gevent4j.http.HttpServer;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+
+/**
+ * Hello-world HTTP servers for external load tools (wrk, ab), gevent4j beside the JDK's
+ * {@code HttpServer} with a virtual-thread executor, same body and headers.
+ * Usage: {@code HttpHelloServer gevent4j|jdk PORT [HUBS] [sleepMillis]}. Runs until killed.
+ */
+public final class HttpHelloServer {
+    private HttpHelloServer() {}
+
+    public static void main(String[] args) throws Exception {
+        String impl = args[0];
+        int port = Integer.parseInt(args[1]);
+        int hubs = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+        long sleepMillis = args.length > 3 ? Long.parseLong(args[3]) : 0;
+        byte[] body = "Hello, World!".getBytes(StandardCharsets.US_ASCII);
+        if (impl.equals("gevent4j")) {
+            HubGroup group = HubGroup.start(hubs);
+            HttpServer server = HttpServer.builder((req, res) -> {
+                if (sleepMillis > 0) {
+                    io.gevent4j.Gevent.sleep(java.time.Duration.ofMillis(sleepMillis));
+                }
+                res.header("Content-Type", "text/plain").send(body);
+            }).listen(new InetSocketAddress("127.0.0.1", port)).backlog(4096).hubs(group).reusePort(hubs > 1).build().start();
+            System.out.println("gevent4j http listening on " + server.address() + " with " + hubs + " hub(s)");
+            server.serveForever();
+        } else {
+            // gevent4j registers its own provider: ask for the JDK's server explicitly.
+            System.setProperty("com.sun.net.httpserver.HttpServerProvider", "sun.net.httpserver.DefaultHttpServerProvider");
+            com.sun.net.httpserver.HttpServer server =
+                    com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", port), 4096);
+            server.createContext("/", ex -> {
+                if (sleepMillis > 0) {
+                    try {
+                        Thread.sleep(sleepMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                ex.getResponseHeaders().set("Content-Type", "text/plain");
+                ex.sendResponseHeaders(200, body.length);
+                try (OutputStream os = ex.getResponseBody()) {
+                    os.write(body);
+                }
+            });
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            server.start();
+            System.out.println("jdk httpserver listening on " + port + " (" + server.getClass().getName() + ")");
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package io.gevent4j.http.jdk;
+
+import com.sun.net.httpserver.Authenticator;
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.gevent4j.Hub;
+import io.gevent4j.http.HttpRequest;
+import io.gevent4j.http.HttpResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLContext;
+
+/**
+ * What the JDK-API servers share: their contexts, the bind/start/stop life cycle over an
+ * {@link io.gevent4j.http.HttpServer}, and the dispatch of a request to the context with the
+ * longest matching path prefix (the JDK's rule), through its filters and authenticator.
+ * Contexts may change from any thread while requests run: the list is copied on write.
+ */
+final class Contexts {
+    private volatile List<Ctx> contexts = List.of();
+    private InetSocketAddress address;
+    private int backlog;
+    private Executor executor;
+    private io.gevent4j.http.HttpServer server;
+    private final HttpServer owner;
+
+    Contexts(HttpServer owner) {
+        this.owner = owner;
+    }
+
+    synchronized void bind(InetSocketAddress addr, int backlog) {
+        if (server != null || address != null) {
+            throw new IllegalStateException("already bound");
+        }
+        this.address = addr == null ? new InetSocketAddress(0) : addr;
+        this.backlog = backlog <= 0 ? 1024 : backlog;
+    }
+
+    /** Binds now (the JDK binds in create/bind; the port must be known before start). */
+    synchronized void bindNow(SSLContext ssl, javax.net.ssl.SSLParameters params) throws IOException {
+        if (server != null) {
+            return;
+        }
+        io.gevent4j.http.HttpServer.Builder b = io.gevent4j.http.HttpServer.builder(this::dispatch)
+                .listen(address).backlog(backlog).name("JdkHttpServer");
+        if (ssl != null) {
+            if (params != null) {
+                b.ssl(ssl, params);
+            } else {
+                b.ssl(ssl);
+            }
+        }
+        if (Boolean.getBoolean("gevent4j.httpserver.accessLog")) {
+            b.accessLog(true);
+        }
+        server = b.hub(Hub.defaultHub()).build();
+        server.start();
+    }
+
+    synchronized boolean isBound() {
+        return address != null;
+    }
+
+    synchronized void start() {
+        if (server == null) {
+            throw new IllegalStateException("not bound");
+        }
+    }
+
+    synchronized void executor(Executor e) {
+        this.executor = e;
+    }
+
+    synchronized Executor executor() {
+        return executor;
+    }
+
+    void stop(int delaySeconds) {
+        if (delaySeconds < 0) {
+            throw new IllegalArgumentException("negative delay: " + delaySeconds);
+        }
+        io.gevent4j.http.HttpServer s;
+        synchronized (this) {
+            s = server;
+        }
+        if (s == null) {
+            throw new IllegalStateException("not started");
+        }
+        s.stop(Duration.ofSeconds(delaySeconds));
+    }
+
+    synchronized InetSocketAddress address() {
+        return server != null ? server.address() : address;
+    }
+
+    synchronized HttpContext create(String path, HttpHandler handler) {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("a context path must start with /: " + path);
+        }
+        for (Ctx c : contexts) {
+            if (c.path.equals(path)) {
+                throw new IllegalArgumentException("cannot add context to list: " + path);
+            }
+        }
+        Ctx c = new Ctx(path, handler);
+        List<Ctx> next = new ArrayList<>(contexts);
+        next.add(c);
+        contexts = List.copyOf(next);
+        return c;
+    }
+
+    synchronized void remove(String path) {
+        List<Ctx> next = new ArrayList<>(contexts);
+        if (!next.removeIf(c -> c.path.equals(path))) {
+            throw new IllegalArgumentException("cannot remove element from list: " + path);
+        }
+        contexts = List.copyOf(next);
+    }
+
+    synchronized void remove(HttpContext context) {
+        List<Ctx> next = new ArrayList<>(contexts);
+        if (!next.remove(context)) {
+            throw new IllegalArgumentException("cannot remove element from list");
+        }
+        contexts = List.copyOf(next);
+    }
+
+    private Ctx find(String path) {
+        Ctx best = null;
+        for (Ctx c : contexts) {
+            if (path.startsWith(c.path) && (best == null || c.path.length() > best.path.length())) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private void dispatch(HttpRequest request, HttpResponse response) throws Exception {
+        Ctx ctx = find(request.path());
+        if (ctx == null || ctx.handler == null) {
+            response.send(404, "<h1>404 Not Found</h1>No context found for request");
+            return;
+        }
+        Exchange ex = new Exchange(request, response, ctx);
+        try {
+            Authenticator auth = ctx.authenticator;
+            if (auth != null) {
+                Authenticator.Result r = auth.authenticate(ex);
+                if (r instanceof Authenticator.Success s) {
+                    ex.principal(s.getPrincipal());
+                } else if (r instanceof Authenticator.Failure f) {
+                    ex.sendResponseHeaders(f.getResponseCode(), -1);
+                    return;
+                } else if (r instanceof Authenticator.Retry rt) {
+                    ex.sendResponseHeaders(rt.getResponseCode(), -1);
+                    return;
+                }
+            }
+            new Filter.Chain(new ArrayList<>(ctx.filters), ctx.handler).doFilter(ex);
+        } finally {
+            ex.finish();
+        }
+    }
+
+    /** One context: a path prefix, its handler, filters, attributes and authenticator. */
+    final class Ctx extends HttpContext {
+        final String path;
+        volatile HttpHandler handler;
+        final List<Filter> filters = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Map<String, Object> attributes = new java.util.concurrent.ConcurrentHashMap<>();
+        volatile Authenticator authenticator;
+
+        Ctx(String path, HttpHandler handler) {
+            this.path = path;
+            this.handler = handler;
+        }
+
+        @Override
+        public HttpHandler getHandler() {
+            return handler;
+        }
+
+        @Override
+        public void setHandler(HttpHandler h) {
+            Objects.requireNonNull(h, "handler");
+            if (handler != null) {
+                throw new IllegalArgumentException("handler already set");
+            }
+            handler = h;
+        }
+
+        @Override
+        public String getPath() {
+            return path;
+        }
+
+        @Override
+        public HttpServer getServer() {
+            return owner;
+        }
+
+        @Override
+        public Map<String, Object> getAttributes() {
+            return attributes;
+        }
+
+        @Override
+        public List<Filter> getFilters() {
+            return filters;
+        }
+
+        @Override
+        public Authenticator setAuthenticator(Authenticator auth) {
+            Authenticator old = authenticator;
+            authenticator = auth;
+            return old;
+        }
+
+        @Override
+        public Authenticator getAuthenticator() {
+            return authenticator;
+        }
+    }
+}

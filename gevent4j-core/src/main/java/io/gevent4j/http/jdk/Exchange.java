@@ -1,0 +1,217 @@
+package io.gevent4j.http.jdk;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpPrincipal;
+import com.sun.net.httpserver.HttpsExchange;
+import io.gevent4j.http.HttpRequest;
+import io.gevent4j.http.HttpResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLSession;
+
+/**
+ * An {@code HttpExchange} over one request of the gevent4j HTTP server. It is an
+ * {@link HttpsExchange} so that HTTPS handlers can cast it; {@link #getSSLSession()} is null on
+ * a plain connection. Confined to the request's greenlet, like the JDK's exchange to its thread.
+ */
+final class Exchange extends HttpsExchange {
+    private final HttpRequest request;
+    private final HttpResponse response;
+    private final Contexts.Ctx context;
+    private final Headers requestHeaders = new Headers();
+    private final Headers responseHeaders = new Headers();
+    private final Map<String, Object> attributes = new HashMap<>();
+    private InputStream in;
+    private OutputStream out;
+    private boolean sent;
+    private int code = -1;
+    private HttpPrincipal principal;
+
+    Exchange(HttpRequest request, HttpResponse response, Contexts.Ctx context) {
+        this.request = request;
+        this.response = response;
+        this.context = context;
+        for (String name : request.headers().names()) {
+            requestHeaders.put(name, request.headers().all(name));
+        }
+        this.in = request.body();
+        this.out = new OutputStream() { // before sendResponseHeaders, writing is an error (JDK behaviour)
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (!sent) {
+                    throw new IOException("response headers not sent yet");
+                }
+                response.outputStream().write(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                if (sent) {
+                    response.outputStream().flush();
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (sent) {
+                    response.outputStream().close();
+                }
+            }
+        };
+    }
+
+    @Override
+    public Headers getRequestHeaders() {
+        return requestHeaders;
+    }
+
+    @Override
+    public Headers getResponseHeaders() {
+        return responseHeaders;
+    }
+
+    @Override
+    public URI getRequestURI() {
+        return URI.create(request.target());
+    }
+
+    @Override
+    public String getRequestMethod() {
+        return request.method();
+    }
+
+    @Override
+    public HttpContext getHttpContext() {
+        return context;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (!sent) {
+                sendResponseHeaders(code > 0 ? code : 500, -1);
+            }
+            out.close();
+        } catch (IOException e) {
+            // the client left; the server closes the connection
+        }
+    }
+
+    @Override
+    public InputStream getRequestBody() {
+        return in;
+    }
+
+    @Override
+    public OutputStream getResponseBody() {
+        return out;
+    }
+
+    @Override
+    public void sendResponseHeaders(int rCode, long responseLength) throws IOException {
+        if (sent) {
+            throw new IOException("headers already sent");
+        }
+        sent = true;
+        code = rCode;
+        response.status(rCode);
+        for (Map.Entry<String, List<String>> e : responseHeaders.entrySet()) {
+            String name = e.getKey();
+            if (name.equalsIgnoreCase("Content-Length") || name.equalsIgnoreCase("Transfer-Encoding")
+                    || name.equalsIgnoreCase("Date")) {
+                continue;
+            }
+            for (String v : e.getValue()) {
+                response.addHeader(name, v);
+            }
+        }
+        boolean head = request.method().equals("HEAD");
+        if (responseLength > 0) {
+            response.contentLength(responseLength);
+        } else if (responseLength < 0 || head) {
+            response.contentLength(0); // -1: no body
+        }
+        response.outputStream().write(new byte[0]); // commit the head (sent with the next flush)
+    }
+
+    @Override
+    public InetSocketAddress getRemoteAddress() {
+        return request.remoteAddress();
+    }
+
+    @Override
+    public int getResponseCode() {
+        return code;
+    }
+
+    @Override
+    public InetSocketAddress getLocalAddress() {
+        return request.localAddress();
+    }
+
+    @Override
+    public String getProtocol() {
+        return request.version();
+    }
+
+    @Override
+    public Object getAttribute(String name) {
+        return attributes.get(name);
+    }
+
+    @Override
+    public void setAttribute(String name, Object value) {
+        if (value == null) {
+            attributes.remove(name);
+        } else {
+            attributes.put(name, value);
+        }
+    }
+
+    @Override
+    public void setStreams(InputStream i, OutputStream o) {
+        if (i != null) {
+            in = i;
+        }
+        if (o != null) {
+            out = o;
+        }
+    }
+
+    @Override
+    public HttpPrincipal getPrincipal() {
+        return principal;
+    }
+
+    void principal(HttpPrincipal p) {
+        principal = p;
+    }
+
+    @Override
+    public SSLSession getSSLSession() {
+        return request.sslSession().orElse(null); // null on a plain connection
+    }
+
+    /** After the handler chain: a handler that returned without sending headers gets a 500 with no body. */
+    void finish() {
+        if (!sent) {
+            try {
+                sendResponseHeaders(500, -1);
+            } catch (IOException e) {
+                // ignore: the connection is closed by the server
+            }
+        }
+    }
+}
