@@ -27,8 +27,26 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the README's checker does (this server requires Host in HTTP/1.1, RFC 9112 §3.2).
  */
 class LlhttpCorpusTest {
-    static final Path CORPUS = Path.of(System.getProperty("gevent4j.httpCorpus",
-            "/work/shared/reference/http-corpus/llhttp-requests.jsonl"));
+    /**
+     * The corpus lives in the steering repository's {@code shared/}, beside this repository's
+     * checkout (CI lays a copy there): {@code ../shared} from the repository root, that is
+     * {@code ../../shared} from this module. {@code -Dgevent4j.httpCorpus=FILE} overrides it.
+     */
+    static final Path CORPUS = locateCorpus();
+
+    private static Path locateCorpus() {
+        String explicit = System.getProperty("gevent4j.httpCorpus");
+        if (explicit != null) {
+            return Path.of(explicit);
+        }
+        String rel = "shared/reference/http-corpus/llhttp-requests.jsonl";
+        for (Path candidate : List.of(Path.of("../..", rel), Path.of("..", rel), Path.of("/work", rel))) {
+            if (Files.exists(candidate)) {
+                return candidate.toAbsolutePath().normalize();
+            }
+        }
+        return Path.of("../..", rel).toAbsolutePath().normalize();
+    }
 
     static Stream<Arguments> cases() throws IOException {
         if (!Files.exists(CORPUS)) {
