@@ -5,6 +5,7 @@ import io.gevent4j.Greenlet;
 import io.gevent4j.GreenletExit;
 import io.gevent4j.Hub;
 import io.gevent4j.HubGroup;
+import io.gevent4j.Pool;
 import io.gevent4j.socket.TcpListener;
 import io.gevent4j.socket.TcpSocket;
 import io.gevent4j.ssl.SslSocket;
@@ -91,6 +92,8 @@ public final class StreamServer implements AutoCloseable {
     private final int backlog;
     private final boolean reusePort;
     private final Slots slots;
+    /** gevent's {@code spawn=pool}: handlers join this pool; a full pool stops the accepting. */
+    private final Pool pool;
     private final SSLContext sslContext;
     private final SSLParameters sslParameters;
     private final Duration handshakeTimeout;
@@ -118,7 +121,8 @@ public final class StreamServer implements AutoCloseable {
         this.boundChannel = b.channel;
         this.backlog = b.backlog;
         this.reusePort = b.reusePort;
-        this.slots = new Slots(b.maxConnections);
+        this.slots = new Slots(b.pool != null ? Integer.MAX_VALUE : b.maxConnections);
+        this.pool = b.pool;
         this.sslContext = b.sslContext;
         this.sslParameters = b.sslParameters;
         this.handshakeTimeout = b.handshakeTimeout;
@@ -432,6 +436,9 @@ public final class StreamServer implements AutoCloseable {
     private void acceptLoop(TcpListener l, Hub ownHub) {
         Duration backoff = MIN_BACKOFF;
         while (!stopping) {
+            if (pool != null) {
+                pool.awaitAvailable(); // full: stop accepting; connections wait in the backlog
+            }
             slots.acquire();
             boolean handedOver = false;
             try {
@@ -450,7 +457,16 @@ public final class StreamServer implements AutoCloseable {
                     continue;
                 }
                 Hub target = ownHub != null ? ownHub : hubs != null ? hubs.next() : acceptHub;
-                target.spawn(() -> serve(s));
+                if (pool != null) {
+                    // The slot seen free above may have gone to another user of the pool: then
+                    // this waits, the socket in hand, until one frees (no connection is dropped).
+                    pool.start(target.greenlet(() -> {
+                        serve(s);
+                        return null;
+                    }));
+                } else {
+                    target.spawn(() -> serve(s));
+                }
                 handedOver = true;
             } finally {
                 if (!handedOver) {
@@ -586,6 +602,7 @@ public final class StreamServer implements AutoCloseable {
         private int backlog = 1024;
         private boolean reusePort;
         private int maxConnections = Integer.MAX_VALUE;
+        private Pool pool;
         private SSLContext sslContext;
         private SSLParameters sslParameters;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -640,6 +657,17 @@ public final class StreamServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxConnections must be positive: " + max);
             }
             this.maxConnections = max;
+            return this;
+        }
+
+        /**
+         * Runs each handler as a member of {@code pool} (gevent's {@code spawn=pool}): while the
+         * pool is full the server stops accepting and connections wait in the backlog; it
+         * resumes as members finish. The pool may be shared with other work. Replaces
+         * {@link #maxConnections}.
+         */
+        public Builder pool(Pool pool) {
+            this.pool = Objects.requireNonNull(pool, "pool");
             return this;
         }
 

@@ -164,6 +164,28 @@ class StreamServerTest {
     }
 
     @Test
+    void aFullPoolStopsAcceptingAndItsMembersAreTheHandlers() throws Exception {
+        io.gevent4j.Pool pool = new io.gevent4j.Pool(2);
+        StreamServer s = start(StreamServer.builder(StreamServerTest::echo).pool(pool));
+        Socket a = client(s);
+        Socket b = client(s);
+        assertThat(roundTrip(a, "a")).isEqualTo("a");
+        assertThat(roundTrip(b, "b")).isEqualTo("b");
+        assertThat(pool.full()).isTrue();
+        try (Socket c = client(s)) { // completes in the kernel backlog
+            c.getOutputStream().write('c');
+            c.setSoTimeout((int) MEDIUM.toMillis());
+            assertThatThrownBy(() -> c.getInputStream().read()).isInstanceOf(java.net.SocketTimeoutException.class);
+            a.close();
+            c.setSoTimeout((int) LONG.toMillis());
+            assertThat(c.getInputStream().read()).isEqualTo('c'); // served once a member finished
+        }
+        b.close();
+        assertThat(pool.join(LONG)).isTrue();
+        assertThat(pool.freeCount()).isEqualTo(2);
+    }
+
+    @Test
     void stopAcceptingLeavesConnectionsInTheBacklogUntilStartAccepting() throws Exception {
         AtomicInteger served = new AtomicInteger();
         StreamServer s = start(StreamServer.builder(c -> {
