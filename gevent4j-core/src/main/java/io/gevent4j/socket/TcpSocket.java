@@ -13,6 +13,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import io.gevent4j.dns.Dns;
+import io.gevent4j.internal.ByteStreams;
 import io.gevent4j.internal.TcpAccess;
 import java.util.Arrays;
 import java.util.List;
@@ -323,49 +324,12 @@ public final class TcpSocket implements AutoCloseable {
      * {@link #recvInto}; closing it closes the socket (like {@code java.net.Socket}).
      */
     public InputStream inputStream() {
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                int n = read(one, 0, 1);
-                return n < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                Objects.checkFromIndexSize(off, len, b.length);
-                if (len == 0) {
-                    return 0;
-                }
-                return recvInto(ByteBuffer.wrap(b, off, len));
-            }
-
-            @Override
-            public void close() throws IOException {
-                TcpSocket.this.close();
-            }
-        };
+        return ByteStreams.input(this::recvInto, this::close);
     }
 
     /** An {@code OutputStream} over this socket: writes are {@link #sendAll}; closing it closes the socket. */
     public OutputStream outputStream() {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                sendAll(new byte[] {(byte) b});
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                Objects.checkFromIndexSize(off, len, b.length);
-                sendAll(ByteBuffer.wrap(b, off, len));
-            }
-
-            @Override
-            public void close() throws IOException {
-                TcpSocket.this.close();
-            }
-        };
+        return ByteStreams.output(this::sendAll, this::close);
     }
 
     // ---------------------------------------------------------------- the rest

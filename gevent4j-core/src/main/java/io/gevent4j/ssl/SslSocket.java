@@ -5,6 +5,7 @@ import io.gevent4j.internal.TcpAccess;
 import io.gevent4j.socket.TcpSocket;
 import java.io.EOFException;
 import java.io.IOException;
+import io.gevent4j.internal.ByteStreams;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketException;
@@ -397,45 +398,12 @@ public final class SslSocket implements AutoCloseable {
 
     /** An {@code InputStream} view; closing it closes the TLS connection. */
     public InputStream inputStream() {
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                Objects.checkFromIndexSize(off, len, b.length);
-                return len == 0 ? 0 : recvInto(ByteBuffer.wrap(b, off, len));
-            }
-
-            @Override
-            public void close() throws IOException {
-                SslSocket.this.close();
-            }
-        };
+        return ByteStreams.input(this::recvInto, this::close);
     }
 
     /** An {@code OutputStream} view; closing it closes the TLS connection. */
     public OutputStream outputStream() {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                sendAll(new byte[] {(byte) b});
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                Objects.checkFromIndexSize(off, len, b.length);
-                sendAll(ByteBuffer.wrap(b, off, len));
-            }
-
-            @Override
-            public void close() throws IOException {
-                SslSocket.this.close();
-            }
-        };
+        return ByteStreams.output(this::sendAll, this::close);
     }
 
     // ---------------------------------------------------------------- session
