@@ -296,17 +296,28 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         synchronized (this) {
             outcome = o;
             kind = k;
-            task = null;
             state = DONE;
-            ls = links;
-            links = null;
-            if (ident >= 0) {
-                hub.releaseIdent(ident);
-            }
+            ls = detachOnDone();
         }
+        announceDone(k, o, ls);
+    }
+
+    /** Under the monitor, once DONE is published: drops the task and ident, takes the links. */
+    private Object detachOnDone() {
+        task = null;
+        Object ls = links;
+        links = null;
+        if (ident >= 0) {
+            hub.releaseIdent(ident);
+        }
+        return ls;
+    }
+
+    /** After DONE: reports a failure (before the links, so a joiner sees it reported), then notifies. */
+    private void announceDone(byte k, Object o, Object ls) {
         thread = null;
         if (k == FAILED) {
-            hub.reportError(this, (Throwable) o); // before the links, so a joiner sees it reported
+            hub.reportError(this, (Throwable) o);
         }
         if (ls != null) {
             notifyLinks(ls);
@@ -649,25 +660,15 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
                     kind = 0;
                     continue;
                 }
-                task = null;
                 pendingStart = startTimer;
                 startTimer = null;
-                ls = links;
-                links = null;
-                if (ident >= 0) {
-                    hub.releaseIdent(ident);
-                }
+                ls = detachOnDone();
             }
             if (pendingStart != null) {
                 hub.removeTimerFromAnyThread(pendingStart);
             }
             // Killed before it ran: it never will. Report a failure, then fire the links.
-            if (k == FAILED) {
-                hub.reportError(this, exception);
-            }
-            if (ls != null) {
-                notifyLinks(ls);
-            }
+            announceDone(k, exception, ls);
             return;
         }
     }
