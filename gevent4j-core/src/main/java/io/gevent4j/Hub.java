@@ -313,21 +313,7 @@ public final class Hub implements AutoCloseable {
     public Scheduled callLater(Duration delay, Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         Scheduled s = new Scheduled(this, callback);
-        long nanos = toNanos(delay);
-        if (inLoop()) {
-            s.deadline = clock.nanoTime() + nanos;
-            timers.add(s);
-        } else {
-            long requested = System.nanoTime();
-            post(() -> {
-                if (!s.cancelled) {
-                    // Account for the time the request spent crossing to the loop.
-                    long elapsed = System.nanoTime() - requested;
-                    s.deadline = clock.nanoTime() + Math.max(0, nanos - elapsed);
-                    timers.add(s);
-                }
-            });
-        }
+        addTimerFromAnyThread(s, toNanos(delay)); // a cancelled one still in flight fires as a no-op
         return s;
     }
 
@@ -380,6 +366,7 @@ public final class Hub implements AutoCloseable {
         } else {
             long requested = System.nanoTime();
             post(() -> {
+                // Account for the time the request spent crossing to the loop.
                 long elapsed = System.nanoTime() - requested;
                 t.deadline = clock.nanoTime() + Math.max(0, nanos - elapsed);
                 timers.add(t);
