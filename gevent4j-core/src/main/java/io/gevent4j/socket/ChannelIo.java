@@ -73,6 +73,16 @@ final class ChannelIo {
         return n == NO_TIMEOUT ? IoWatch.CORE.noDeadline() : IoWatch.CORE.deadlineAfter(strand, n);
     }
 
+    /** Whether operations may wait at all (a zero time-out means "never wait"). */
+    boolean mayWait() {
+        return timeoutNanos != 0;
+    }
+
+    /** Waits for {@code op}: true when it is ready, false when the deadline passed first. */
+    boolean awaitReady(Object strand, int op, long deadline) throws IOException {
+        return watch().await(strand, op, deadline);
+    }
+
     /** Waits for {@code op}; a passed deadline becomes {@code SocketTimeoutException(what + " timed out")}. */
     void await(Object strand, int op, long deadline, String what) throws IOException {
         if (!watch().await(strand, op, deadline)) {

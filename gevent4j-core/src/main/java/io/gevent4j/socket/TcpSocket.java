@@ -52,6 +52,15 @@ public final class TcpSocket implements AutoCloseable {
      * Every operation first tries the non-blocking call; only when it would block does it find
      * the calling strand, compute the one deadline of the call and wait on the IoWatch. So an
      * operation that does not block costs one system call and no allocation beyond the JDK's.
+     *
+     * One exception, for reads: when the previous read returned less than it had room for, it
+     * emptied the kernel's receive buffer, and in request/response traffic (echo, HTTP
+     * keep-alive, RPC) the next read almost always finds it still empty: a wasted system call
+     * that fails with EAGAIN. So a read after a short read waits for readiness first (`drained`).
+     * The selector is level-triggered and the read interest stays registered between waits, so
+     * bytes that did arrive meanwhile are reported by the next select at once: the cost of a
+     * wrong guess is one pass of the loop, not a lost wake-up. A zero time-out ("never wait")
+     * always reads first, and a wait that times out reads once more before it reports it.
      * Heap buffers are written in chunks of at most CHUNK bytes: the JDK copies a heap buffer
      * into a temporary direct buffer as large as what remains.
      */
@@ -80,6 +89,8 @@ public final class TcpSocket implements AutoCloseable {
 
     private final SocketChannel ch;
     private final ChannelIo io;
+    /** The last read emptied the receive buffer: the next one waits for readiness first. A hint: racy by design. */
+    private boolean drained;
 
     TcpSocket(SocketChannel ch) throws IOException {
         this.ch = ch;
@@ -206,28 +217,37 @@ public final class TcpSocket implements AutoCloseable {
      * count, or -1 at end of stream (0 only if {@code dst} has no room).
      */
     public int recvInto(ByteBuffer dst) throws IOException {
-        int n = read(dst);
-        if (n != 0 || !dst.hasRemaining()) {
-            return n;
-        }
-        Object strand = IoWatch.CORE.strandOfCaller();
-        long deadline = io.deadline(strand);
-        for (;;) {
-            io.await(strand, SelectionKey.OP_READ, deadline, "recv");
-            n = read(dst);
-            if (n != 0) {
-                return n;
-            }
-        }
-    }
-
-    private int recvInto(ByteBuffer dst, Object strand, long deadline, String what) throws IOException {
-        for (;;) {
+        if (!drained || !io.mayWait() || !dst.hasRemaining()) {
             int n = read(dst);
             if (n != 0 || !dst.hasRemaining()) {
                 return n;
             }
-            io.await(strand, SelectionKey.OP_READ, deadline, what);
+        }
+        Object strand = IoWatch.CORE.strandOfCaller();
+        return awaitAndRead(dst, strand, io.deadline(strand), "recv");
+    }
+
+    private int recvInto(ByteBuffer dst, Object strand, long deadline, String what) throws IOException {
+        if (!drained || !io.mayWait() || !dst.hasRemaining()) {
+            int n = read(dst);
+            if (n != 0 || !dst.hasRemaining()) {
+                return n;
+            }
+        }
+        return awaitAndRead(dst, strand, deadline, what);
+    }
+
+    /** Waits for readability, then reads, until a read returns bytes or end of stream. */
+    private int awaitAndRead(ByteBuffer dst, Object strand, long deadline, String what) throws IOException {
+        for (;;) {
+            boolean ready = io.awaitReady(strand, SelectionKey.OP_READ, deadline);
+            int n = read(dst);
+            if (n != 0) {
+                return n;
+            }
+            if (!ready) {
+                throw new SocketTimeoutException(what + " timed out");
+            }
         }
     }
 
@@ -294,7 +314,9 @@ public final class TcpSocket implements AutoCloseable {
 
     private int read(ByteBuffer dst) throws IOException {
         try {
-            return ch.read(dst);
+            int n = ch.read(dst);
+            drained = dst.hasRemaining();
+            return n;
         } catch (java.nio.channels.ClosedChannelException e) {
             throw ChannelIo.closed(e);
         }

@@ -182,6 +182,37 @@ class TcpSocketTest {
     }
 
     @Test
+    void aReadAfterAShortReadStillFindsBytesThatHaveArrived() throws Exception {
+        // After a short read, the next recv waits for readiness before it reads (no EAGAIN
+        // system call in request/response traffic). Bytes already there must still be read at
+        // once, also when the socket may not wait at all, or only for a deadline already passed.
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
+            Greenlet<List<String>> g = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG);
+                        TcpSocket peer = accepted.result(LONG)) {
+                    List<String> got = new ArrayList<>();
+                    peer.sendAll("a".getBytes(StandardCharsets.US_ASCII));
+                    got.add(new String(s.recv(100), StandardCharsets.US_ASCII)); // short: drained
+                    peer.sendAll("b".getBytes(StandardCharsets.US_ASCII));
+                    Io.waitRead(s.channel(), LONG);
+                    s.timeout(java.time.Duration.ZERO); // never wait: reads first
+                    got.add(new String(s.recv(100), StandardCharsets.US_ASCII));
+                    peer.sendAll("c".getBytes(StandardCharsets.US_ASCII));
+                    Io.waitRead(s.channel(), LONG);
+                    s.timeout(java.time.Duration.ofNanos(1)); // the wait times out: reads once more
+                    got.add(new String(s.recv(100), StandardCharsets.US_ASCII));
+                    s.noTimeout();
+                    peer.sendAll("d".getBytes(StandardCharsets.US_ASCII));
+                    got.add(new String(s.recv(100), StandardCharsets.US_ASCII)); // waits, then reads
+                    return got;
+                }
+            });
+            assertThat(g.result(LONG)).containsExactly("a", "b", "c", "d");
+        }
+    }
+
+    @Test
     void aTimeoutAroundRecvInterruptsIt() throws Exception {
         try (TcpListener listener = TcpListener.bind(ANY)) {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
