@@ -14,6 +14,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +44,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * its own hub, so the hot path still has no cross-thread wake-up. The score is time per round
  * trip (lower is better); the ratio of the {@code impl} values is the comparison. For a
  * per-core comparison add {@code -jvmArgsAppend -Djdk.virtualThreadScheduler.parallelism=1}.
+ *
+ * <p>{@code nio-selector-floor} is the floor of one thread: no greenlets, no threads, one
+ * {@code Selector} and a state machine per connection doing the same system calls (read, write,
+ * amortised epoll_wait). Nothing on one core can do this echo much faster than it: the gap
+ * between {@code gevent4j} and the floor is the whole cost of writing it as blocking code.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,7 +61,7 @@ public class SocketEchoBenchmark {
     static final int ROUND_TRIPS = 1_000;
     static final int SIZE = 64;
 
-    @Param({"gevent4j", "gevent4j-2-hubs", "jdk-virtual-threads"})
+    @Param({"gevent4j", "gevent4j-2-hubs", "jdk-virtual-threads", "nio-selector-floor"})
     public String impl;
 
     private Hub hub;
@@ -62,6 +71,7 @@ public class SocketEchoBenchmark {
     private ServerSocket jdkServer;
     private Thread jdkAcceptor;
     private final List<Socket> jdkClients = new ArrayList<>();
+    private NioFloor floor;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -81,6 +91,8 @@ public class SocketEchoBenchmark {
                 clients.add(hub.spawn(() -> TcpSocket.connect(listener.localAddress())
                         .setOption(StandardSocketOptions.TCP_NODELAY, true)).result());
             }
+        } else if (impl.equals("nio-selector-floor")) {
+            floor = new NioFloor();
         } else {
             jdkServer = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
             jdkAcceptor = Thread.ofVirtual().start(() -> {
@@ -136,6 +148,9 @@ public class SocketEchoBenchmark {
         for (Socket s : jdkClients) {
             s.close();
         }
+        if (floor != null) {
+            floor.close();
+        }
         if (jdkServer != null) {
             jdkServer.close();
             jdkAcceptor.join();
@@ -164,6 +179,8 @@ public class SocketEchoBenchmark {
                 }));
             }
             Gevent.joinAllOrRaise(jobs);
+        } else if (floor != null) {
+            floor.roundTrips();
         } else {
             List<Thread> threads = new ArrayList<>(CONNECTIONS);
             for (Socket s : jdkClients) {
@@ -192,6 +209,94 @@ public class SocketEchoBenchmark {
             for (Thread t : threads) {
                 t.join();
             }
+        }
+    }
+
+    /** The single-threaded selector loop of {@code nio-selector-floor}. */
+    static final class NioFloor {
+        private final ServerSocketChannel listener;
+        private final Selector selector;
+        private final SocketChannel[] clients = new SocketChannel[CONNECTIONS];
+        private final SocketChannel[] servers = new SocketChannel[CONNECTIONS];
+        private final ByteBuffer[] serverBufs = new ByteBuffer[CONNECTIONS];
+        private final ByteBuffer[] clientIn = new ByteBuffer[CONNECTIONS];
+        private final ByteBuffer[] clientOut = new ByteBuffer[CONNECTIONS];
+        private final int[] left = new int[CONNECTIONS];
+        private int done;
+
+        NioFloor() throws IOException {
+            listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0), 1024);
+            selector = Selector.open();
+            for (int i = 0; i < CONNECTIONS; i++) {
+                clients[i] = SocketChannel.open(listener.getLocalAddress());
+                servers[i] = listener.accept();
+                for (SocketChannel c : new SocketChannel[] {clients[i], servers[i]}) {
+                    c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    c.configureBlocking(false);
+                }
+                serverBufs[i] = ByteBuffer.allocateDirect(SIZE * 4);
+                clientIn[i] = ByteBuffer.allocateDirect(SIZE);
+                clientOut[i] = ByteBuffer.allocateDirect(SIZE);
+                servers[i].register(selector, SelectionKey.OP_READ, -(i + 1)); // negative: server side
+                clients[i].register(selector, SelectionKey.OP_READ, i);
+            }
+        }
+
+        void roundTrips() throws IOException {
+            done = 0;
+            for (int i = 0; i < CONNECTIONS; i++) {
+                left[i] = ROUND_TRIPS;
+                writeFully(clients[i], clientOut[i].clear());
+                clientIn[i].clear();
+            }
+            while (done < CONNECTIONS) {
+                selector.select(this::onReady);
+            }
+        }
+
+        private void onReady(SelectionKey key) {
+            try {
+                int id = (Integer) key.attachment();
+                if (id < 0) {
+                    int i = -id - 1;
+                    ByteBuffer b = serverBufs[i].clear();
+                    if (servers[i].read(b) > 0) {
+                        writeFully(servers[i], b.flip());
+                    }
+                } else {
+                    ByteBuffer in = clientIn[id];
+                    if (clients[id].read(in) < 0) {
+                        throw new IOException("closed");
+                    }
+                    if (!in.hasRemaining()) {
+                        if (--left[id] == 0) {
+                            done++;
+                        } else {
+                            writeFully(clients[id], clientOut[id].clear());
+                            in.clear();
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /** 64 bytes always fit a loopback socket's send buffer here; a full one is an error. */
+        private static void writeFully(SocketChannel c, ByteBuffer b) throws IOException {
+            c.write(b);
+            if (b.hasRemaining()) {
+                throw new IOException("send buffer full: the floor measurement assumes it never is");
+            }
+        }
+
+        void close() throws IOException {
+            for (int i = 0; i < CONNECTIONS; i++) {
+                clients[i].close();
+                servers[i].close();
+            }
+            selector.close();
+            listener.close();
         }
     }
 }
