@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The echo server alone against gevent's StreamServer echo and the JDK's virtual-thread echo
+# (the anchors' servers), with the anchors' Java client: 100 connections x 1,000 round trips of
+# 64 bytes. Every server runs at once, pinned to core 0 (idle ones cost nothing); the client runs
+# on core 1. REPS rounds take turns across the servers; each client run warms up first
+# (100 x 200 round trips on fresh connections), then measures once. Medians are printed.
+# Usage: [REPS=3] echo-vs-gevent.sh. Needs taskset and Debian's python3-gevent (/usr/bin/python3).
+set -u
+REPS=${REPS:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+ANCHORS=${ANCHORS:-$HERE/../../../shared/bench/anchors}
+[ -d "$ANCHORS" ] || ANCHORS=/work/shared/bench/anchors
+CLI=${CLI:-$HERE/../../gevent4j-cli/target/gevent4j.jar}
+OUT=$(mktemp -d)
+"$JDK/bin/javac" -d "$OUT/classes" "$ANCHORS"/java/src/*.java || exit 1
+NAMES=(); PORTS=(); PIDS=()
+
+start() { # name port command...
+  local name=$1 port=$2; shift 2
+  taskset -c 0 "$@" > "$OUT/$name.log" 2>&1 &
+  PIDS+=($!); NAMES+=("$name"); PORTS+=("$port")
+  for _ in $(seq 100); do timeout 1 bash -c "</dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0; sleep 0.1; done
+  echo "$name did not start"; cat "$OUT/$name.log"
+}
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+
+start gevent4j 18430 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$CLI" serve echo --port 18430
+start gevent 18431 /usr/bin/python3 "$ANCHORS/py/echo_server.py" 18431
+start jdk-vt 18432 "$JDK/bin/java" -cp "$OUT/classes" EchoServer virtual 18432
+for rep in $(seq "$REPS"); do
+  for i in "${!NAMES[@]}"; do
+    taskset -c 1 "$JDK/bin/java" -cp "$OUT/classes" EchoClient "${PORTS[$i]}" 100 1000 64 1 \
+      | sed -n 's/.*roundtrips_per_s=\([0-9]*\) errors=0.*/\1/p' >> "$OUT/${NAMES[$i]}.rt"
+  done
+done
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+printf '%-10s %14s   (all rounds; a missing round had errors)\n' server "round trips/s"
+for n in "${NAMES[@]}"; do
+  printf '%-10s %14.0f   %s\n' "$n" "$(median "$OUT/$n.rt")" "$(tr '\n' ' ' < "$OUT/$n.rt")"
+done
