@@ -1,5 +1,6 @@
 package io.gevent4j.server;
 
+import io.gevent4j.internal.Channels;
 import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
 import io.gevent4j.GreenletExit;
@@ -236,7 +237,7 @@ public final class StreamServer implements AutoCloseable {
     }
 
     private TcpListener bind(InetSocketAddress address) throws IOException {
-        ServerSocketChannel ch = ServerSocketChannel.open();
+        ServerSocketChannel ch = Channels.openServerFor(address);
         boolean ok = false;
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);

@@ -1,5 +1,6 @@
 package io.gevent4j.socket;
 
+import io.gevent4j.internal.Channels;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
@@ -45,7 +46,7 @@ public final class TcpListener implements AutoCloseable {
 
     /** Binds to {@code address} with {@code backlog} pending connections (0: the JDK's default). */
     public static TcpListener bind(InetSocketAddress address, int backlog) throws IOException {
-        ServerSocketChannel ch = ServerSocketChannel.open();
+        ServerSocketChannel ch = Channels.openServerFor(address);
         boolean ok = false;
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);

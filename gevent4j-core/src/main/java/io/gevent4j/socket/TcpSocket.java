@@ -1,5 +1,6 @@
 package io.gevent4j.socket;
 
+import io.gevent4j.internal.Channels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -156,7 +157,7 @@ public final class TcpSocket implements AutoCloseable {
         if (address.isUnresolved()) {
             throw new java.net.UnknownHostException(address.getHostString());
         }
-        SocketChannel ch = SocketChannel.open();
+        SocketChannel ch = Channels.openFor(address);
         boolean ok = false;
         try {
             TcpSocket s = new TcpSocket(ch);
@@ -175,6 +176,9 @@ public final class TcpSocket implements AutoCloseable {
                 ce.initCause(e);
                 throw ce;
             }
+            // Nothing can have arrived on a connection that was just made (a server that speaks
+            // first is found by the first wait): its first read waits for readiness first.
+            s.drained = true;
             ok = true;
             return s;
         } finally {
