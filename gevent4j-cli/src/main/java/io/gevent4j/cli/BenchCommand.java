@@ -71,6 +71,13 @@ final class BenchCommand implements Callable<Integer> {
             description = "spread the connections over N hubs (loop threads) (default: ${DEFAULT-VALUE})")
     int hubs;
 
+    @Option(names = "--warmup", defaultValue = "0s", paramLabel = "TIME",
+            converter = DiagnosticsOptions.DurationConverter.class,
+            description = {"first send the same load for this long and count nothing of it (default: none).",
+                "This JVM compiles its hot code in its first seconds; on a machine with few cores that",
+                "slows the start of a short run. The warm-up's requests are reported apart."})
+    Duration warmup;
+
     @Option(names = "--json", description = "print the report as one JSON object")
     boolean json;
 
@@ -92,10 +99,12 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = System.console() != null && System.console().isTerminal();
         Duration every = quiet ? Duration.ZERO : terminal ? Duration.ofMillis(200) : progressEvery;
-        LoadResult r = LoadGenerator.run(load, every, p -> {
+        LoadResult r = LoadGenerator.run(load, warmup, every, p -> {
             double s = p.elapsed().toNanos() / 1e9;
-            String line = String.format(Locale.ROOT, "%d requests done, %d failed, %.1f s, %.0f req/s",
-                    p.done(), p.failed(), s, s == 0 ? 0 : p.done() / s);
+            String line = p.warmingUp()
+                    ? String.format(Locale.ROOT, "warming up: %d requests sent, not counted", p.done())
+                    : String.format(Locale.ROOT, "%d requests done, %d failed, %.1f s, %.0f req/s",
+                            p.done(), p.failed(), s, s == 0 ? 0 : p.done() / s);
             if (terminal) {
                 err.print("\r" + line + "   ");
             } else {
@@ -135,6 +144,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (!timeout.isPositive()) {
             throw new CommandLine.ParameterException(cl, "--timeout must be positive: " + timeout);
+        }
+        if (warmup.isNegative()) {
+            throw new CommandLine.ParameterException(cl, "--warmup must not be negative: " + warmup);
         }
         if (duration != null && (duration.isZero() || duration.isNegative())) {
             throw new CommandLine.ParameterException(cl, "--duration must be positive: " + duration);

@@ -39,6 +39,13 @@ final class LoadGenerator {
      * batch is written in one sendAll and its responses read in order; each latency runs from
      * the batch's write to that response's last byte.
      *
+     * A warm-up (bench --warmup) is a phase of the same run: the workers claim batches without
+     * limit until it ends, counting into the warm-up's own counters; the first worker to see its
+     * end starts the counted phase (its start time, its -d end). A batch counts into the phase it
+     * was claimed in. Running the warm-up on the same hubs and connections matters: a separate
+     * warm-up run would end by closing its hubs, and the JIT would then throw away code that had
+     * never seen those paths (uncommon traps in the loop, the selector, the reader).
+     *
      * Counters shared by all hubs are LongAdders (read by the progress line from the caller's
      * thread). Each hub has its own Histogram, touched only by that hub's greenlets, so no lock
      * is taken on the request path; the histograms are merged after the hubs have stopped.
@@ -70,21 +77,55 @@ final class LoadGenerator {
         }
     }
 
-    /** A progress snapshot: requests done (completed + failed) and the time since the start. */
-    record Progress(long done, long failed, Duration elapsed) {}
+    /**
+     * A progress snapshot: requests done (completed + failed) and the time since the counted run
+     * began; while {@code warmingUp}, the requests of the warm-up so far and no time.
+     */
+    record Progress(long done, long failed, Duration elapsed, boolean warmingUp) {}
+
+    /** What a batch counts into: the warm-up's or the run's counters and histograms (one per hub). */
+    private static final class Phase {
+        final Counters counters = new Counters();
+        final Histogram[] histograms;
+
+        Phase(int hubs) {
+            histograms = new Histogram[hubs];
+            for (int h = 0; h < hubs; h++) {
+                histograms[h] = new Histogram(Duration.ofHours(1).toNanos() / 1000, 3);
+            }
+        }
+
+        Histogram merged() {
+            Histogram all = new Histogram(Duration.ofHours(1).toNanos() / 1000, 3);
+            for (Histogram h : histograms) {
+                all.add(h);
+            }
+            return all;
+        }
+    }
 
     private final LoadSpec spec;
     private final byte[] request;
-    private final Counters counters = new Counters();
+    private final Phase warm;
+    private final Phase counted;
+    /** The phase new batches count into: {@code warm} until the warm-up ends, then {@code counted}. */
+    private volatile Phase phase;
     private final AtomicLong remaining;
+    private final long warmupNanos;
+    private volatile long warmupEnd;
+    /** When the counted run began (the end of the warm-up). */
+    private volatile long countedStart;
     private volatile long endNanos;
     private final InetSocketAddress address;
 
-    private LoadGenerator(LoadSpec spec, InetSocketAddress address) {
+    private LoadGenerator(LoadSpec spec, InetSocketAddress address, Duration warmup) {
         this.spec = spec;
         this.address = address;
         this.request = spec.encodeRequest();
         this.remaining = new AtomicLong(spec.requests().orElse(Long.MAX_VALUE));
+        this.warmupNanos = warmup.toNanos();
+        this.warm = new Phase(spec.hubs());
+        this.counted = new Phase(spec.hubs());
     }
 
     /**
@@ -92,28 +133,43 @@ final class LoadGenerator {
      * {@code progressEvery} while it runs (never, if that is zero).
      */
     static LoadResult run(LoadSpec spec, Duration progressEvery, Consumer<Progress> progress) throws IOException {
+        return run(spec, Duration.ZERO, progressEvery, progress);
+    }
+
+    /**
+     * Runs the load after a warm-up of {@code warmup}: the same connections send the same load
+     * for that long first, and none of it is counted (the result reports how many requests the
+     * warm-up sent). The warm-up runs on the same hubs and connections as the counted run, so
+     * the code the JIT compiled for it is the code the run uses.
+     */
+    static LoadResult run(LoadSpec spec, Duration warmup, Duration progressEvery, Consumer<Progress> progress)
+            throws IOException {
+        if (warmup.isNegative()) {
+            throw new IllegalArgumentException("negative warm-up: " + warmup);
+        }
         InetAddress ip = InetAddress.getByName(spec.host());
-        LoadGenerator g = new LoadGenerator(spec, new InetSocketAddress(ip, spec.port()));
-        return g.run(progressEvery, progress);
+        LoadGenerator g = new LoadGenerator(spec, new InetSocketAddress(ip, spec.port()), warmup);
+        LoadResult r = g.run(progressEvery, progress);
+        return r.withWarmup(warmup, g.warm.counters.completed.sum() + g.warm.counters.failed());
     }
 
     private LoadResult run(Duration progressEvery, Consumer<Progress> progress) {
-        List<Histogram> histograms = new ArrayList<>();
         long start = System.nanoTime();
-        spec.duration().ifPresent(d -> endNanos = start + d.toNanos());
+        if (warmupNanos > 0) {
+            warmupEnd = start + warmupNanos;
+            phase = warm;
+        } else {
+            beginCounting(start);
+        }
         long hardStop = spec.timeLimit().map(d -> start + d.toNanos()).orElse(Long.MAX_VALUE);
         boolean hitLimit = false;
-        long elapsed;
+        long end;
         try (HubGroup hubs = HubGroup.start(spec.hubs())) {
             List<Greenlet<?>> workers = new ArrayList<>(spec.concurrency());
-            for (int h = 0; h < hubs.size(); h++) {
-                histograms.add(new Histogram(Duration.ofHours(1).toNanos() / 1000, 3));
-            }
             for (int i = 0; i < spec.concurrency(); i++) {
                 int h = i % hubs.size();
-                Histogram histogram = histograms.get(h);
                 workers.add(hubs.hubs().get(h).greenlet(() -> {
-                    work(histogram);
+                    work(h);
                     return null;
                 }).name("bench-" + i).start());
             }
@@ -131,11 +187,13 @@ final class LoadGenerator {
                 Gevent.joinAll(pending, Duration.ofNanos(wait));
                 pending.removeIf(Greenlet::ready);
                 if (!progressEvery.isZero() && !pending.isEmpty()) {
-                    progress.accept(new Progress(counters.completed.sum() + counters.failed(), counters.failed(),
-                            Duration.ofNanos(System.nanoTime() - start)));
+                    Phase p = phase;
+                    long began = countedStart;
+                    progress.accept(new Progress(p.counters.completed.sum() + p.counters.failed(), p.counters.failed(),
+                            p == warm ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - began), p == warm));
                 }
             }
-            elapsed = System.nanoTime() - start;
+            end = System.nanoTime();
             if (hitLimit) {
                 Gevent.killAll(pending, Duration.ofSeconds(5));
             }
@@ -145,13 +203,41 @@ final class LoadGenerator {
                 }
             }
         }
-        Histogram all = new Histogram(Duration.ofHours(1).toNanos() / 1000, 3);
-        histograms.forEach(all::add);
-        return new LoadResult(spec, counters, all, Duration.ofNanos(elapsed), hitLimit);
+        if (phase == warm) {
+            beginCounting(end); // stopped at the time limit while warming up: nothing was counted
+        }
+        return new LoadResult(spec, counted.counters, counted.merged(), Duration.ofNanos(end - countedStart), hitLimit);
     }
 
-    /** Claims up to {@code max} requests; 0 when the run is over. */
-    private int claim(int max) {
+    /** Ends the warm-up (if any): batches claimed from now on are counted. Any thread. */
+    private synchronized void beginCounting(long now) {
+        if (phase != counted) {
+            countedStart = now;
+            if (spec.duration().isPresent()) {
+                endNanos = now + spec.duration().get().toNanos();
+            }
+            phase = counted;
+        }
+    }
+
+    /** The phase a batch claimed now counts into. */
+    private Phase currentPhase() {
+        Phase p = phase;
+        if (p == warm) {
+            long now = System.nanoTime();
+            if (now - warmupEnd >= 0) {
+                beginCounting(now);
+                p = counted;
+            }
+        }
+        return p;
+    }
+
+    /** Claims up to {@code max} requests of {@code p}; 0 when the run is over. */
+    private int claim(Phase p, int max) {
+        if (p == warm) {
+            return max;
+        }
         if (spec.duration().isPresent()) {
             return System.nanoTime() < endNanos ? max : 0;
         }
@@ -167,104 +253,135 @@ final class LoadGenerator {
         }
     }
 
-    /** One connection's loop (runs in a greenlet). */
-    private void work(Histogram histogram) throws IOException {
-        TcpSocket socket = null;
-        ResponseReader reader = null;
-        boolean reused = false;
-        byte[] batchBytes = request;
-        int batchSize = 1;
+    /**
+     * One connection's loop (runs in a greenlet). The loop only calls {@link Worker#batch}: a frame
+     * that loops for the whole run would stay interpreted until on-stack replacement compiles it
+     * (tens of thousands of iterations, seconds of a run), while a method called per batch is
+     * compiled after a few thousand calls.
+     */
+    private void work(int hub) {
+        Worker w = new Worker(hub);
         try {
             while (true) {
-                int n = claim(spec.pipeline());
+                Phase p = currentPhase();
+                int n = claim(p, spec.pipeline());
                 if (n == 0) {
                     return;
                 }
-                if (n != batchSize) {
-                    batchBytes = repeat(request, n);
-                    batchSize = n;
-                }
-                boolean retried = false;
-                int done = 0;
-                while (done < n) {
-                    if (socket == null) {
-                        try {
-                            socket = TcpSocket.connect(address, spec.timeout());
-                        } catch (IOException e) {
-                            counters.connectFailures.add(n - done);
-                            break;
-                        }
-                        counters.connections.increment();
-                        reader = reader == null ? new ResponseReader(socket) : reader.use(socket);
-                        reused = false;
-                    }
-                    long sent = System.nanoTime();
+                w.batch(n, p);
+            }
+        } finally {
+            closeQuietly(w.socket);
+        }
+    }
+
+    /** The state of one worker greenlet: its connection, if open, and its reader. */
+    private final class Worker {
+        final int hub;
+        TcpSocket socket;
+        ResponseReader reader;
+        boolean reused;
+        byte[] batchBytes = request;
+        int batchSize = 1;
+
+        Worker(int hub) {
+            this.hub = hub;
+        }
+
+        /** Sends {@code n} claimed requests (pipelined if more than one) and reads their responses. */
+        void batch(int n, Phase phase) {
+            Counters counters = phase.counters;
+            Histogram histogram = phase.histograms[hub];
+            if (n != batchSize) {
+                batchBytes = repeat(request, n);
+                batchSize = n;
+            }
+            boolean retried = false;
+            int done = 0;
+            while (done < n) {
+                if (socket == null) {
                     try {
-                        socket.sendAll(done == 0 ? batchBytes : repeat(request, n - done));
+                        socket = TcpSocket.connect(address, spec.timeout());
                     } catch (IOException e) {
-                        if (reused && !retried) {
-                            retried = true;
-                            socket = closeQuietly(socket);
-                            continue;
-                        }
-                        counters.exceptionFailures.add(n - done);
-                        socket = closeQuietly(socket);
+                        counters.connectFailures.add(n - done);
                         break;
                     }
-                    boolean keep = true;
-                    while (done < n && keep) {
-                        ResponseReader.Response r;
-                        try {
-                            r = reader.read(spec.isHead());
-                        } catch (ResponseReader.ClosedBeforeResponse e) {
-                            socket = closeQuietly(socket);
-                            if (reused && !retried) {
-                                retried = true;
-                                break; // re-send the rest on a new connection
-                            }
-                            counters.receiveFailures.add(n - done);
-                            done = n;
-                            break;
-                        } catch (ResponseReader.MalformedResponse e) {
-                            counters.exceptionFailures.add(n - done);
-                            socket = closeQuietly(socket);
-                            done = n;
-                            break;
-                        } catch (IOException e) {
-                            counters.receiveFailures.add(n - done);
-                            socket = closeQuietly(socket);
-                            done = n;
-                            break;
-                        }
-                        done++;
-                        reused = true;
-                        counters.bytesReceived.add(r.wireBytes());
-                        counters.bodyBytes.add(r.bodyLength());
-                        boolean ok = r.status() / 100 == 2;
-                        if (ok && !counters.firstBodyLength.compareAndSet(-1, r.bodyLength())
-                                && counters.firstBodyLength.get() != r.bodyLength()) {
-                            counters.lengthFailures.increment(); // ab's rule: a 2xx body unlike the first
-                        } else {
-                            counters.completed.increment();
-                            if (!ok) {
-                                counters.non2xx.increment();
-                            }
-                        }
-                        histogram.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
-                        keep = r.keepAlive() && spec.keepAlive();
-                    }
-                    if (socket != null && !keep) {
+                    counters.connections.increment();
+                    reader = reader == null ? new ResponseReader(socket) : reader.use(socket);
+                    reused = false;
+                }
+                long sent = System.nanoTime();
+                try {
+                    socket.sendAll(done == 0 ? batchBytes : repeat(request, n - done));
+                } catch (IOException e) {
+                    if (reused && !retried) {
+                        retried = true;
                         socket = closeQuietly(socket);
-                        if (done < n) {
-                            // the server closed a pipelined batch early: what was not answered failed
-                            counters.receiveFailures.add(n - done);
-                            done = n;
+                        continue;
+                    }
+                    counters.exceptionFailures.add(n - done);
+                    socket = closeQuietly(socket);
+                    break;
+                }
+                boolean keep = true;
+                boolean serverCloses = false;
+                while (done < n && keep) {
+                    ResponseReader.Response r;
+                    try {
+                        r = reader.read(spec.isHead());
+                    } catch (ResponseReader.ClosedBeforeResponse e) {
+                        socket = closeQuietly(socket);
+                        if (reused && !retried) {
+                            retried = true;
+                            break; // re-send the rest on a new connection
                         }
+                        counters.receiveFailures.add(n - done);
+                        done = n;
+                        break;
+                    } catch (ResponseReader.MalformedResponse e) {
+                        counters.exceptionFailures.add(n - done);
+                        socket = closeQuietly(socket);
+                        done = n;
+                        break;
+                    } catch (IOException e) {
+                        counters.receiveFailures.add(n - done);
+                        socket = closeQuietly(socket);
+                        done = n;
+                        break;
+                    }
+                    done++;
+                    reused = true;
+                    counters.bytesReceived.add(r.wireBytes());
+                    counters.bodyBytes.add(r.bodyLength());
+                    boolean ok = r.status() / 100 == 2;
+                    if (ok && !counters.firstBodyLength.compareAndSet(-1, r.bodyLength())
+                            && counters.firstBodyLength.get() != r.bodyLength()) {
+                        counters.lengthFailures.increment(); // ab's rule: a 2xx body unlike the first
+                    } else {
+                        counters.completed.increment();
+                        if (!ok) {
+                            counters.non2xx.increment();
+                        }
+                    }
+                    histogram.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+                    serverCloses = !r.keepAlive();
+                    keep = r.keepAlive() && spec.keepAlive();
+                }
+                if (socket != null && !keep) {
+                    if (serverCloses && done == n) {
+                        // Let the server close first, as ab does: the one that closes first keeps
+                        // the connection in TIME_WAIT and pays for it, and that should not be the
+                        // load generator (it would run out of ports and CPU first).
+                        reader.awaitClose();
+                    }
+                    socket = closeQuietly(socket);
+                    if (done < n) {
+                        // the server closed a pipelined batch early: what was not answered failed
+                        counters.receiveFailures.add(n - done);
+                        done = n;
                     }
                 }
             }
-        } finally {
-            closeQuietly(socket);
         }
     }
 

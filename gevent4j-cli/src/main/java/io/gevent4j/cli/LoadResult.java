@@ -21,6 +21,9 @@ final class LoadResult {
     final Histogram latencyMicros;
     final Duration elapsed;
     final boolean hitTimeLimit;
+    /** The uncounted warm-up before the run (zero: none) and the requests it sent. */
+    private Duration warmup = Duration.ZERO;
+    private long warmupRequests;
 
     LoadResult(LoadSpec spec, LoadGenerator.Counters c, Histogram latencyMicros, Duration elapsed, boolean hitTimeLimit) {
         this.spec = spec;
@@ -35,6 +38,13 @@ final class LoadResult {
         this.latencyMicros = latencyMicros;
         this.elapsed = elapsed;
         this.hitTimeLimit = hitTimeLimit;
+    }
+
+    /** Records the warm-up that preceded this run (reported, never counted). */
+    LoadResult withWarmup(Duration d, long requests) {
+        this.warmup = d;
+        this.warmupRequests = requests;
+        return this;
     }
 
     long failed() {
@@ -76,6 +86,9 @@ final class LoadResult {
         line(sb, "Target", "%s (%s, %s, %s)", url(), spec.method(), spec.http11() ? "HTTP/1.1" : "HTTP/1.0", conn);
         line(sb, "Concurrency", "%d connection%s on %d hub%s", spec.concurrency(), spec.concurrency() == 1 ? "" : "s",
                 spec.hubs(), spec.hubs() == 1 ? "" : "s");
+        if (warmup.isPositive()) {
+            line(sb, "Warm-up", "%s, %d requests before the run (not counted below)", human(warmup), warmupRequests);
+        }
         line(sb, "Time taken", "%.3f s%s", seconds(), hitTimeLimit
                 ? " (stopped at the time limit of " + human(spec.timeLimit().orElseThrow()) + ")" : "");
         line(sb, "Completed requests", "%d", completed);
@@ -103,13 +116,13 @@ final class LoadResult {
     String toJson() {
         return String.format(Locale.ROOT,
                 "{\"url\":%s,\"method\":%s,\"http\":\"%s\",\"keepAlive\":%b,\"pipeline\":%d,\"concurrency\":%d,"
-                        + "\"hubs\":%d,\"seconds\":%.6f,\"timeLimitHit\":%b,\"completed\":%d,"
+                        + "\"hubs\":%d,\"warmupSeconds\":%.3f,\"warmupRequests\":%d,\"seconds\":%.6f,\"timeLimitHit\":%b,\"completed\":%d,"
                         + "\"failed\":{\"total\":%d,\"connect\":%d,\"receive\":%d,\"length\":%d,\"exceptions\":%d},"
                         + "\"unfinished\":%d,\"non2xx\":%d,\"connections\":%d,\"requestsPerSecond\":%.3f,"
                         + "\"bytesReceived\":%d,\"transferBytesPerSecond\":%.1f,"
                         + "\"latencyMs\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f,\"mean\":%.3f}}",
                 Json.string(url()), Json.string(spec.method()), spec.http11() ? "1.1" : "1.0", spec.keepAlive(),
-                spec.pipeline(), spec.concurrency(), spec.hubs(), seconds(), hitTimeLimit, completed, failed(),
+                spec.pipeline(), spec.concurrency(), spec.hubs(), warmup.toNanos() / 1e9, warmupRequests, seconds(), hitTimeLimit, completed, failed(),
                 connectFailures, receiveFailures, lengthFailures, exceptionFailures, unfinished(), non2xx, connections,
                 requestsPerSecond(), bytesReceived, seconds() == 0 ? 0 : bytesReceived / seconds(), latencyMillis(50),
                 latencyMillis(90), latencyMillis(99), latencyMillis(99.9), maxLatencyMillis(),

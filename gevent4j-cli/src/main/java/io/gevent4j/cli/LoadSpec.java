@@ -75,6 +75,12 @@ record LoadSpec(String host, int port, String path, String method, List<String> 
                 concurrency, timeout, Optional.of(limit), hubs);
     }
 
+    /** The same load for {@code d} instead of a number of requests (the warm-up before a run). */
+    LoadSpec forDuration(Duration d) {
+        return new LoadSpec(host, port, path, method, headers, body, http11, keepAlive, pipeline, Optional.empty(),
+                Optional.of(d), concurrency, timeout, Optional.empty(), hubs);
+    }
+
     /** Parses an {@code http://host[:port][/path]} URL; anything else is an IllegalArgumentException. */
     static URI parseUrl(String url) {
         URI u;

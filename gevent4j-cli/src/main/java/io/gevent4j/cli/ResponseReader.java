@@ -243,6 +243,22 @@ final class ResponseReader {
         return -1;
     }
 
+    /**
+     * After a response that ended the connection (its server closes): waits until the server has
+     * closed, discarding anything after the response. A server that does not close within the
+     * socket's time-out, or resets, ends the wait too: the response was complete either way.
+     */
+    void awaitClose() {
+        try {
+            buf.position(buf.limit());
+            while (fill(false)) {
+                buf.position(buf.limit());
+            }
+        } catch (IOException e) {
+            // time-out or reset after a complete response: nothing was lost
+        }
+    }
+
     /** Whether bytes of a later response are already buffered. */
     boolean hasBuffered() {
         return buf.hasRemaining();

@@ -65,6 +65,30 @@ class BenchCommandTest {
     }
 
     @Test
+    void aWarmUpSendsTheSameLoadFirstAndCountsNoneOfIt() throws Exception {
+        try (CountingHttpServer server = new CountingHttpServer(i -> Answer.OK)) {
+            CliRun run = CliRun.of("bench", "-q", "--json", "--warmup", CliDelays.arg(CliDelays.MEDIUM), "-k",
+                    "-n", "200", "-c", "4", server.url());
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"warmupRequests\":(\\d+)").matcher(run.out());
+            assertThat(m.find()).as(run.out()).isTrue();
+            long warmup = Long.parseLong(m.group(1));
+            // every worker claims its first batch before the warm-up can have ended
+            assertThat(warmup).isGreaterThanOrEqualTo(4);
+            assertThat(run.out()).contains("\"completed\":200,", "\"unfinished\":0,");
+            assertThat(server.requests.get()).isEqualTo(200 + warmup);
+            assertThat(server.connections.get()).as("the warm-up's connections carry on into the run").isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aNegativeWarmUpIsRefused() throws Exception {
+        CliRun run = CliRun.of("bench", "--warmup=-1s", "-n", "1", "http://127.0.0.1:9/");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--warmup must not be negative");
+    }
+
+    @Test
     void http10KeepAliveAsksForItAndIsKept() throws Exception {
         try (CountingHttpServer server = new CountingHttpServer(i -> Answer.OK)) {
             CliRun run = CliRun.of("bench", "-q", "--http", "1.0", "-k", "-n", "40", "-c", "2", server.url());
