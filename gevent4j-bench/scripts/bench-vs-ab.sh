@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# How hard `gevent4j bench` drives a server compared with ApacheBench, against the bench
+# module's HttpHelloServer (gevent4j, one hub) pinned to core 0, each client pinned to core 1.
+# REPS rounds take turns (ab, then bench) so each ratio sees the same noise; medians printed.
+# Rows: keep-alive (ab -k / bench -k) and a new connection per request. bench runs with
+# --warmup (this JVM's JIT, on one core, otherwise takes the first seconds of a short run).
+# Usage: [REPS=3] [WARMUP=3s] bench-vs-ab.sh. Needs ab (apache2-utils) and taskset.
+set -u
+REPS=${REPS:-3}
+WARMUP=${WARMUP:-3s}
+HERE=$(cd "$(dirname "$0")" && pwd)
+JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+JAR=${JAR:-$HERE/../target/benchmarks.jar}
+CLI=${CLI:-$HERE/../../gevent4j-cli/target/gevent4j.jar}
+OUT=$(mktemp -d)
+PORT=18095
+taskset -c 0 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -cp "$JAR" \
+  io.gevent4j.bench.HttpHelloServer gevent4j $PORT 1 > "$OUT/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait 2>/dev/null' EXIT
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+URL="http://127.0.0.1:$PORT/"
+taskset -c 1 ab -k -n 200000 -c 50 "$URL" > /dev/null 2>&1 # the server's warm-up
+bench() { taskset -c 1 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$CLI" bench -q --warmup "$WARMUP" "$@" "$URL" \
+  | awk -F: '/^Requests per second/ {split($2, a, " "); print a[1]}'; }
+ab_() { taskset -c 1 ab "$@" "$URL" 2>/dev/null | awk '/^Requests per second/ {print $4}'; }
+for rep in $(seq "$REPS"); do
+  ab_ -k -n 300000 -c 50 >> "$OUT/ab-keepalive"
+  bench -k -n 300000 -c 50 >> "$OUT/bench-keepalive"
+  ab_ -n 40000 -c 50 >> "$OUT/ab-new"
+  bench -n 40000 -c 50 >> "$OUT/bench-new"
+done
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+printf '%-28s %10s %10s %7s   (all rounds: ab | bench)\n' load "ab" "bench" "ratio"
+for k in keepalive new; do
+  a=$(median "$OUT/ab-$k"); b=$(median "$OUT/bench-$k")
+  printf '%-28s %10.0f %10.0f %6.2fx   %s| %s\n' "$([ $k = new ] && echo 'new connection per request' || echo 'keep-alive')" \
+    "$a" "$b" "$(echo "$b / $a" | bc -l)" "$(tr '\n' ' ' < "$OUT/ab-$k")" "$(tr '\n' ' ' < "$OUT/bench-$k")"
+done
