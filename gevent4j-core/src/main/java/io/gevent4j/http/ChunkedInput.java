@@ -9,20 +9,25 @@ import java.util.Objects;
  * A chunked request body (RFC 9112 §7.1), decoded strictly: chunk-size is hex digits with no
  * whitespace, extensions are {@code ;name[=token|quoted-string]} with no whitespace, every
  * chunk's data ends in CRLF, and trailer fields follow header-field syntax. Anything else is a
- * 400 ({@link HttpError}); end of stream inside the body is an {@link EOFException}.
+ * 400 ({@link HttpError}); end of stream inside the body is an {@link EOFException}. A chunk
+ * that would take the body past {@code maxBodyBytes} is a 413 before any of its data is read:
+ * the limit holds for chunked bodies as it does for a Content-Length.
  */
 final class ChunkedInput extends InputStream {
     private static final int MAX_LINE = 4096;
     private final HttpInput in;
     private final int maxTrailerBytes;
+    private final long maxBodyBytes;
+    private long total; // chunk sizes announced so far
     private long left; // of the current chunk
     private boolean needCrlf;
     private boolean done;
     private final HttpHeaders trailers = new HttpHeaders();
 
-    ChunkedInput(HttpInput in, int maxTrailerBytes) {
+    ChunkedInput(HttpInput in, int maxTrailerBytes, long maxBodyBytes) {
         this.in = in;
         this.maxTrailerBytes = maxTrailerBytes;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     @Override
@@ -135,6 +140,10 @@ final class ChunkedInput extends InputStream {
             }
         }
         in.consumeLine(end);
+        if (size > maxBodyBytes - total) {
+            throw new HttpError(413, "request body larger than " + maxBodyBytes + " bytes");
+        }
+        total += size;
         if (size == 0) {
             readTrailers();
             done = true;

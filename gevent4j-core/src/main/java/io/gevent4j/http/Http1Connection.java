@@ -61,9 +61,9 @@ final class Http1Connection {
         this.session = conn.ssl().map(io.gevent4j.ssl.SslSocket::session).orElse(null);
     }
 
-    static InputStream bodyOf(RequestHead h, HttpInput in, int maxTrailerBytes) {
+    static InputStream bodyOf(RequestHead h, HttpInput in, int maxTrailerBytes, long maxBodyBytes) {
         if (h.chunked) {
-            return new ChunkedInput(in, maxTrailerBytes);
+            return new ChunkedInput(in, maxTrailerBytes, maxBodyBytes);
         }
         if (h.contentLength > 0) {
             return new FixedLengthInput(in, h.contentLength);
@@ -160,7 +160,7 @@ final class Http1Connection {
             sendError(413, "request body larger than " + s.maxBodyBytes() + " bytes");
             return false;
         }
-        InputStream body = new RequestBody(bodyOf(h, in, s.maxHeaderBytes()), h.hasBody() && h.expectContinue);
+        InputStream body = new RequestBody(bodyOf(h, in, s.maxHeaderBytes(), s.maxBodyBytes()), h.hasBody() && h.expectContinue);
         HttpRequest req = new HttpRequest(h, body, conn.remoteAddress(), conn.localAddress(), session);
         HttpResponse res = new HttpResponse(this, req);
         Exception failure = null;

@@ -296,6 +296,10 @@ class HttpServerTest {
                 {"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", "400"},
                 {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", "505"},
                 {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", "413"},
+                // maxBodyBytes holds for chunked bodies too: one chunk too large, or several
+                {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n", "413"},
+                {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1f4\r\n" + "a".repeat(500)
+                        + "\r\n1f4\r\n" + "a".repeat(500) + "\r\n1\r\nx\r\n0\r\n\r\n", "413"},
                 {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "501"},
         };
         for (String[] c : cases) {
@@ -306,6 +310,18 @@ class HttpServerTest {
                 assertThat(r.header("Connection")).isEqualTo("close");
                 assertThat(client.closedByServer()).as("closed after %s", c[1]).isTrue();
             }
+        }
+    }
+
+    @Test
+    void aChunkedBodyUpToTheLimitIsAccepted() throws Exception {
+        HttpServer s = start(HttpServer.builder(ECHO).maxBodyBytes(1000));
+        try (RawClient c = raw(s)) {
+            c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1f4\r\n" + "a".repeat(500)
+                    + "\r\n1f4\r\n" + "b".repeat(500) + "\r\n0\r\n\r\n");
+            RawClient.Response r = c.read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("a".repeat(500) + "b".repeat(500));
         }
     }
 

@@ -32,7 +32,7 @@ final class RequestFraming {
                     f.end = End.EOF;
                     return f;
                 }
-                InputStream body = Http1Connection.bodyOf(h, in, 16384);
+                InputStream body = Http1Connection.bodyOf(h, in, 16384, Long.MAX_VALUE);
                 byte[] bytes = body.readAllBytes();
                 f.heads.add(h);
                 f.bodies.add(bytes);
