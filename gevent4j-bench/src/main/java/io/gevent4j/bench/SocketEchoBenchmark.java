@@ -43,7 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * second hub (one hub per core, as a {@code HubGroup} would): each side's sockets are watched by
  * its own hub, so the hot path still has no cross-thread wake-up. The score is time per round
  * trip (lower is better); the ratio of the {@code impl} values is the comparison. For a
- * per-core comparison add {@code -jvmArgsAppend -Djdk.virtualThreadScheduler.parallelism=1}.
+ * per-core comparison add {@code -jvmArgsAppend "--add-opens java.base/java.lang=ALL-UNNAMED
+ * -Djdk.virtualThreadScheduler.parallelism=1"} (the option replaces the annotation's flags).
  *
  * <p>{@code nio-selector-floor} is the floor of one thread: no greenlets, no threads, one
  * {@code Selector} and a state machine per connection doing the same system calls (read, write,
