@@ -70,15 +70,43 @@ class BenchCommandTest {
             CliRun run = CliRun.of("bench", "-q", "--json", "--warmup", CliDelays.arg(CliDelays.MEDIUM), "-k",
                     "-n", "200", "-c", "4", server.url());
             assertThat(run.exitCode()).as(run.err()).isZero();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"warmupRequests\":(\\d+)").matcher(run.out());
-            assertThat(m.find()).as(run.out()).isTrue();
-            long warmup = Long.parseLong(m.group(1));
+            long warmup = jsonLong(run.out(), "warmupRequests");
             // every worker claims its first batch before the warm-up can have ended
             assertThat(warmup).isGreaterThanOrEqualTo(4);
             assertThat(run.out()).contains("\"completed\":200,", "\"unfinished\":0,");
             assertThat(server.requests.get()).isEqualTo(200 + warmup);
             assertThat(server.connections.get()).as("the warm-up's connections carry on into the run").isEqualTo(4);
         }
+    }
+
+    @Test
+    void aDurationRunAfterAWarmUpLastsItsFullDurationAndCountsOnlyItself() throws Exception {
+        try (CountingHttpServer server = new CountingHttpServer(i -> Answer.OK)) {
+            long start = System.nanoTime();
+            CliRun run = CliRun.of("bench", "--progress-every", "50ms", "--json", "--warmup",
+                    CliDelays.arg(CliDelays.MEDIUM), "-k", "-d", CliDelays.arg(CliDelays.MEDIUM), "-c", "3", server.url());
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(2 * CliDelays.MEDIUM.toNanos());
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            long warmup = jsonLong(run.out(), "warmupRequests");
+            long completed = jsonLong(run.out(), "completed");
+            assertThat(warmup).isPositive();
+            assertThat(completed).isPositive();
+            assertThat(server.requests.get()).isEqualTo(warmup + completed);
+            // the counted run's own clock starts when the warm-up ends
+            assertThat(Double.parseDouble(jsonField(run.out(), "seconds")))
+                    .isGreaterThanOrEqualTo(CliDelays.MEDIUM.toNanos() / 1e9);
+            assertThat(run.err()).contains("progress: warming up: ");
+        }
+    }
+
+    static long jsonLong(String json, String name) {
+        return Long.parseLong(jsonField(json, name));
+    }
+
+    static String jsonField(String json, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\":([0-9.]+)").matcher(json);
+        assertThat(m.find()).as("%s in %s", name, json).isTrue();
+        return m.group(1);
     }
 
     @Test
