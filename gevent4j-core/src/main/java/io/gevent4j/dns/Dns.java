@@ -54,6 +54,11 @@ public final class Dns {
         return resolver().getaddrinfo(host);
     }
 
+    /** {@link Resolver#gethostbynameEx} on the current resolver: gevent's {@code gethostbyname_ex}. */
+    public static Resolver.HostEntry gethostbynameEx(String host) throws UnknownHostException {
+        return resolver().gethostbynameEx(host);
+    }
+
     /** The host name of {@code address}. */
     public static String gethostbyaddr(InetAddress address) throws UnknownHostException {
         return resolver().gethostbyaddr(address);

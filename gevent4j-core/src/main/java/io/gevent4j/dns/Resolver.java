@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -190,28 +191,45 @@ public final class Resolver {
 
     private <A extends InetAddress> List<A> resolveFamily(String host, int type, Class<A> family)
             throws UnknownHostException {
+        List<InetAddress> local = localAddresses(host);
+        List<InetAddress> out = new ArrayList<>();
+        if (!local.isEmpty()) {
+            out.addAll(local);
+        } else {
+            addAddresses(out, host, resolveDns(host, type));
+        }
+        List<A> mine = out.stream().filter(family::isInstance).map(family::cast).toList();
+        if (mine.isEmpty()) {
+            throw new DnsException(DnsException.Kind.NO_DATA, host, "no " + Type.string(type) + " address");
+        }
+        return mine;
+    }
+
+    /** A literal address, or the hosts file's addresses, or "localhost"; empty if DNS must answer. */
+    private List<InetAddress> localAddresses(String host) {
         InetAddress literal = literal(host);
-        List<InetAddress> local = literal != null ? List.of(literal) : hosts.lookup(host);
-        if (literal == null && local.isEmpty() && host.equalsIgnoreCase("localhost")) {
-            local = List.of(InetAddress.getLoopbackAddress());
+        if (literal != null) {
+            return List.of(literal);
         }
-        if (literal != null || !local.isEmpty()) {
-            List<A> out = local.stream().filter(family::isInstance).map(family::cast).toList();
-            if (out.isEmpty()) {
-                throw new DnsException(DnsException.Kind.NO_DATA, host, "no " + Type.string(type) + " address");
-            }
-            return out;
+        List<InetAddress> fromHosts = hosts.lookup(host);
+        if (fromHosts.isEmpty() && (host.equalsIgnoreCase("localhost") || host.equalsIgnoreCase("localhost."))) {
+            return List.of(InetAddress.getLoopbackAddress());
         }
+        return fromHosts;
+    }
+
+    /**
+     * The first successful DNS outcome for {@code host} over its search candidates; NXDOMAIN and
+     * NO_DATA try the next candidate, any other failure is thrown at once.
+     */
+    private Outcome resolveDns(String host, int type) throws UnknownHostException {
         DnsException first = null;
         for (Name candidate : candidates(host)) {
             Outcome o = start(new Key(candidate, type)).await();
-            List<InetAddress> out = new ArrayList<>();
-            addAddresses(out, host, o);
-            if (!out.isEmpty()) {
-                return out.stream().filter(family::isInstance).map(family::cast).toList();
+            if (o.error() == null) {
+                return o;
             }
-            DnsException e = o.error() != null ? o.error()
-                    : new DnsException(DnsException.Kind.NO_DATA, host, "no " + Type.string(type) + " record");
+            DnsException e = o.error();
             if (first == null) {
                 first = e;
             }
@@ -220,6 +238,42 @@ public final class Resolver {
             }
         }
         throw rethrowable(first, host);
+    }
+
+    /** A host's canonical name, the aliases that led to it, and its IPv4 addresses. */
+    public record HostEntry(String name, List<String> aliases, List<Inet4Address> addresses) {
+        public HostEntry {
+            aliases = List.copyOf(aliases);
+            addresses = List.copyOf(addresses);
+        }
+    }
+
+    /**
+     * The canonical name of {@code host}, its aliases (the names of the CNAME chain that led to
+     * the canonical name, the asked one first) and its IPv4 addresses: gevent's
+     * {@code gethostbyname_ex}. A literal, a hosts-file name or {@code localhost} is its own
+     * canonical name, with no aliases.
+     */
+    public HostEntry gethostbynameEx(String host) throws UnknownHostException {
+        Objects.requireNonNull(host, "host");
+        if (!localAddresses(host).isEmpty()) {
+            return new HostEntry(host, List.of(), resolveIPv4(host));
+        }
+        Outcome o = resolveDns(host, Type.A);
+        List<String> aliases = new ArrayList<>();
+        String canonical = null;
+        for (Record r : o.records()) {
+            if (r instanceof CNAMERecord c) {
+                aliases.add(c.getName().toString(true));
+                canonical = c.getTarget().toString(true);
+            } else if (canonical == null) {
+                canonical = r.getName().toString(true);
+            }
+        }
+        List<InetAddress> out = new ArrayList<>();
+        addAddresses(out, host, o);
+        List<Inet4Address> v4 = out.stream().filter(Inet4Address.class::isInstance).map(Inet4Address.class::cast).toList();
+        return new HostEntry(canonical, aliases, v4);
     }
 
     private static DnsException rethrowable(DnsException shared, String host) {
@@ -386,9 +440,70 @@ public final class Resolver {
         }
     }
 
+    /** The most CNAME records followed for one name, and the most queries made to follow them. */
+    static final int MAX_CNAME_HOPS = 16;
+    static final int MAX_CNAME_QUERIES = 4;
+
+    /**
+     * Resolves {@code key}, following CNAME records: an answer counts only if its owner is the
+     * asked name or a CNAME target reached from it (a record for any other name in the reply is
+     * ignored), and a chain that ends without a record of the type is asked again at its end.
+     * The outcome's records are the CNAMEs followed, in order, then the records of the type
+     * (so the cache TTL is the smallest of the chain's).
+     */
     private Outcome exchange(Key key) throws DnsException {
         String display = key.name().toString(true);
-        Record question = Record.newRecord(key.name(), key.type(), DClass.IN);
+        List<Record> chain = new ArrayList<>();
+        Name asked = key.name();
+        for (int queries = 0; queries < MAX_CNAME_QUERIES; queries++) {
+            Message reply = ask(asked, key.type(), display);
+            if (reply.getRcode() == Rcode.NXDOMAIN) {
+                return new Outcome(List.of(), new DnsException(DnsException.Kind.NXDOMAIN, display,
+                        chain.isEmpty() ? "" : "its alias " + asked.toString(true) + " does not exist"),
+                        negativeTtl(reply));
+            }
+            Name current = asked;
+            List<Record> section = reply.getSection(Section.ANSWER);
+            for (int hop = 0; hop < MAX_CNAME_HOPS; hop++) {
+                List<Record> answers = new ArrayList<>(chain);
+                for (Record r : section) {
+                    if (r.getType() == key.type() && r.getName().equals(current)) {
+                        answers.add(r);
+                    }
+                }
+                if (answers.size() > chain.size()) {
+                    return new Outcome(List.copyOf(answers), null);
+                }
+                CNAMERecord next = null;
+                for (Record r : section) {
+                    if (r instanceof CNAMERecord c && c.getName().equals(current)) {
+                        next = c;
+                        break;
+                    }
+                }
+                if (next == null || key.type() == Type.CNAME) {
+                    break;
+                }
+                chain.add(next);
+                current = next.getTarget();
+            }
+            if (current.equals(asked)) {
+                return new Outcome(List.of(), new DnsException(DnsException.Kind.NO_DATA, display,
+                        "no " + Type.string(key.type()) + " record"), negativeTtl(reply));
+            }
+            asked = current; // the reply stopped at an alias: ask for its target
+        }
+        return new Outcome(List.of(), new DnsException(DnsException.Kind.NO_DATA, display,
+                "CNAME chain longer than " + MAX_CNAME_QUERIES + " queries (a loop?)"), -1);
+    }
+
+    /**
+     * One question to the name servers (attempts times each, in order): the first reply that is
+     * NOERROR or NXDOMAIN; other outcomes (time-out, SERVFAIL, REFUSED, malformed) try the next
+     * server, and the last of them is thrown.
+     */
+    private Message ask(Name name, int type, String display) throws DnsException {
+        Record question = Record.newRecord(name, type, DClass.IN);
         DnsException last = null;
         for (int attempt = 0; attempt < config.attempts(); attempt++) {
             for (InetSocketAddress server : config.nameservers()) {
@@ -418,22 +533,8 @@ public final class Resolver {
                     continue;
                 }
                 int rcode = reply.getRcode();
-                if (rcode == Rcode.NOERROR) {
-                    List<Record> answers = new ArrayList<>();
-                    for (Record r : reply.getSection(Section.ANSWER)) {
-                        if (r.getType() == key.type()) {
-                            answers.add(r);
-                        }
-                    }
-                    if (answers.isEmpty()) {
-                        return new Outcome(List.of(), new DnsException(DnsException.Kind.NO_DATA, display,
-                                "no " + Type.string(key.type()) + " record"), negativeTtl(reply));
-                    }
-                    return new Outcome(List.copyOf(answers), null);
-                }
-                if (rcode == Rcode.NXDOMAIN) {
-                    return new Outcome(List.of(), new DnsException(DnsException.Kind.NXDOMAIN, display, ""),
-                            negativeTtl(reply));
+                if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
+                    return reply;
                 }
                 last = new DnsException(rcode == Rcode.SERVFAIL ? DnsException.Kind.SERVFAIL : DnsException.Kind.REFUSED,
                         display, Rcode.string(rcode) + " from " + server);

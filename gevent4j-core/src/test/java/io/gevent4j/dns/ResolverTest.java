@@ -175,6 +175,83 @@ class ResolverTest {
         assertThat(server.udpQueries).hasValue(4);
     }
 
+    /** A zone with aliases: CNAME chains, a chain that needs a second query, a loop, strays. */
+    static List<ScriptedDnsServer.Reply> aliasZone(Message q) {
+        org.xbill.DNS.Name name = q.getQuestion().getName();
+        int type = q.getQuestion().getType();
+        boolean a = type == org.xbill.DNS.Type.A;
+        Message m = ScriptedDnsServer.reply(q, Rcode.NOERROR);
+        switch (name.toString(true)) {
+            case "www.alias.test" -> {
+                m.addRecord(cname("www.alias.test", "edge.cdn.test"), org.xbill.DNS.Section.ANSWER);
+                m.addRecord(cname("edge.cdn.test", "edge-7.cdn.test"), org.xbill.DNS.Section.ANSWER);
+                m.addRecord(aRecord("evil.test", "203.0.113.66"), org.xbill.DNS.Section.ANSWER); // not in the chain
+                if (a) {
+                    m.addRecord(aRecord("edge-7.cdn.test", "192.0.2.77"), org.xbill.DNS.Section.ANSWER);
+                }
+            }
+            case "short.alias.test" -> m.addRecord(cname("short.alias.test", "far.other.test"), org.xbill.DNS.Section.ANSWER);
+            case "far.other.test" -> {
+                if (a) {
+                    m.addRecord(aRecord("far.other.test", "192.0.2.88"), org.xbill.DNS.Section.ANSWER);
+                }
+            }
+            case "loop1.test" -> m.addRecord(cname("loop1.test", "loop2.test"), org.xbill.DNS.Section.ANSWER);
+            case "loop2.test" -> m.addRecord(cname("loop2.test", "loop1.test"), org.xbill.DNS.Section.ANSWER);
+            case "stray.test" -> m.addRecord(aRecord("other.test", "203.0.113.9"), org.xbill.DNS.Section.ANSWER);
+            case "dangling.test" -> m.addRecord(cname("dangling.test", "gone.test"), org.xbill.DNS.Section.ANSWER);
+            default -> m = ScriptedDnsServer.reply(q, Rcode.NXDOMAIN);
+        }
+        return List.of(send(m));
+    }
+
+    static org.xbill.DNS.Record cname(String from, String to) {
+        try {
+            return new org.xbill.DNS.CNAMERecord(org.xbill.DNS.Name.fromString(from + "."), org.xbill.DNS.DClass.IN, 300,
+                    org.xbill.DNS.Name.fromString(to + "."));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static org.xbill.DNS.Record aRecord(String owner, String address) {
+        try {
+            return new org.xbill.DNS.ARecord(org.xbill.DNS.Name.fromString(owner + "."), org.xbill.DNS.DClass.IN, 300,
+                    InetAddress.ofLiteral(address));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void followsCnameChainsAndReportsTheAliases() {
+        Resolver r = resolver(LONG);
+        server.script((q, tcp) -> aliasZone(q));
+        assertThat(inGreenlet(() -> r.getaddrinfo("www.alias.test"))).extracting(InetAddress::getHostAddress)
+                .containsExactly("192.0.2.77"); // the stray A record of evil.test is not taken
+        Resolver.HostEntry e = inGreenlet(() -> r.gethostbynameEx("www.alias.test"));
+        assertThat(e.name()).isEqualTo("edge-7.cdn.test");
+        assertThat(e.aliases()).containsExactly("www.alias.test", "edge.cdn.test");
+        assertThat(e.addresses()).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.77");
+        // a reply that stops at an alias: its target is asked next
+        assertThat(inGreenlet(() -> r.gethostbyname("short.alias.test"))).isEqualTo("192.0.2.88");
+        assertThat(inGreenlet(() -> r.gethostbynameEx("short.alias.test")).aliases()).containsExactly("short.alias.test");
+    }
+
+    @Test
+    void aliasLoopsStraysAndDanglingAliasesAreDistinctErrors() {
+        Resolver r = resolver(LONG);
+        server.script((q, tcp) -> aliasZone(q));
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("loop1.test")))).isEqualTo(DnsException.Kind.NO_DATA);
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("stray.test")))).isEqualTo(DnsException.Kind.NO_DATA);
+        assertThat(kindOf(hub.spawn(() -> r.gethostbyname("dangling.test")))).isEqualTo(DnsException.Kind.NXDOMAIN);
+        // literals and hosts-file names are their own canonical names
+        Resolver.HostEntry literal = inGreenlet(() -> r.gethostbynameEx("192.0.2.1"));
+        assertThat(literal.name()).isEqualTo("192.0.2.1");
+        assertThat(literal.aliases()).isEmpty();
+        assertThat(literal.addresses()).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.1");
+    }
+
     @Test
     void negativeAnswersAreCachedByTheirSoa() {
         Resolver r = resolver(LONG);
