@@ -59,6 +59,12 @@ public final class Dns {
         return resolver().gethostbynameEx(host);
     }
 
+    /** {@link Resolver#getnameinfo} on the current resolver: gevent's {@code getnameinfo}. */
+    public static Resolver.NameInfo getnameinfo(java.net.InetSocketAddress address, Resolver.NameInfoFlag... flags)
+            throws UnknownHostException {
+        return resolver().getnameinfo(address, flags);
+    }
+
     /** The host name of {@code address}. */
     public static String gethostbyaddr(InetAddress address) throws UnknownHostException {
         return resolver().gethostbyaddr(address);

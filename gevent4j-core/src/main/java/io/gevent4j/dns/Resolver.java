@@ -81,6 +81,8 @@ public final class Resolver {
 
     private final DnsConfig config;
     private final HostsFile hosts;
+    /** {@code /etc/services} for {@link #getnameinfo}, read on first use (null until then). */
+    private volatile ServicesFile services;
     private final ConcurrentHashMap<Key, Cached> cache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Key, Pending> inFlight = new ConcurrentHashMap<>();
 
@@ -238,6 +240,66 @@ public final class Resolver {
             }
         }
         throw rethrowable(first, host);
+    }
+
+    /** How {@link #getnameinfo} answers (the C library's {@code NI_*} flags). */
+    public enum NameInfoFlag {
+        /** The address in numeric form: no reverse look-up ({@code NI_NUMERICHOST}). */
+        NUMERIC_HOST,
+        /** The port as a number: no services file ({@code NI_NUMERICSERV}). */
+        NUMERIC_SERVICE,
+        /** A host without a name is an error, not its numeric form ({@code NI_NAMEREQD}). */
+        NAME_REQUIRED,
+        /** Look the service up as UDP, not TCP ({@code NI_DGRAM}). */
+        DATAGRAM
+    }
+
+    /** A socket address as names: the host's name (or numeric form) and the service's. */
+    public record NameInfo(String host, String service) {}
+
+    /**
+     * The names of {@code address}: its host name (the hosts file, else PTR, else its numeric
+     * form unless {@link NameInfoFlag#NAME_REQUIRED}) and its port's service name (from
+     * {@code /etc/services}, else the number). gevent's {@code getnameinfo}.
+     */
+    public NameInfo getnameinfo(InetSocketAddress address, NameInfoFlag... flags) throws UnknownHostException {
+        Objects.requireNonNull(address, "address");
+        java.util.EnumSet<NameInfoFlag> f = java.util.EnumSet.noneOf(NameInfoFlag.class);
+        f.addAll(List.of(flags));
+        if (address.isUnresolved()) {
+            throw new DnsException(DnsException.Kind.BAD_NAME, address.getHostString(),
+                    "getnameinfo needs an address, not a name");
+        }
+        InetAddress ip = address.getAddress();
+        String host;
+        if (f.contains(NameInfoFlag.NUMERIC_HOST)) {
+            host = ip.getHostAddress();
+        } else {
+            try {
+                host = gethostbyaddr(ip);
+            } catch (DnsException e) {
+                if (f.contains(NameInfoFlag.NAME_REQUIRED)
+                        || e.kind() != DnsException.Kind.NXDOMAIN && e.kind() != DnsException.Kind.NO_DATA) {
+                    throw e; // a failing server is reported, not papered over with a number
+                }
+                host = ip.getHostAddress();
+            }
+        }
+        String service = null;
+        if (!f.contains(NameInfoFlag.NUMERIC_SERVICE)) {
+            ServicesFile table = services;
+            if (table == null) {
+                services = table = ServicesFile.system();
+            }
+            service = table.name(address.getPort(), f.contains(NameInfoFlag.DATAGRAM) ? "udp" : "tcp");
+        }
+        return new NameInfo(host, service != null ? service : Integer.toString(address.getPort()));
+    }
+
+    /** Replaces the services table (tests, or a machine without {@code /etc/services}). */
+    Resolver withServices(String servicesFile) {
+        services = ServicesFile.parse(servicesFile);
+        return this;
     }
 
     /** A host's canonical name, the aliases that led to it, and its IPv4 addresses. */

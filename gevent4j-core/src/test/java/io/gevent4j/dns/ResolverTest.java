@@ -253,6 +253,24 @@ class ResolverTest {
     }
 
     @Test
+    void getnameinfoGivesNamesAndFallsBackToNumbers() throws Exception {
+        Resolver r = resolver(LONG).withServices("# services\nhttp\t80/tcp www # web\nsyslog 514/udp\nnot a line\nbad x/tcp\n");
+        java.net.InetSocketAddress named = new java.net.InetSocketAddress(InetAddress.ofLiteral("192.0.2.10"), 80);
+        java.net.InetSocketAddress unnamed = new java.net.InetSocketAddress(InetAddress.ofLiteral("192.0.2.99"), 514);
+        assertThat(inGreenlet(() -> r.getnameinfo(named))).isEqualTo(new Resolver.NameInfo("www.example.test", "http"));
+        assertThat(inGreenlet(() -> r.getnameinfo(named, Resolver.NameInfoFlag.NUMERIC_HOST,
+                Resolver.NameInfoFlag.NUMERIC_SERVICE))).isEqualTo(new Resolver.NameInfo("192.0.2.10", "80"));
+        // no PTR: the numeric form; the service is looked up by protocol
+        assertThat(inGreenlet(() -> r.getnameinfo(unnamed))).isEqualTo(new Resolver.NameInfo("192.0.2.99", "514"));
+        assertThat(inGreenlet(() -> r.getnameinfo(unnamed, Resolver.NameInfoFlag.DATAGRAM)))
+                .isEqualTo(new Resolver.NameInfo("192.0.2.99", "syslog"));
+        assertThat(kindOf(hub.spawn(() -> r.getnameinfo(unnamed, Resolver.NameInfoFlag.NAME_REQUIRED))))
+                .isEqualTo(DnsException.Kind.NXDOMAIN);
+        assertThat(kindOf(hub.spawn(() -> r.getnameinfo(java.net.InetSocketAddress.createUnresolved("x.test", 80)))))
+                .isEqualTo(DnsException.Kind.BAD_NAME);
+    }
+
+    @Test
     void negativeAnswersAreCachedByTheirSoa() {
         Resolver r = resolver(LONG);
         server.script((q, tcp) -> {
