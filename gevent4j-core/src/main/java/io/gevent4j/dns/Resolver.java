@@ -28,6 +28,7 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
@@ -85,6 +86,13 @@ public final class Resolver {
     private volatile ServicesFile services;
     private final ConcurrentHashMap<Key, Cached> cache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Key, Pending> inFlight = new ConcurrentHashMap<>();
+    /** Servers that refused an EDNS0 query (FORMERR, NOTIMP, BADVERS): asked without it since. */
+    private final java.util.Set<InetSocketAddress> noEdns = ConcurrentHashMap.newKeySet();
+    /**
+     * The UDP payload size announced with EDNS0 (RFC 6891): 1232 bytes, the size DNS Flag Day
+     * 2020 chose to avoid IP fragmentation. Answers up to it come over UDP, not a TCP retry.
+     */
+    static final int EDNS_UDP_PAYLOAD = 1232;
 
     private Resolver(DnsConfig config, HostsFile hosts) {
         this.config = Objects.requireNonNull(config, "config");
@@ -568,10 +576,15 @@ public final class Resolver {
         Record question = Record.newRecord(name, type, DClass.IN);
         DnsException last = null;
         for (int attempt = 0; attempt < config.attempts(); attempt++) {
-            for (InetSocketAddress server : config.nameservers()) {
+            for (int s = 0; s < config.nameservers().size(); s++) {
+                InetSocketAddress server = config.nameservers().get(s);
+                boolean edns = !noEdns.contains(server);
                 int id = IDS.nextInt(1 << 16);
                 Message query = Message.newQuery(question);
                 query.getHeader().setID(id);
+                if (edns) {
+                    query.addRecord(new OPTRecord(EDNS_UDP_PAYLOAD, 0, 0), Section.ADDITIONAL);
+                }
                 byte[] wire = query.toWire();
                 Message reply;
                 try {
@@ -597,6 +610,11 @@ public final class Resolver {
                 int rcode = reply.getRcode();
                 if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
                     return reply;
+                }
+                if (edns && (rcode == Rcode.FORMERR || rcode == Rcode.NOTIMP || rcode == Rcode.BADVERS)) {
+                    noEdns.add(server); // a server from before EDNS0: ask it again, plainly, and remember
+                    s--;
+                    continue;
                 }
                 last = new DnsException(rcode == Rcode.SERVFAIL ? DnsException.Kind.SERVFAIL : DnsException.Kind.REFUSED,
                         display, Rcode.string(rcode) + " from " + server);

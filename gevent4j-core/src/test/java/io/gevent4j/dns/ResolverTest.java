@@ -271,6 +271,29 @@ class ResolverTest {
     }
 
     @Test
+    void queriesAnnounceEdns0AndAServerWithoutItIsAskedPlainlyFromThenOn() {
+        java.util.concurrent.atomic.AtomicInteger withOpt = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger plain = new java.util.concurrent.atomic.AtomicInteger();
+        List<Integer> payloads = java.util.Collections.synchronizedList(new ArrayList<>());
+        server.script((q, tcp) -> {
+            org.xbill.DNS.OPTRecord opt = q.getOPT();
+            if (opt != null) { // a server from before EDNS0
+                withOpt.incrementAndGet();
+                payloads.add(opt.getPayloadSize());
+                return List.of(rcode(q, Rcode.FORMERR));
+            }
+            plain.incrementAndGet();
+            return List.of(send(answer(q, ZONE, 300)));
+        });
+        Resolver r = resolver(LONG);
+        assertThat(inGreenlet(() -> r.gethostbyname("www.example.test"))).isEqualTo("192.0.2.10");
+        assertThat(inGreenlet(() -> r.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
+        assertThat(withOpt).hasValue(1);
+        assertThat(payloads).containsExactly(Resolver.EDNS_UDP_PAYLOAD);
+        assertThat(plain).hasValue(2);
+    }
+
+    @Test
     void negativeAnswersAreCachedByTheirSoa() {
         Resolver r = resolver(LONG);
         server.script((q, tcp) -> {
