@@ -306,6 +306,55 @@ public final class TcpSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code position}, with the kernel's
+     * zero-copy transfer where it has one ({@code sendfile(2)}): the socket's time-out bounds the
+     * whole call, as for {@link #sendAll}. Returns the bytes sent: {@code count}, or fewer if the
+     * file ends first. The file's position is not changed. Reading the file may wait for the disk
+     * (a page-cache miss blocks the hub for that read): for large cold files, read them in a
+     * {@link io.gevent4j.ThreadPool} and {@code sendAll} the bytes. gevent's {@code sendfile}.
+     */
+    public long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+        Objects.requireNonNull(file, "file");
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException("negative position or count: " + position + ", " + count);
+        }
+        Object strand = null;
+        long deadline = 0;
+        long sent = 0;
+        while (sent < count) {
+            long n;
+            try {
+                n = file.transferTo(position + sent, count - sent, ch);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                if (!ch.isOpen()) {
+                    throw ChannelIo.closed(e);
+                }
+                throw e; // the file was closed
+            }
+            if (n > 0) {
+                sent += n;
+                continue;
+            }
+            if (position + sent >= file.size()) {
+                break; // the file ended
+            }
+            if (strand == null) {
+                strand = IoWatch.CORE.strandOfCaller();
+                deadline = io.deadline(strand);
+            }
+            io.await(strand, SelectionKey.OP_WRITE, deadline, "sendFile");
+        }
+        return sent;
+    }
+
+    /** Sends the whole of the file at {@code path} (see {@link #sendFile(java.nio.channels.FileChannel, long, long)}). */
+    public long sendFile(java.nio.file.Path path) throws IOException {
+        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(path)) {
+            return sendFile(f, 0, f.size());
+        }
+    }
+
     /** Writes all of {@code data}. */
     public void sendAll(byte[] data) throws IOException {
         sendAll(ByteBuffer.wrap(data));

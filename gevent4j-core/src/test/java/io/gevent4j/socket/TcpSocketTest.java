@@ -213,6 +213,45 @@ class TcpSocketTest {
     }
 
     @Test
+    void sendFileSendsTheFileOrItsRangeThroughAFullSocketBuffer() throws Exception {
+        byte[] data = new byte[8 << 20]; // far more than a loopback socket buffer holds
+        new java.util.Random(42).nextBytes(data);
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("gevent4j-sendfile", ".bin");
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            java.nio.file.Files.write(file, data);
+            Greenlet<byte[]> received = hub.spawn(() -> {
+                try (TcpSocket s = listener.accept()) {
+                    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+                    int n;
+                    while ((n = s.recvInto(buf.clear())) > 0) {
+                        all.write(buf.array(), 0, n);
+                    }
+                    return all.toByteArray();
+                }
+            });
+            Greenlet<long[]> sent = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG);
+                        java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(file)) {
+                    long whole = s.sendFile(file);
+                    long range = s.sendFile(f, 1000, 5000);
+                    long pastTheEnd = s.sendFile(f, data.length - 10, 100); // the file ends first
+                    s.shutdownOutput();
+                    return new long[] {whole, range, pastTheEnd, f.position()};
+                }
+            });
+            assertThat(sent.result(LONG)).containsExactly(data.length, 5000, 10, 0);
+            byte[] expected = new byte[data.length + 5000 + 10];
+            System.arraycopy(data, 0, expected, 0, data.length);
+            System.arraycopy(data, 1000, expected, data.length, 5000);
+            System.arraycopy(data, data.length - 10, expected, data.length + 5000, 10);
+            assertThat(java.util.Arrays.equals(received.result(LONG), expected)).as("the bytes arrived in order").isTrue();
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void aTimeoutAroundRecvInterruptsIt() throws Exception {
         try (TcpListener listener = TcpListener.bind(ANY)) {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
