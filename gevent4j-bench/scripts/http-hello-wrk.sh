@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Hello world over keep-alive: gevent4j's HttpServer beside the JDK's HttpServer (virtual threads)
-# and, when PEERS points at a built copy of /work/shared/bench/anchors/java-peers, Netty 4.2
-# (epoll) and Helidon 4 SE. The anchors' method: every server runs at once, pinned to core 0
+# Hello world over keep-alive: gevent4j's HttpServer beside the JDK's HttpServer (virtual threads),
+# the same JDK HttpServer code on gevent4j's provider (jdk-api-on-gevent4j) and, when PEERS points
+# at a built copy of /work/shared/bench/anchors/java-peers, Netty 4.2 (epoll) and Helidon 4 SE.
+# The anchors' method: every server runs at once, pinned to core 0
 # (idle ones cost nothing), wrk on core 1, 100 connections, each warmed up 5 s, then REPS rounds
 # that take turns across the servers (so each ratio sees the same noise); the median is printed.
 # Each round measures plain keep-alive and 16-deep pipelining.
@@ -29,6 +30,7 @@ trap cleanup EXIT
 
 start gevent4j 18090 "$JAVA" $OPENS -cp "$JAR" io.gevent4j.bench.HttpHelloServer gevent4j 18090 1
 start jdk-httpserver-vt 18091 "$JAVA" -cp "$JAR" io.gevent4j.bench.HttpHelloServer jdk 18091
+start jdk-api-on-gevent4j 18094 "$JAVA" $OPENS -cp "$JAR" io.gevent4j.bench.HttpHelloServer jdk-api 18094
 if [ -n "$PEERS" ]; then
   CP="$PEERS/target/java-peers-1.0.jar:$PEERS/target/lib/*"
   start netty-epoll 18092 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" anchors.NettyHello 18092 epoll

@@ -9,8 +9,10 @@ import java.util.concurrent.Executors;
 
 /**
  * Hello-world HTTP servers for external load tools (wrk, ab), gevent4j beside the JDK's
- * {@code HttpServer} with a virtual-thread executor, same body and headers.
- * Usage: {@code HttpHelloServer gevent4j|jdk PORT [HUBS] [sleepMillis]}. Runs until killed.
+ * {@code HttpServer} with a virtual-thread executor, same body and headers. {@code jdk-api} is
+ * the very same {@code com.sun.net.httpserver} code with gevent4j's provider chosen (as it is
+ * whenever gevent4j's jar is on the class path): what existing JDK-server code gains unchanged.
+ * Usage: {@code HttpHelloServer gevent4j|jdk|jdk-api PORT [HUBS] [sleepMillis]}. Runs until killed.
  */
 public final class HttpHelloServer {
     private HttpHelloServer() {}
@@ -32,8 +34,12 @@ public final class HttpHelloServer {
             System.out.println("gevent4j http listening on " + server.address() + " with " + hubs + " hub(s)");
             server.serveForever();
         } else {
-            // gevent4j registers its own provider: ask for the JDK's server explicitly.
-            System.setProperty("com.sun.net.httpserver.HttpServerProvider", "sun.net.httpserver.DefaultHttpServerProvider");
+            if (impl.equals("jdk")) {
+                // gevent4j registers its own provider: ask for the JDK's server explicitly.
+                System.setProperty("com.sun.net.httpserver.HttpServerProvider", "sun.net.httpserver.DefaultHttpServerProvider");
+            } else if (!impl.equals("jdk-api")) {
+                throw new IllegalArgumentException("gevent4j, jdk or jdk-api: " + impl);
+            }
             com.sun.net.httpserver.HttpServer server =
                     com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", port), 4096);
             server.createContext("/", ex -> {

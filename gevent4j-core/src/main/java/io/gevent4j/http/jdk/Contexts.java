@@ -31,6 +31,11 @@ final class Contexts {
     private int backlog;
     private Executor executor;
     private io.gevent4j.http.HttpServer server;
+    private InetSocketAddress boundAddress;
+    private java.nio.channels.ServerSocketChannel listening;
+    /** Released by stop(); a non-daemon thread waits on it from start() on. */
+    private java.util.concurrent.CountDownLatch liveness;
+    private Thread livenessThread;
     private final HttpServer owner;
 
     Contexts(HttpServer owner) {
@@ -45,13 +50,24 @@ final class Contexts {
         this.backlog = backlog <= 0 ? 1024 : backlog;
     }
 
-    /** Binds now (the JDK binds in create/bind; the port must be known before start). */
+    /**
+     * Binds now, as the JDK does in create/bind (the port is known, and connections wait in the
+     * listen backlog until {@link #start}).
+     */
     synchronized void bindNow(SSLContext ssl, javax.net.ssl.SSLParameters params) throws IOException {
         if (server != null) {
             return;
         }
+        java.nio.channels.ServerSocketChannel channel = java.nio.channels.ServerSocketChannel.open();
+        try {
+            channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            channel.bind(address, backlog);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
         io.gevent4j.http.HttpServer.Builder b = io.gevent4j.http.HttpServer.builder(this::dispatch)
-                .listen(address).backlog(backlog).name("JdkHttpServer");
+                .listen(channel).name("JdkHttpServer");
         if (ssl != null) {
             if (params != null) {
                 b.ssl(ssl, params);
@@ -63,17 +79,49 @@ final class Contexts {
             b.accessLog(true);
         }
         server = b.hub(Hub.defaultHub()).build();
-        server.start();
+        listening = channel;
+        boundAddress = (InetSocketAddress) channel.getLocalAddress();
     }
 
     synchronized boolean isBound() {
         return address != null;
     }
 
+    /**
+     * Starts accepting, and keeps the JVM alive until {@link #stop}: the JDK's server does so
+     * with its non-daemon dispatcher thread, and code that returns from {@code main} after
+     * {@code start()} relies on it. The hub's loop is a daemon, so a non-daemon thread that
+     * waits for the stop stands in for the dispatcher.
+     */
     synchronized void start() {
         if (server == null) {
             throw new IllegalStateException("not bound");
         }
+        if (liveness != null) {
+            throw new IllegalStateException("already started");
+        }
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot start " + owner, e);
+        }
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        Thread t = Thread.ofPlatform().daemon(false).name("gevent4j-jdk-httpserver-" + boundAddress.getPort())
+                .unstarted(() -> {
+                    try {
+                        stopped.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+        liveness = stopped;
+        livenessThread = t;
+        t.start();
+    }
+
+    /** The thread that keeps the JVM alive while the server runs (tests look for it). */
+    synchronized Thread livenessThread() {
+        return livenessThread;
     }
 
     synchronized void executor(Executor e) {
@@ -89,17 +137,35 @@ final class Contexts {
             throw new IllegalArgumentException("negative delay: " + delaySeconds);
         }
         io.gevent4j.http.HttpServer s;
+        java.nio.channels.ServerSocketChannel listening;
         synchronized (this) {
             s = server;
+            listening = this.listening;
         }
         if (s == null) {
             throw new IllegalStateException("not started");
         }
-        s.stop(Duration.ofSeconds(delaySeconds));
+        try {
+            if (s.streamServer().isStarted()) {
+                s.stop(Duration.ofSeconds(delaySeconds));
+            } else {
+                listening.close(); // bound but never started
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            java.util.concurrent.CountDownLatch l;
+            synchronized (this) {
+                l = liveness;
+            }
+            if (l != null) {
+                l.countDown();
+            }
+        }
     }
 
     synchronized InetSocketAddress address() {
-        return server != null ? server.address() : address;
+        return boundAddress != null ? boundAddress : address;
     }
 
     synchronized HttpContext create(String path, HttpHandler handler) {

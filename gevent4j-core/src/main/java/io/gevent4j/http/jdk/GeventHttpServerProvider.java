@@ -20,9 +20,11 @@ import java.util.concurrent.Executor;
  *
  * <p>Differences from the JDK's server: handlers run in the connection's greenlet on the
  * default hub, not on the {@link HttpServer#setExecutor executor} (kept and returned by
- * {@code getExecutor}, but unused): blocking calls in handlers park the greenlet. The server
- * binds in {@code create}/{@code bind} and serves from {@code start}; {@code stop(delay)} is the
- * graceful stop. The parser is stricter than the JDK's (see {@link io.gevent4j.http.HttpServer}).
+ * {@code getExecutor}, but unused): blocking calls in handlers park the greenlet. As with the
+ * JDK's server, it binds in {@code create}/{@code bind} (connections wait in the backlog),
+ * accepts from {@code start}, and from {@code start} to {@code stop} a non-daemon thread keeps
+ * the JVM alive (the JDK's dispatcher thread does; code that returns from {@code main} after
+ * {@code start()} relies on it); {@code stop(delay)} is the graceful stop. The parser is stricter than the JDK's (see {@link io.gevent4j.http.HttpServer}).
  * {@code HttpsConfigurator.configure} is called once, when the server binds (so
  * {@code HttpsParameters.getClientAddress()} is null there), and its parameters apply to every
  * connection.

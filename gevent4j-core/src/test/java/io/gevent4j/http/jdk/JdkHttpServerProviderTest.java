@@ -50,6 +50,45 @@ class JdkHttpServerProviderTest {
         assertThat(HttpServerProvider.provider()).isInstanceOf(GeventHttpServerProvider.class);
     }
 
+    static java.util.Optional<Thread> thread(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst();
+    }
+
+    @Test
+    void startKeepsTheJvmAliveUntilStopAsTheJdksDispatcherDoes() throws Exception {
+        // Code that returns from main after start() relies on the JDK server's non-daemon
+        // dispatcher thread; the hub's loop is a daemon, so the provider keeps a thread of its own.
+        HttpServer server = HttpServer.create(LOOPBACK, 0);
+        server.createContext("/", ex -> {
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        String name = "gevent4j-jdk-httpserver-" + server.getAddress().getPort();
+        assertThat(thread(name)).as("bound, not started: nothing keeps the JVM").isEmpty();
+        server.start();
+        Thread keeper = thread(name).orElseThrow();
+        assertThat(keeper.isDaemon()).isFalse();
+        try (HttpClient c = HttpClient.newHttpClient()) {
+            URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+            assertThat(get(c, uri).statusCode()).isEqualTo(204);
+        }
+        server.stop(0);
+        keeper.join(Duration.ofSeconds(10));
+        assertThat(keeper.isAlive()).as("stop() lets the JVM end").isFalse();
+    }
+
+    @Test
+    void aServerBoundButNeverStartedCanBeStopped() throws Exception {
+        HttpServer server = HttpServer.create(LOOPBACK, 0);
+        int port = server.getAddress().getPort();
+        assertThat(port).isPositive();
+        server.stop(0);
+        // the port is free again: a new server binds it
+        HttpServer again = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+        assertThat(again.getAddress().getPort()).isEqualTo(port);
+        again.stop(0);
+    }
+
     @Test
     void runsContextsHandlersFiltersAndAuthenticatorsUnchanged() throws Exception {
         List<String> filtered = new CopyOnWriteArrayList<>();
