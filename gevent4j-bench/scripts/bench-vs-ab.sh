@@ -4,10 +4,14 @@
 # REPS rounds take turns (ab, then bench) so each ratio sees the same noise; medians printed.
 # Rows: keep-alive (ab -k / bench -k) and a new connection per request. bench runs with
 # --warmup (this JVM's JIT, on one core, otherwise takes the first seconds of a short run).
-# Usage: [REPS=3] [WARMUP=3s] bench-vs-ab.sh. Needs ab (apache2-utils) and taskset.
+# CLIENT_CORE=any leaves both clients unpinned (ab can use one core whatever it is given; bench
+# can use HUBS=2 to spread its connections over both).
+# Usage: [REPS=3] [WARMUP=3s] [CLIENT_CORE=1|any] [HUBS=1] bench-vs-ab.sh. Needs ab and taskset.
 set -u
 REPS=${REPS:-3}
 WARMUP=${WARMUP:-3s}
+CLIENT_CORE=${CLIENT_CORE:-1}
+HUBS=${HUBS:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
 JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAR=${JAR:-$HERE/../target/benchmarks.jar}
@@ -21,9 +25,10 @@ trap 'kill $SERVER 2>/dev/null; wait 2>/dev/null' EXIT
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
 URL="http://127.0.0.1:$PORT/"
 taskset -c 1 ab -k -n 200000 -c 50 "$URL" > /dev/null 2>&1 # the server's warm-up
-bench() { taskset -c 1 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$CLI" bench -q --warmup "$WARMUP" "$@" "$URL" \
-  | awk -F: '/^Requests per second/ {split($2, a, " "); print a[1]}'; }
-ab_() { taskset -c 1 ab "$@" "$URL" 2>/dev/null | awk '/^Requests per second/ {print $4}'; }
+client() { if [ "$CLIENT_CORE" = any ]; then "$@"; else taskset -c "$CLIENT_CORE" "$@"; fi; }
+bench() { client "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$CLI" bench -q --warmup "$WARMUP" \
+  --hubs "$HUBS" "$@" "$URL" | awk -F: '/^Requests per second/ {split($2, a, " "); print a[1]}'; }
+ab_() { client ab "$@" "$URL" 2>/dev/null | awk '/^Requests per second/ {print $4}'; }
 for rep in $(seq "$REPS"); do
   ab_ -k -n 300000 -c 50 >> "$OUT/ab-keepalive"
   bench -k -n 300000 -c 50 >> "$OUT/bench-keepalive"
