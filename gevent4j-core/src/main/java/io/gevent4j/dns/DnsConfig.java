@@ -1,10 +1,7 @@
 package io.gevent4j.dns;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,12 +54,7 @@ public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search
 
     /** Reads {@code /etc/resolv.conf}; falls back to 127.0.0.1 if it names no nameserver. */
     public static DnsConfig system() {
-        Path p = Path.of("/etc/resolv.conf");
-        try {
-            return parse(Files.exists(p) ? Files.readString(p) : "");
-        } catch (IOException e) {
-            return parse("");
-        }
+        return parse(SystemFiles.read("/etc/resolv.conf"));
     }
 
     /**

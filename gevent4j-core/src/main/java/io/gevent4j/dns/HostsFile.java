@@ -1,9 +1,6 @@
 package io.gevent4j.dns;
 
-import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,12 +20,7 @@ final class HostsFile {
     }
 
     static HostsFile system() {
-        Path p = Path.of("/etc/hosts");
-        try {
-            return Files.exists(p) ? parse(Files.readString(p)) : EMPTY;
-        } catch (IOException e) {
-            return EMPTY;
-        }
+        return parse(SystemFiles.read("/etc/hosts"));
     }
 
     static HostsFile parse(String text) {

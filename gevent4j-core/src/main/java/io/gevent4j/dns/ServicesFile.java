@@ -1,8 +1,5 @@
 package io.gevent4j.dns;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -12,8 +9,6 @@ import java.util.Map;
  * official name. Immutable; lines that do not parse are skipped, as the C library does.
  */
 final class ServicesFile {
-    static final ServicesFile EMPTY = new ServicesFile(Map.of());
-
     private final Map<String, String> byPort; // "80/tcp" -> "http"
 
     private ServicesFile(Map<String, String> byPort) {
@@ -22,12 +17,7 @@ final class ServicesFile {
 
     /** {@code /etc/services}, read once by the caller; empty if the machine has none. */
     static ServicesFile system() {
-        Path p = Path.of("/etc/services");
-        try {
-            return Files.exists(p) ? parse(Files.readString(p)) : EMPTY;
-        } catch (IOException e) {
-            return EMPTY;
-        }
+        return parse(SystemFiles.read("/etc/services"));
     }
 
     static ServicesFile parse(String text) {
