@@ -221,24 +221,32 @@ public final class TcpSocket implements AutoCloseable {
      * count, or -1 at end of stream (0 only if {@code dst} has no room).
      */
     public int recvInto(ByteBuffer dst) throws IOException {
-        if (!drained || !io.mayWait() || !dst.hasRemaining()) {
-            int n = read(dst);
-            if (n != 0 || !dst.hasRemaining()) {
-                return n;
-            }
+        int n = readNow(dst);
+        if (n != MUST_WAIT) {
+            return n;
         }
-        Object strand = IoWatch.CORE.strandOfCaller();
+        Object strand = IoWatch.CORE.strandOfCaller(); // found only when the read has to wait
         return awaitAndRead(dst, strand, io.deadline(strand), "recv");
     }
 
     private int recvInto(ByteBuffer dst, Object strand, long deadline, String what) throws IOException {
-        if (!drained || !io.mayWait() || !dst.hasRemaining()) {
-            int n = read(dst);
-            if (n != 0 || !dst.hasRemaining()) {
-                return n;
-            }
+        int n = readNow(dst);
+        return n != MUST_WAIT ? n : awaitAndRead(dst, strand, deadline, what);
+    }
+
+    /** {@link #readNow}: nothing to read yet, the caller waits for readiness. */
+    private static final int MUST_WAIT = Integer.MIN_VALUE;
+
+    /**
+     * A read that does not wait: its count (-1 at end of stream, 0 if {@code dst} has no room),
+     * or MUST_WAIT. After a short read it does not try at all (see the overview).
+     */
+    private int readNow(ByteBuffer dst) throws IOException {
+        if (drained && io.mayWait() && dst.hasRemaining()) {
+            return MUST_WAIT;
         }
-        return awaitAndRead(dst, strand, deadline, what);
+        int n = read(dst);
+        return n != 0 || !dst.hasRemaining() ? n : MUST_WAIT;
     }
 
     /** Waits for readability, then reads, until a read returns bytes or end of stream. */
