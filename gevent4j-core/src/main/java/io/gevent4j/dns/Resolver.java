@@ -131,16 +131,9 @@ public final class Resolver {
      */
     public List<InetAddress> getaddrinfo(String host) throws UnknownHostException {
         Objects.requireNonNull(host, "host");
-        InetAddress literal = literal(host);
-        if (literal != null) {
-            return List.of(literal);
-        }
-        List<InetAddress> fromHosts = hosts.lookup(host);
-        if (!fromHosts.isEmpty()) {
-            return fromHosts;
-        }
-        if (host.equalsIgnoreCase("localhost") || host.equalsIgnoreCase("localhost.")) {
-            return List.of(InetAddress.getLoopbackAddress());
+        List<InetAddress> local = localAddresses(host);
+        if (!local.isEmpty()) {
+            return local;
         }
         DnsException first = null;
         for (Name candidate : candidates(host)) {
