@@ -4,9 +4,13 @@
 # 64 bytes. Every server runs at once, pinned to core 0 (idle ones cost nothing); the client runs
 # on core 1. REPS rounds take turns across the servers; each client run warms up first
 # (100 x 200 round trips on fresh connections), then measures once. Medians are printed.
-# Usage: [REPS=3] echo-vs-gevent.sh. Needs taskset and Debian's python3-gevent (/usr/bin/python3).
+# PIN=0 runs everything unpinned (the anchors' first column); HUBS=N gives gevent4j N hubs.
+# Usage: [REPS=3] [PIN=1] [HUBS=1] echo-vs-gevent.sh. Needs taskset and Debian's python3-gevent.
 set -u
 REPS=${REPS:-3}
+PIN=${PIN:-1}
+HUBS=${HUBS:-1}
+on() { if [ "$PIN" = 1 ]; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 JDK=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 ANCHORS=${ANCHORS:-$HERE/../../../shared/bench/anchors}
@@ -18,7 +22,7 @@ NAMES=(); PORTS=(); PIDS=()
 
 start() { # name port command...
   local name=$1 port=$2; shift 2
-  taskset -c 0 "$@" > "$OUT/$name.log" 2>&1 &
+  on 0 "$@" > "$OUT/$name.log" 2>&1 &
   PIDS+=($!); NAMES+=("$name"); PORTS+=("$port")
   for _ in $(seq 100); do timeout 1 bash -c "</dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0; sleep 0.1; done
   echo "$name did not start"; cat "$OUT/$name.log"
@@ -26,12 +30,12 @@ start() { # name port command...
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 trap cleanup EXIT
 
-start gevent4j 18430 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$CLI" serve echo --port 18430
+start gevent4j 18430 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$CLI" serve echo --port 18430 --hubs "$HUBS"
 start gevent 18431 /usr/bin/python3 "$ANCHORS/py/echo_server.py" 18431
 start jdk-vt 18432 "$JDK/bin/java" -cp "$OUT/classes" EchoServer virtual 18432
 for rep in $(seq "$REPS"); do
   for i in "${!NAMES[@]}"; do
-    taskset -c 1 "$JDK/bin/java" -cp "$OUT/classes" EchoClient "${PORTS[$i]}" 100 1000 64 1 \
+    on 1 "$JDK/bin/java" -cp "$OUT/classes" EchoClient "${PORTS[$i]}" 100 1000 64 1 \
       | sed -n 's/.*roundtrips_per_s=\([0-9]*\) errors=0.*/\1/p' >> "$OUT/${NAMES[$i]}.rt"
   done
 done
