@@ -65,6 +65,11 @@ public final class Dns {
         return resolver().getnameinfo(address, flags);
     }
 
+    /** {@link Resolver#getfqdn} on the current resolver: gevent's {@code getfqdn}. */
+    public static String getfqdn(String name) {
+        return resolver().getfqdn(name);
+    }
+
     /** The host name of {@code address}. */
     public static String gethostbyaddr(InetAddress address) throws UnknownHostException {
         return resolver().gethostbyaddr(address);

@@ -297,6 +297,38 @@ public final class Resolver {
         return new NameInfo(host, service != null ? service : Integer.toString(address.getPort()));
     }
 
+    /**
+     * A fully qualified name for {@code name}: gevent's (and Python's) {@code getfqdn}. An empty
+     * name, {@code 0.0.0.0} or {@code ::} means this machine. The name's first address is looked
+     * up in reverse; the answer is returned if it contains a dot, else the name as given. A
+     * failed look-up is not an error here: the name comes back unchanged.
+     */
+    public String getfqdn(String name) {
+        String n = Objects.requireNonNull(name, "name").strip();
+        if (n.isEmpty() || n.equals("0.0.0.0") || n.equals("::")) {
+            n = localHostName();
+        }
+        try {
+            String reverse = gethostbyaddr(getaddrinfo(n).getFirst());
+            return reverse.indexOf('.') >= 0 ? reverse : n;
+        } catch (UnknownHostException e) {
+            return n;
+        }
+    }
+
+    /** This machine's name, without a DNS look-up (the kernel's, else the JDK's). */
+    static String localHostName() {
+        String kernel = SystemFiles.read("/proc/sys/kernel/hostname").strip();
+        if (!kernel.isEmpty()) {
+            return kernel;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
     /** Replaces the services table (tests, or a machine without {@code /etc/services}). */
     Resolver withServices(String servicesFile) {
         services = ServicesFile.parse(servicesFile);

@@ -294,6 +294,16 @@ class ResolverTest {
     }
 
     @Test
+    void getfqdnGivesTheReverseNameWithADotOrTheNameItself() {
+        Resolver r = resolver(LONG);
+        assertThat(inGreenlet(() -> r.getfqdn(" www.example.test "))).isEqualTo("www.example.test");
+        assertThat(inGreenlet(() -> r.getfqdn("192.0.2.10"))).isEqualTo("www.example.test"); // PTR
+        assertThat(inGreenlet(() -> r.getfqdn("v4only.example.test"))).isEqualTo("v4only.example.test"); // no PTR
+        assertThat(inGreenlet(() -> r.getfqdn("gone.example.test"))).isEqualTo("gone.example.test"); // NXDOMAIN
+        assertThat(inGreenlet(() -> r.getfqdn(""))).isNotBlank(); // this machine
+    }
+
+    @Test
     void negativeAnswersAreCachedByTheirSoa() {
         Resolver r = resolver(LONG);
         server.script((q, tcp) -> {
