@@ -9,16 +9,18 @@ import java.util.Objects;
 
 /**
  * The settings of a {@link Resolver}: what {@code /etc/resolv.conf} says (nameservers, search
- * domains, {@code ndots}, {@code timeout}, {@code attempts}), or what the caller chooses.
+ * domains, {@code ndots}, {@code timeout}, {@code attempts}, {@code rotate}), or what the caller chooses.
  *
  * @param nameservers servers queried in order, each attempt (UDP, then TCP if a reply is truncated)
  * @param search domains appended to names with fewer than {@code ndots} dots (and tried after others)
  * @param ndots names with at least this many dots are first tried as they are
  * @param timeout how long to wait for one server's reply
  * @param attempts how many rounds over all nameservers
+ * @param rotate spread queries over the nameservers: each query starts at the next one in turn
+ *     ({@code options rotate}) instead of always at the first
  */
 public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search, int ndots, Duration timeout,
-        int attempts) {
+        int attempts, boolean rotate) {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_ATTEMPTS = 2;
 
@@ -35,21 +37,31 @@ public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search
         }
     }
 
+    /** The settings without {@code rotate} (queries start at the first nameserver). */
+    public DnsConfig(List<InetSocketAddress> nameservers, List<String> search, int ndots, Duration timeout,
+            int attempts) {
+        this(nameservers, search, ndots, timeout, attempts, false);
+    }
+
     /** Explicit nameservers (port 53 unless given), no search domains, the usual defaults. */
     public static DnsConfig of(List<InetSocketAddress> nameservers) {
         return new DnsConfig(nameservers, List.of(), 1, DEFAULT_TIMEOUT, DEFAULT_ATTEMPTS);
     }
 
     public DnsConfig withTimeout(Duration t) {
-        return new DnsConfig(nameservers, search, ndots, t, attempts);
+        return new DnsConfig(nameservers, search, ndots, t, attempts, rotate);
     }
 
     public DnsConfig withAttempts(int n) {
-        return new DnsConfig(nameservers, search, ndots, timeout, n);
+        return new DnsConfig(nameservers, search, ndots, timeout, n, rotate);
     }
 
     public DnsConfig withSearch(List<String> domains, int newNdots) {
-        return new DnsConfig(nameservers, domains, newNdots, timeout, attempts);
+        return new DnsConfig(nameservers, domains, newNdots, timeout, attempts, rotate);
+    }
+
+    public DnsConfig withRotate(boolean on) {
+        return new DnsConfig(nameservers, search, ndots, timeout, attempts, on);
     }
 
     /** Reads {@code /etc/resolv.conf}; falls back to 127.0.0.1 if it names no nameserver. */
@@ -59,7 +71,7 @@ public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search
 
     /**
      * Parses the text of a {@code resolv.conf}: {@code nameserver}, {@code search},
-     * {@code domain}, {@code options ndots:N timeout:N attempts:N}; other lines are ignored.
+     * {@code domain}, {@code options ndots:N timeout:N attempts:N rotate}; other lines are ignored.
      */
     public static DnsConfig parse(String resolvConf) {
         List<InetSocketAddress> servers = new ArrayList<>();
@@ -67,6 +79,7 @@ public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search
         int ndots = 1;
         Duration timeout = DEFAULT_TIMEOUT;
         int attempts = DEFAULT_ATTEMPTS;
+        boolean rotate = false;
         for (String raw : resolvConf.split("\n")) {
             String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
@@ -98,7 +111,9 @@ public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search
                 case "options" -> {
                     for (int i = 1; i < f.length; i++) {
                         String[] kv = f[i].split(":", 2);
-                        if (kv.length == 2) {
+                        if (kv.length == 1 && kv[0].equals("rotate")) {
+                            rotate = true;
+                        } else if (kv.length == 2) {
                             try {
                                 int v = Integer.parseInt(kv[1]);
                                 switch (kv[0]) {
@@ -119,7 +134,7 @@ public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search
         if (servers.isEmpty()) {
             servers.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), 53));
         }
-        return new DnsConfig(servers, search, ndots, timeout, attempts);
+        return new DnsConfig(servers, search, ndots, timeout, attempts, rotate);
     }
 
     private static String stripZone(String s) {

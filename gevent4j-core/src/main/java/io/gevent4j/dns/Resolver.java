@@ -88,6 +88,8 @@ public final class Resolver {
     private final ConcurrentHashMap<Key, Pending> inFlight = new ConcurrentHashMap<>();
     /** Servers that refused an EDNS0 query (FORMERR, NOTIMP, BADVERS): asked without it since. */
     private final java.util.Set<InetSocketAddress> noEdns = ConcurrentHashMap.newKeySet();
+    /** The next first nameserver when the configuration rotates. */
+    private final java.util.concurrent.atomic.AtomicInteger rotation = new java.util.concurrent.atomic.AtomicInteger();
     /**
      * The UDP payload size announced with EDNS0 (RFC 6891): 1232 bytes, the size DNS Flag Day
      * 2020 chose to avoid IP fragmentation. Answers up to it come over UDP, not a TCP retry.
@@ -600,9 +602,11 @@ public final class Resolver {
     private Message ask(Name name, int type, String display) throws DnsException {
         Record question = Record.newRecord(name, type, DClass.IN);
         DnsException last = null;
+        List<InetSocketAddress> servers = config.nameservers();
+        int first = config.rotate() ? Math.floorMod(rotation.getAndIncrement(), servers.size()) : 0;
         for (int attempt = 0; attempt < config.attempts(); attempt++) {
-            for (int s = 0; s < config.nameservers().size(); s++) {
-                InetSocketAddress server = config.nameservers().get(s);
+            for (int s = 0; s < servers.size(); s++) {
+                InetSocketAddress server = servers.get((first + s) % servers.size());
                 boolean edns = !noEdns.contains(server);
                 int id = IDS.nextInt(1 << 16);
                 Message query = Message.newQuery(question);

@@ -436,7 +436,30 @@ class ResolverTest {
         assertThat(c.ndots()).isEqualTo(3);
         assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.attempts()).isEqualTo(4);
+        assertThat(c.rotate()).isTrue();
+        assertThat(DnsConfig.parse("options ndots:2").rotate()).isFalse();
         assertThat(DnsConfig.parse("").nameservers()).extracting(a -> a.getAddress().isLoopbackAddress()).containsExactly(true);
+    }
+
+    @Test
+    void rotateSpreadsQueriesOverTheNameservers() throws Exception {
+        server.script(ScriptedDnsServer.zone(ZONE, 0)); // TTL 0: every look-up is a query
+        try (ScriptedDnsServer second = new ScriptedDnsServer(ScriptedDnsServer.zone(ZONE, 0))) {
+            List<java.net.InetSocketAddress> both = List.of(server.config(LONG).nameservers().getFirst(),
+                    second.config(LONG).nameservers().getFirst());
+            Resolver rotating = Resolver.of(new DnsConfig(both, List.of(), 1, LONG, 1, true));
+            for (int i = 0; i < 4; i++) {
+                assertThat(inGreenlet(() -> rotating.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
+            }
+            assertThat(server.udpQueries).hasValue(2);
+            assertThat(second.udpQueries).hasValue(2);
+            Resolver inOrder = Resolver.of(new DnsConfig(both, List.of(), 1, LONG, 1));
+            for (int i = 0; i < 2; i++) {
+                assertThat(inGreenlet(() -> inOrder.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
+            }
+            assertThat(server.udpQueries).hasValue(4);
+            assertThat(second.udpQueries).hasValue(2);
+        }
     }
 
     @Test
