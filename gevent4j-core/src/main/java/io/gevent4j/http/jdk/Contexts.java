@@ -35,7 +35,6 @@ final class Contexts {
     private java.nio.channels.ServerSocketChannel listening;
     /** Released by stop(); a non-daemon thread waits on it from start() on. */
     private java.util.concurrent.CountDownLatch liveness;
-    private Thread livenessThread;
     private final HttpServer owner;
 
     Contexts(HttpServer owner) {
@@ -115,13 +114,7 @@ final class Contexts {
                     }
                 });
         liveness = stopped;
-        livenessThread = t;
         t.start();
-    }
-
-    /** The thread that keeps the JVM alive while the server runs (tests look for it). */
-    synchronized Thread livenessThread() {
-        return livenessThread;
     }
 
     synchronized void executor(Executor e) {
