@@ -85,7 +85,7 @@ final class ChannelIo {
 
     /** Waits for {@code op}; a passed deadline becomes {@code SocketTimeoutException(what + " timed out")}. */
     void await(Object strand, int op, long deadline, String what) throws IOException {
-        if (!watch().await(strand, op, deadline)) {
+        if (!awaitReady(strand, op, deadline)) {
             throw new SocketTimeoutException(what + " timed out");
         }
     }
