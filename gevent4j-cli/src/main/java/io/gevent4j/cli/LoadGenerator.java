@@ -149,8 +149,7 @@ final class LoadGenerator {
         }
         InetAddress ip = InetAddress.getByName(spec.host());
         LoadGenerator g = new LoadGenerator(spec, new InetSocketAddress(ip, spec.port()), warmup);
-        LoadResult r = g.run(progressEvery, progress);
-        return r.withWarmup(warmup, g.warm.counters.completed.sum() + g.warm.counters.failed());
+        return g.run(progressEvery, progress);
     }
 
     private LoadResult run(Duration progressEvery, Consumer<Progress> progress) {
@@ -206,7 +205,8 @@ final class LoadGenerator {
         if (phase == warm) {
             beginCounting(end); // stopped at the time limit while warming up: nothing was counted
         }
-        return new LoadResult(spec, counted.counters, counted.merged(), Duration.ofNanos(end - countedStart), hitLimit);
+        return new LoadResult(spec, counted.counters, counted.merged(), Duration.ofNanos(end - countedStart), hitLimit,
+                Duration.ofNanos(warmupNanos), warm.counters.completed.sum() + warm.counters.failed());
     }
 
     /** Ends the warm-up (if any): batches claimed from now on are counted. Any thread. */

@@ -22,10 +22,11 @@ final class LoadResult {
     final Duration elapsed;
     final boolean hitTimeLimit;
     /** The uncounted warm-up before the run (zero: none) and the requests it sent. */
-    private Duration warmup = Duration.ZERO;
-    private long warmupRequests;
+    final Duration warmup;
+    final long warmupRequests;
 
-    LoadResult(LoadSpec spec, LoadGenerator.Counters c, Histogram latencyMicros, Duration elapsed, boolean hitTimeLimit) {
+    LoadResult(LoadSpec spec, LoadGenerator.Counters c, Histogram latencyMicros, Duration elapsed, boolean hitTimeLimit,
+               Duration warmup, long warmupRequests) {
         this.spec = spec;
         this.completed = c.completed.sum();
         this.non2xx = c.non2xx.sum();
@@ -38,13 +39,8 @@ final class LoadResult {
         this.latencyMicros = latencyMicros;
         this.elapsed = elapsed;
         this.hitTimeLimit = hitTimeLimit;
-    }
-
-    /** Records the warm-up that preceded this run (reported, never counted). */
-    LoadResult withWarmup(Duration d, long requests) {
-        this.warmup = d;
-        this.warmupRequests = requests;
-        return this;
+        this.warmup = warmup;
+        this.warmupRequests = warmupRequests;
     }
 
     long failed() {
