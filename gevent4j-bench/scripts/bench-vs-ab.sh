@@ -35,7 +35,7 @@ for rep in $(seq "$REPS"); do
   ab_ -n 40000 -c 50 >> "$OUT/ab-new"
   bench -n 40000 -c 50 >> "$OUT/bench-new"
 done
-median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+source "$HERE/common.sh"
 printf '%-28s %10s %10s %7s   (all rounds: ab | bench)\n' load "ab" "bench" "ratio"
 for k in keepalive new; do
   a=$(median "$OUT/ab-$k"); b=$(median "$OUT/bench-$k")

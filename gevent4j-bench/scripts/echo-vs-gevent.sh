@@ -17,18 +17,9 @@ ANCHORS=${ANCHORS:-$HERE/../../../shared/bench/anchors}
 [ -d "$ANCHORS" ] || ANCHORS=/work/shared/bench/anchors
 CLI=${CLI:-$HERE/../../gevent4j-cli/target/gevent4j.jar}
 OUT=$(mktemp -d)
-"$JDK/bin/javac" -d "$OUT/classes" "$ANCHORS"/java/src/*.java || exit 1
-NAMES=(); PORTS=(); PIDS=()
-
-start() { # name port command...
-  local name=$1 port=$2; shift 2
-  on 0 "$@" > "$OUT/$name.log" 2>&1 &
-  PIDS+=($!); NAMES+=("$name"); PORTS+=("$port")
-  for _ in $(seq 100); do timeout 1 bash -c "</dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0; sleep 0.1; done
-  echo "$name did not start"; cat "$OUT/$name.log"
-}
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+source "$HERE/common.sh"
 trap cleanup EXIT
+"$JDK/bin/javac" -d "$OUT/classes" "$ANCHORS"/java/src/*.java || exit 1
 
 start gevent4j 18430 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$CLI" serve echo --port 18430 --hubs "$HUBS"
 start gevent 18431 /usr/bin/python3 "$ANCHORS/py/echo_server.py" 18431
@@ -39,7 +30,6 @@ for rep in $(seq "$REPS"); do
       | sed -n 's/.*roundtrips_per_s=\([0-9]*\) errors=0.*/\1/p' >> "$OUT/${NAMES[$i]}.rt"
   done
 done
-median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 printf '%-10s %14s   (all rounds; a missing round had errors)\n' server "round trips/s"
 for n in "${NAMES[@]}"; do
   printf '%-10s %14.0f   %s\n' "$n" "$(median "$OUT/$n.rt")" "$(tr '\n' ' ' < "$OUT/$n.rt")"

@@ -15,18 +15,11 @@ JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 JAR=${JAR:-$HERE/../target/benchmarks.jar}
 PEERS=${PEERS:-}
 OPENS="--add-opens java.base/java.lang=ALL-UNNAMED"
-NAMES=(); PORTS=(); PIDS=()
 OUT=$(mktemp -d)
-
-start() { # name port command...
-  local name=$1 port=$2; shift 2
-  taskset -c 0 "$@" > "$OUT/$name.log" 2>&1 &
-  PIDS+=($!); NAMES+=("$name"); PORTS+=("$port")
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0; sleep 0.1; done
-  echo "$name did not start"; cat "$OUT/$name.log"
-}
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+on() { taskset -c "$1" "${@:2}"; }
+source "$HERE/common.sh"
 trap cleanup EXIT
+
 
 start gevent4j 18090 "$JAVA" $OPENS -cp "$JAR" io.gevent4j.bench.HttpHelloServer gevent4j 18090 1
 start jdk-httpserver-vt 18091 "$JAVA" -cp "$JAR" io.gevent4j.bench.HttpHelloServer jdk 18091
@@ -46,7 +39,6 @@ for rep in $(seq "$REPS"); do
     taskset -c 1 wrk -t1 -c100 -d"${D}s" --timeout 5s -s "$HERE/pipeline16.lua" "$url" | awk '/Requests\/sec/ {print $2}' >> "$OUT/${NAMES[$i]}.pipe"
   done
 done
-median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 printf '%-20s %16s %16s   (all rounds)\n' server "keep-alive" "pipelined x16"
 for n in "${NAMES[@]}"; do
   printf '%-20s %16.0f %16.0f   %s | %s\n' "$n" "$(median "$OUT/$n.plain")" "$(median "$OUT/$n.pipe")" \

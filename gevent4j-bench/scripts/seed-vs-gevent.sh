@@ -17,15 +17,7 @@ ANCHORS=${ANCHORS:-$HERE/../../../shared/bench/anchors}
 OUT=$(mktemp -d)
 gcc -O2 -o "$OUT/seed_floor" "$HERE/../native/seed_floor.c" || exit 1
 on() { if [ "$PIN" = 1 ]; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
-NAMES=(); PORTS=(); PIDS=()
-start() { # name port command...
-  local name=$1 port=$2; shift 2
-  on 0 "$@" > "$OUT/$name.log" 2>&1 &
-  PIDS+=($!); NAMES+=("$name"); PORTS+=("$port")
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0; sleep 0.1; done
-  echo "$name did not start"; cat "$OUT/$name.log"
-}
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+source "$HERE/common.sh"
 trap cleanup EXIT
 start gevent4j 18472 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -cp "$JAR" io.gevent4j.bench.SeedSleepServer 18472 1
 start gevent 18473 /usr/bin/python3 "$ANCHORS/py/sleep_server.py" gevent 18473 4096
@@ -37,7 +29,6 @@ for rep in $(seq "$REPS"); do
       | awk '/^Failed requests/ {f=$3} /^Requests per second/ {r=$4} END {print r, f}' >> "$OUT/${NAMES[$i]}.txt"
   done
 done
-median() { awk '{print $1}' "$1" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 printf '%-10s %10s %8s   (all rounds: req/s failed)\n' server "req/s" failed
 for n in "${NAMES[@]}"; do
   printf '%-10s %10.0f %8s   %s\n' "$n" "$(median "$OUT/$n.txt")" "$(awk '{s+=$2} END {print s}' "$OUT/$n.txt")" \
