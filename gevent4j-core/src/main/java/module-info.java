@@ -7,6 +7,10 @@
  * {@code --add-opens java.base/java.lang=ALL-UNNAMED} on the class path.
  * {@code io.gevent4j.internal} (the bridge from the I/O packages to the core's wait mechanism)
  * is deliberately not exported.
+ *
+ * <p>Being on the class or module path changes no JVM-wide behaviour: the module provides no
+ * services. The {@code com.sun.net.httpserver} provider and the {@code InetAddress} resolver are
+ * installed by the separate module {@code io.gevent4j.monkey} (gevent's {@code monkey}).
  */
 module io.gevent4j {
     requires jdk.jfr;
@@ -22,6 +26,7 @@ module io.gevent4j {
 
     requires org.dnsjava;
 
-    provides java.net.spi.InetAddressResolverProvider with io.gevent4j.dns.HubInetAddressResolverProvider;
-    provides com.sun.net.httpserver.spi.HttpServerProvider with io.gevent4j.http.jdk.GeventHttpServerProvider;
+    // No `provides`: the module changes nothing JVM-wide by being present. The JDK-wide
+    // HttpServerProvider and InetAddressResolverProvider are registered by io.gevent4j.monkey
+    // (artifact gevent4j-monkey), the opt-in.
 }

@@ -10,8 +10,8 @@ import java.util.concurrent.Executors;
 /**
  * Hello-world HTTP servers for external load tools (wrk, ab), gevent4j beside the JDK's
  * {@code HttpServer} with a virtual-thread executor, same body and headers. {@code jdk-api} is
- * the very same {@code com.sun.net.httpserver} code with gevent4j's provider chosen (as it is
- * whenever gevent4j's jar is on the class path): what existing JDK-server code gains unchanged.
+ * the very same {@code com.sun.net.httpserver} code with gevent4j's provider chosen (by the
+ * system property, as gevent4j-monkey would by its presence): what existing JDK-server code gains unchanged.
  * Usage: {@code HttpHelloServer gevent4j|jdk|jdk-api PORT [HUBS] [sleepMillis]}. Runs until killed.
  */
 public final class HttpHelloServer {
@@ -34,10 +34,11 @@ public final class HttpHelloServer {
             System.out.println("gevent4j http listening on " + server.address() + " with " + hubs + " hub(s)");
             server.serveForever();
         } else {
-            if (impl.equals("jdk")) {
-                // gevent4j registers its own provider: ask for the JDK's server explicitly.
-                System.setProperty("com.sun.net.httpserver.HttpServerProvider", "sun.net.httpserver.DefaultHttpServerProvider");
-            } else if (!impl.equals("jdk-api")) {
+            if (impl.equals("jdk-api")) {
+                // The same JDK-API code on gevent4j's provider: the core jar registers nothing, so
+                // name the provider (the route without gevent4j-monkey).
+                System.setProperty("com.sun.net.httpserver.HttpServerProvider", "io.gevent4j.http.jdk.GeventHttpServerProvider");
+            } else if (!impl.equals("jdk")) {
                 throw new IllegalArgumentException("gevent4j, jdk or jdk-api: " + impl);
             }
             com.sun.net.httpserver.HttpServer server =

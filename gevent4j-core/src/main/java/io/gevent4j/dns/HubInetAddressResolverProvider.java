@@ -14,9 +14,10 @@ import java.util.stream.Stream;
  * {@code InetAddress.getByName} (and every library that calls it) parks the greenlet instead of
  * stalling its hub in the C library's {@code getaddrinfo}. Outside a greenlet it delegates to
  * the JDK's built-in resolver, and inside one too for a single-label name that neither the hosts
- * file nor DNS knows (the machine's own name, which NSS modules answer and DNS cannot). Installed through {@link java.util.ServiceLoader} (the JDK uses
- * the <em>first</em> provider it finds: dnsjava's own opt-in provider must not come first on the
- * class path).
+ * file nor DNS knows (the machine's own name, which NSS modules answer and DNS cannot).
+ * The core jar does not register it: the opt-in artifact {@code gevent4j-monkey} does, for
+ * {@link java.util.ServiceLoader} (the JDK uses the <em>first</em> provider it finds: dnsjava's
+ * own provider must not come first on the class path).
  */
 public final class HubInetAddressResolverProvider extends InetAddressResolverProvider {
     /** Called by {@link java.util.ServiceLoader}. */
