@@ -1,0 +1,83 @@
+package io.gevent4j.server;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+
+/**
+ * The idle connections of one {@link StreamServer} with a connection cap, oldest idle first:
+ * those waiting for their client's next request (an idle keep-alive connection, or a new one
+ * that has sent nothing yet). At the cap the accept loop sheds the oldest of them to admit a
+ * waiting connection, so idle sockets cannot fill the server.
+ *
+ * <p>Who may call it: any hub or thread (connections of a {@code HubGroup} live on several
+ * hubs). Nothing here blocks or yields.
+ */
+final class IdleConnections {
+    /*
+     * Implementation overview.
+     *
+     * A connection's own state (Connection.idleState: BUSY, IDLE, SHED) decides every race: the
+     * shedder closes a connection only after it moved it IDLE -> SHED, and its greenlet goes on
+     * only after it moved it IDLE -> BUSY, so a connection that has just received a request is
+     * never closed by a shed, and a shed one never serves another request. The ordered set
+     * (insertion order = idle since) is only an index, guarded by its own monitor; a stale
+     * entry (a connection that went busy meanwhile) is skipped.
+     *
+     * `wanted` is set by the accept loop while a new connection waits for a slot and no
+     * connection was idle: the next connection to go idle is then shed at once (in markIdle).
+     */
+    private final LinkedHashSet<Connection> idle = new LinkedHashSet<>();
+    /** Set while the accept loop waits for a slot with a connection pending and nothing was idle. */
+    private volatile boolean wanted;
+
+    void add(Connection c) {
+        synchronized (idle) {
+            idle.add(c);
+        }
+        if (wanted) {
+            shedOldest();
+        }
+    }
+
+    void remove(Connection c) {
+        synchronized (idle) {
+            idle.remove(c);
+        }
+    }
+
+    int size() {
+        synchronized (idle) {
+            return idle.size();
+        }
+    }
+
+    void wanted(boolean on) {
+        wanted = on;
+    }
+
+    /** Closes the connection idle for the longest time; returns false if none was idle. */
+    boolean shedOldest() {
+        for (;;) {
+            Connection oldest;
+            synchronized (idle) {
+                Iterator<Connection> it = idle.iterator();
+                if (!it.hasNext()) {
+                    return false;
+                }
+                oldest = it.next();
+                it.remove();
+            }
+            if (oldest.shed()) {
+                wanted = false;
+                try {
+                    oldest.close(); // wakes its greenlet, which ends quietly and frees its slot
+                } catch (IOException | RuntimeException e) {
+                    System.getLogger(StreamServer.class.getName()).log(System.Logger.Level.DEBUG,
+                            "closing an idle connection to admit another", e);
+                }
+                return true;
+            }
+        }
+    }
+}
