@@ -693,7 +693,11 @@ public final class StreamServer implements AutoCloseable {
             return this;
         }
 
-        /** At most this many handlers at once; more connections wait in the backlog. Default: no limit. */
+        /**
+         * At most this many handlers at once; more connections wait in the backlog. At the cap,
+         * a connection its handler marked idle ({@link Connection#markIdle()}) is closed, oldest
+         * idle first, when a new connection waits. Default: no limit.
+         */
         public Builder maxConnections(int max) {
             if (max <= 0) {
                 throw new IllegalArgumentException("maxConnections must be positive: " + max);
