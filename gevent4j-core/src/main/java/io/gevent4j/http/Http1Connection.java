@@ -21,9 +21,12 @@ import java.util.Locale;
  * pipelined requests already received are parsed from it without a system call); responses
  * are appended to {@link Output} and flushed only before the connection waits for input
  * ({@link #readSocket}), when the buffer is large, or at the end, so a batch of pipelined
- * requests gets one write. Time-outs: idle (waiting for the first byte of a request), header
- * (the whole head, one deadline: slowloris), body (each read), write (each flush); all use the
- * socket's per-call time-out, set before each call. Graceful stop: {@code idle} is written
+ * requests gets one write. Time-outs: first byte (a new connection), idle (waiting for the
+ * first byte of a later request), header (the whole head, one deadline: slowloris), body (each
+ * read, and a minimum average rate over the whole body: {@link #readBody}), write (each flush);
+ * all use the socket's per-call time-out, set before each call. While it waits for a request
+ * the connection is marked idle ({@code Connection.markIdle}): at the server's connection cap
+ * it may be closed then to admit another, and its response is flushed before that. Graceful stop: {@code idle} is written
  * before {@code serverStopping()} is read, and the stop action reads {@code idle} after the
  * server's flag is set (Dekker pair): an idle connection is closed by the stop, a busy one
  * finishes its request and then closes.

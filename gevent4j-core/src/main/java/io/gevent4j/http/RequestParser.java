@@ -11,7 +11,8 @@ import java.util.Locale;
  * {@link HttpError}s with their status: 414 request line too long, 431 header section too large
  * or too many fields, 400 malformed (bare LF, CR without LF, obs-fold, whitespace before a
  * colon, bad tokens, bad targets, bad Content-Length, Content-Length with Transfer-Encoding, a
- * Transfer-Encoding that does not end in chunked, a missing or repeated Host in HTTP/1.1),
+ * Transfer-Encoding that does not end in chunked, a missing Host in HTTP/1.1, a repeated or
+ * invalid Host; an absolute-form target's authority replaces Host, RFC 9112 §3.2.2),
  * 501 for transfer codings other than chunked and for CONNECT, 505 for a major version other
  * than 1, 417 for an Expect other than 100-continue.
  *
@@ -19,6 +20,8 @@ import java.util.Locale;
  * consumed until the whole head is valid, so a refill may move the buffer (offsets are kept
  * relative to {@code in.pos}). Each byte is looked at once per line scan; a head that arrives in
  * one read is parsed in one pass without copying beyond the strings handed to the application.
+ * Size limits are checked before anything else on a line, and an unfinished line may hold one
+ * byte more than a finished one (its CR): the answer never depends on how TCP split the bytes.
  */
 final class RequestParser {
     private static final boolean[] TCHAR = new boolean[256];

@@ -1,6 +1,7 @@
 package io.gevent4j.server;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 
@@ -24,19 +25,27 @@ final class IdleConnections {
      * (insertion order = idle since) is only an index, guarded by its own monitor; a stale
      * entry (a connection that went busy meanwhile) is skipped.
      *
-     * `wanted` is set by the accept loop while a new connection waits for a slot and no
-     * connection was idle: the next connection to go idle is then shed at once (in markIdle).
+     * An accept loop that waits for a slot with a connection pending and nothing idle leaves
+     * a demand (one token per waiting loop: a HubGroup may run one loop per hub); the next
+     * connection to go idle takes one demand and is shed at once (in add). The idle set and
+     * the demands share one monitor, so a connection going idle and a loop starting to wait
+     * cannot miss each other. A loop whose wait ends otherwise withdraws its demand; in a
+     * narrow race one connection too many may be shed, never one too few.
      */
     private final LinkedHashSet<Connection> idle = new LinkedHashSet<>();
-    /** Set while the accept loop waits for a slot with a connection pending and nothing was idle. */
-    private volatile boolean wanted;
+    /** Accept loops waiting for a slot with a connection pending; guarded by {@code idle}. */
+    private final ArrayDeque<Object> demands = new ArrayDeque<>();
 
     void add(Connection c) {
+        Object demand;
         synchronized (idle) {
             idle.add(c);
+            demand = demands.poll();
         }
-        if (wanted) {
-            shedOldest();
+        if (demand != null && !shedOldest()) {
+            synchronized (idle) {
+                demands.addFirst(demand); // another shedder took it: the demand stands
+            }
         }
     }
 
@@ -52,8 +61,19 @@ final class IdleConnections {
         }
     }
 
-    void wanted(boolean on) {
-        wanted = on;
+    /** Registers a waiting accept loop's demand; withdraw it with {@link #withdraw}. */
+    Object demand() {
+        Object d = new Object();
+        synchronized (idle) {
+            demands.add(d);
+        }
+        return d;
+    }
+
+    void withdraw(Object demand) {
+        synchronized (idle) {
+            demands.remove(demand);
+        }
     }
 
     /** Closes the connection idle for the longest time; returns false if none was idle. */
@@ -69,7 +89,6 @@ final class IdleConnections {
                 it.remove();
             }
             if (oldest.shed()) {
-                wanted = false;
                 try {
                     oldest.close(); // wakes its greenlet, which ends quietly and frees its slot
                 } catch (IOException | RuntimeException e) {

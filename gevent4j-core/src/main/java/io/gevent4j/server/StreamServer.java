@@ -502,17 +502,19 @@ public final class StreamServer implements AutoCloseable {
                 return;
             }
             if (!idle.shedOldest()) {
-                idle.wanted(true);
-                idle.shedOldest(); // one may have gone idle before the flag was seen (see IdleConnections)
+                Object demand = idle.demand(); // the next connection to go idle is shed for us
+                try {
+                    if (idle.shedOldest()) { // one went idle before the demand was there
+                        idle.withdraw(demand);
+                    }
+                    slots.acquire();
+                } finally {
+                    idle.withdraw(demand);
+                }
+                return;
             }
         }
-        try {
-            slots.acquire();
-        } finally {
-            if (idle != null) {
-                idle.wanted(false);
-            }
-        }
+        slots.acquire();
     }
 
     private Duration backoff(IOException e, Duration backoff) {
