@@ -26,10 +26,10 @@ import java.util.Locale;
  * read, and a minimum average rate over the whole body: {@link #readBody}), write (each flush);
  * all use the socket's per-call time-out, set before each call. While it waits for a request
  * the connection is marked idle ({@code Connection.markIdle}): at the server's connection cap
- * it may be closed then to admit another, and its response is flushed before that. Graceful stop: {@code idle} is written
- * before {@code serverStopping()} is read, and the stop action reads {@code idle} after the
- * server's flag is set (Dekker pair): an idle connection is closed by the stop, a busy one
- * finishes its request and then closes.
+ * it may be closed then to admit another, and its response is flushed before that.
+ * Graceful stop: {@code idle} is written before {@code serverStopping()} is read, and the stop
+ * action reads {@code idle} after the server's flag is set (Dekker pair): an idle connection is
+ * closed by the stop, a busy one finishes its request and then closes.
  */
 final class Http1Connection {
     private static final System.Logger LOG = System.getLogger(HttpServer.class.getName());
