@@ -147,7 +147,7 @@ class HttpAttackTest {
 
     @Test
     void slowReaders() throws Exception {
-        byte[] big = new byte[8 << 20];
+        byte[] big = new byte[32 << 20]; // more than loopback's socket buffers can absorb
         start(HttpServer.builder((req, res) -> res.send(200, big)).writeTimeout(MEDIUM));
         for (int i = 0; i < ATTACKERS / 4; i++) {
             Socket s = attacker("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
