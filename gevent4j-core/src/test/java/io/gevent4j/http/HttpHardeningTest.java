@@ -233,6 +233,22 @@ class HttpHardeningTest {
     }
 
     @Test
+    void aRefusedUploadIsDrainedForAWhileSoTheClientSeesNoReset() throws Exception {
+        HttpServer s = start(HttpServer.builder(HELLO));
+        RawClient c = raw(s);
+        c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + (200L << 20) + "\r\n\r\n");
+        assertThat(c.read().status()).isEqualTo(413);
+        // A client that sends its body before it reads (many do) goes on writing after the
+        // refusal: without a lingering close, its writes meet a reset and it never sees the 413.
+        byte[] part = new byte[256 * 1024];
+        for (int i = 0; i < 8; i++) {
+            c.socket.getOutputStream().write(part);
+        }
+        c.socket.shutdownOutput();
+        assertClosedWithoutMoreBytes(c);
+    }
+
+    @Test
     void aLargeBodyStreamsWhenTheLimitIsRaised() throws Exception {
         HttpServer s = start(HttpServer.builder((req, res) -> {
             InputStream in = req.body();
