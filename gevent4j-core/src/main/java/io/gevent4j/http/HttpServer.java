@@ -27,7 +27,8 @@ import javax.net.ssl.SSLContext;
  * 414 (request line too long), 431 (header section too large, too many fields), 400 (malformed
  * input, an invalid {@code Host}, any smuggling shape; the connection is closed), 408 (head or
  * body too slow), 413 (body larger than {@code maxBodyBytes}), 501 (CONNECT, transfer codings
- * other than chunked), 505. Refusals of a HEAD request carry no body. The same bytes get the same
+ * other than chunked), 505. Refusals of a HEAD request carry no body; after a refusal the server
+ * reads and drops what the client still sends (2 s, 4 MiB at most) so that it sees the answer. The same bytes get the same
  * answer however TCP splits them. An absolute-form target's authority replaces {@code Host}
  * (RFC 9112 §3.2.2). A handler exception before the response started gives a 500 and the
  * connection goes on; an {@code Error} gives a 500 and closes it.
