@@ -6,8 +6,10 @@ import java.io.InputStream;
 import java.util.Objects;
 
 /**
- * A chunked request body (RFC 9112 §7.1), decoded strictly: chunk-size is hex digits with no
- * whitespace, extensions are {@code ;name[=token|quoted-string]} with no whitespace, every
+ * A chunked request body (RFC 9112 §7.1), decoded strictly: chunk-size is hex digits,
+ * extensions are {@code ;name[=token|quoted-string]} with optional whitespace (BWS, §7.1.1)
+ * before and after the {@code ;} and the {@code =} but not at the end of the line (so
+ * {@code "a \r\n"} is refused, as llhttp does), a chunk-size line is at most 4 KiB, every
  * chunk's data ends in CRLF, and trailer fields follow header-field syntax. Anything else is a
  * 400 ({@link HttpError}); end of stream inside the body is an {@link EOFException}. A chunk
  * that would take the body past {@code maxBodyBytes} is a 413 before any of its data is read:
@@ -76,7 +78,7 @@ final class ChunkedInput extends InputStream {
             needCrlf = false;
         }
         int start = in.pos;
-        int end = in.lineEnd(MAX_LINE, "a chunk-size line");
+        int end = in.lineEnd(MAX_LINE, "a chunk-size line", 400);
         start = in.pos; // lineEnd may have compacted the buffer
         byte[] b = in.buf;
         int i = start;
@@ -92,10 +94,14 @@ final class ChunkedInput extends InputStream {
             throw new HttpError(400, "missing or malformed chunk size");
         }
         while (i < end) {
+            i = skipBws(b, i, end);
+            if (i == end) {
+                throw new HttpError(400, "whitespace at the end of a chunk-size line");
+            }
             if (b[i] != ';') {
                 throw new HttpError(400, "invalid character after the chunk size");
             }
-            i++;
+            i = skipBws(b, i + 1, end);
             int ns = i;
             while (i < end && RequestParser.isTchar(b[i])) {
                 i++;
@@ -103,8 +109,10 @@ final class ChunkedInput extends InputStream {
             if (i == ns) {
                 throw new HttpError(400, "empty chunk extension name");
             }
+            int afterName = i;
+            i = skipBws(b, i, end);
             if (i < end && b[i] == '=') {
-                i++;
+                i = skipBws(b, i + 1, end);
                 if (i < end && b[i] == '"') {
                     i++;
                     boolean closed = false;
@@ -137,6 +145,8 @@ final class ChunkedInput extends InputStream {
                         throw new HttpError(400, "empty chunk extension value");
                     }
                 }
+            } else {
+                i = afterName; // whitespace not followed by '=': judged at the top of the loop
             }
         }
         in.consumeLine(end);
@@ -152,10 +162,17 @@ final class ChunkedInput extends InputStream {
         }
     }
 
+    private static int skipBws(byte[] b, int i, int end) {
+        while (i < end && (b[i] == ' ' || b[i] == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
     private void readTrailers() throws IOException {
         int total = 0;
         for (;;) {
-            int end = in.lineEnd(maxTrailerBytes, "the trailer section");
+            int end = in.lineEnd(maxTrailerBytes, "the trailer section", 431);
             int start = in.pos;
             if (end == start) {
                 in.consumeLine(end);

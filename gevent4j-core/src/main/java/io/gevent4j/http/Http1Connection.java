@@ -21,12 +21,15 @@ import java.util.Locale;
  * pipelined requests already received are parsed from it without a system call); responses
  * are appended to {@link Output} and flushed only before the connection waits for input
  * ({@link #readSocket}), when the buffer is large, or at the end, so a batch of pipelined
- * requests gets one write. Time-outs: idle (waiting for the first byte of a request), header
- * (the whole head, one deadline: slowloris), body (each read), write (each flush); all use the
- * socket's per-call time-out, set before each call. Graceful stop: {@code idle} is written
- * before {@code serverStopping()} is read, and the stop action reads {@code idle} after the
- * server's flag is set (Dekker pair): an idle connection is closed by the stop, a busy one
- * finishes its request and then closes.
+ * requests gets one write. Time-outs: first byte (a new connection), idle (waiting for the
+ * first byte of a later request), header (the whole head, one deadline: slowloris), body (each
+ * read, and a minimum average rate over the whole body: {@link #readBody}), write (each flush);
+ * all use the socket's per-call time-out, set before each call. While it waits for a request
+ * the connection is marked idle ({@code Connection.markIdle}): at the server's connection cap
+ * it may be closed then to admit another, and its response is flushed before that.
+ * Graceful stop: {@code idle} is written before {@code serverStopping()} is read, and the stop
+ * action reads {@code idle} after the server's flag is set (Dekker pair): an idle connection is
+ * closed by the stop, a busy one finishes its request and then closes.
  */
 final class Http1Connection {
     private static final System.Logger LOG = System.getLogger(HttpServer.class.getName());
@@ -34,6 +37,9 @@ final class Http1Connection {
     private static final DateTimeFormatter CLF = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final long NONE = Long.MAX_VALUE;
+    /** After a refusal, how long and how much of what the client still sends is read and dropped. */
+    private static final Duration LINGER = Duration.ofSeconds(2);
+    private static final long LINGER_BYTES = 4L << 20;
 
     final Output out;
     boolean closeAfterResponse;
@@ -47,6 +53,10 @@ final class Http1Connection {
     private RequestHead current;
     private boolean continueSent;
     private boolean responseCommitted;
+    /** Bytes received from the socket while reading the current request's body (minimum-rate check). */
+    private long bodyBytesIn;
+    /** Time spent waiting for the socket while reading the current request's body. */
+    private long bodyWaitNanos;
     private final javax.net.ssl.SSLSession session;
 
     Http1Connection(HttpServer.Settings s, Connection conn) {
@@ -74,7 +84,7 @@ final class Http1Connection {
     private int readSocket(byte[] b, int off, int len) throws IOException {
         out.flush(); // about to wait for the client: send what it is owed first
         if (perRead != null) {
-            conn.timeout(perRead);
+            return readBody(b, off, len);
         } else if (readDeadline != NONE) {
             long left = readDeadline - System.nanoTime();
             if (left <= 0) {
@@ -87,40 +97,81 @@ final class Http1Connection {
         return conn.recvInto(ByteBuffer.wrap(b, off, len));
     }
 
+    /**
+     * A read of the request body: each read waits at most {@code bodyTimeout}, and the whole
+     * body must arrive at {@code minBodyRate} on average after its grace period, counting only
+     * the time spent waiting for the client (a handler that works between reads is not held
+     * against it). A body that falls behind gets a {@link SocketTimeoutException} (408).
+     */
+    private int readBody(byte[] b, int off, int len) throws IOException {
+        Duration t = perRead;
+        long rate = s.minBodyRate();
+        if (rate > 0) {
+            long allowed = s.minBodyRateGrace().toNanos() + (long) (bodyBytesIn * 1e9 / rate) - bodyWaitNanos;
+            if (allowed <= 0) {
+                throw new SocketTimeoutException("request body slower than " + rate + " bytes/s");
+            }
+            if (allowed < t.toNanos()) {
+                t = Duration.ofNanos(allowed);
+            }
+        }
+        conn.timeout(t);
+        long t0 = System.nanoTime();
+        int n;
+        try {
+            n = conn.recvInto(ByteBuffer.wrap(b, off, len));
+        } finally {
+            bodyWaitNanos += System.nanoTime() - t0;
+        }
+        if (n > 0) {
+            bodyBytesIn += n;
+        }
+        return n;
+    }
+
     void serve() throws IOException {
         conn.onServerStop(this::closeIfIdle);
+        boolean first = true;
         try {
             for (;;) {
                 if (in.available() == 0) {
+                    try {
+                        out.flush(); // before the connection counts as idle: a stop or a shed may close it
+                    } catch (IOException gone) {
+                        return;
+                    }
                     idle = true;
                     if (conn.serverStopping()) {
                         return;
                     }
                     perRead = null;
-                    readDeadline = System.nanoTime() + s.idleTimeout().toNanos();
+                    // A connection that has sent nothing yet gets the short first-byte time-out.
+                    readDeadline = System.nanoTime() + (first ? s.firstByteTimeout() : s.idleTimeout()).toNanos();
                     in.resetIfEmpty();
+                    conn.markIdle(); // at the connection cap, the server may close it to admit another
                     boolean got;
                     try {
                         got = in.fill();
                     } catch (SocketTimeoutException | SocketException e) {
-                        return; // idle too long, or closed by a graceful stop: quietly
+                        return; // idle too long, shed at the cap, or closed by a graceful stop: quietly
                     } finally {
                         idle = false;
                     }
-                    if (!got) {
+                    if (!got || !conn.markBusy()) {
                         return;
                     }
                 }
+                first = false;
                 perRead = null;
                 readDeadline = System.nanoTime() + s.headerTimeout().toNanos();
                 RequestHead h;
                 try {
                     h = parser.parse(in);
                 } catch (HttpError e) {
-                    sendError(e.status, e.getMessage());
+                    sendError(e.status, e.getMessage(), parser.isHead());
                     return;
                 } catch (SocketTimeoutException e) {
-                    sendError(408, "the request head did not arrive in time");
+                    sendError(408, "the request head did not arrive in time", parser.isHead());
                     return;
                 } catch (EOFException e) {
                     return;
@@ -156,20 +207,23 @@ final class Http1Connection {
         closeAfterResponse = false;
         readDeadline = NONE;
         perRead = s.bodyTimeout();
+        bodyBytesIn = 0;
+        bodyWaitNanos = 0;
+        boolean head = h.method.equals("HEAD");
         if (h.contentLength > s.maxBodyBytes()) {
-            sendError(413, "request body larger than " + s.maxBodyBytes() + " bytes");
+            sendError(413, "request body larger than " + s.maxBodyBytes() + " bytes", head);
             return false;
         }
         InputStream body = new RequestBody(bodyOf(h, in, s.maxHeaderBytes(), s.maxBodyBytes()), h.hasBody() && h.expectContinue);
         HttpRequest req = new HttpRequest(h, body, conn.remoteAddress(), conn.localAddress(), session);
         HttpResponse res = new HttpResponse(this, req);
-        Exception failure = null;
+        Throwable failure = null;
         try {
             s.handler().handle(req, res);
         } catch (GreenletExit e) {
             throw e;
-        } catch (Exception e) {
-            failure = e;
+        } catch (Exception | Error e) {
+            failure = e; // an Error too (assertion, stack overflow, a stray Timeout): the client gets a 500
         }
         if (failure != null) {
             if (isDisconnect(failure)) {
@@ -177,13 +231,13 @@ final class Http1Connection {
             }
             if (failure instanceof HttpError he) { // a malformed body, read by the handler
                 if (!res.isCommitted()) {
-                    sendError(he.status, he.getMessage());
+                    sendError(he.status, he.getMessage(), head);
                 }
                 return false;
             }
             if (failure instanceof SocketTimeoutException) {
                 if (!res.isCommitted()) {
-                    sendError(408, "the request body did not arrive in time");
+                    sendError(408, "the request body did not arrive in time", head);
                 }
                 return false;
             }
@@ -192,6 +246,9 @@ final class Http1Connection {
                 return false; // half a response is out: only closing tells the client
             }
             res = new HttpResponse(this, req);
+            if (failure instanceof Error) {
+                res.header("Connection", "close"); // the handler's state is suspect after an Error
+            }
             res.send(500, "Internal Server Error\n");
         }
         boolean complete = res.finish();
@@ -243,7 +300,8 @@ final class Http1Connection {
         responseCommitted = true;
     }
 
-    private void sendError(int status, String message) throws IOException {
+    /** A refusal with {@code Connection: close}; for a HEAD request, the head only (RFC 9110 §9.3.2). */
+    private void sendError(int status, String message, boolean head) throws IOException {
         byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
         out.ascii("HTTP/1.1 ");
         out.decimal(status);
@@ -255,14 +313,49 @@ final class Http1Connection {
         out.decimal(body.length);
         out.crlf();
         out.crlf();
-        out.write(body);
+        if (!head) {
+            out.write(body);
+        }
         if (s.accessLog()) {
             logLine("-", status, body.length);
         }
         try {
             out.flush();
         } catch (IOException gone) {
-            // the client left before reading the error
+            return; // the client left before reading the error
+        }
+        lingerAfterRefusal();
+    }
+
+    /**
+     * After a refusal, before the socket is closed: half-close, then read and drop what the
+     * client is still sending, at most {@link #LINGER} and {@link #LINGER_BYTES}. Closing a
+     * socket with unread input makes the kernel send a reset, which can destroy the refusal
+     * before the client reads it (a 413 to an upload in flight). Plain TCP only (TLS ends with
+     * its close_notify).
+     */
+    private void lingerAfterRefusal() {
+        if (conn.isSecure()) {
+            return;
+        }
+        try {
+            conn.tcp().shutdownOutput();
+            long deadline = System.nanoTime() + LINGER.toNanos();
+            ByteBuffer skip = ByteBuffer.allocate(16 * 1024);
+            for (long budget = LINGER_BYTES; budget > 0; ) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                conn.timeout(Duration.ofNanos(left));
+                int n = conn.recvInto(skip.clear());
+                if (n < 0) {
+                    return;
+                }
+                budget -= n;
+            }
+        } catch (IOException goneOrTimedOut) {
+            // closed next either way
         }
     }
 

@@ -116,9 +116,11 @@ final class HttpInput {
     /**
      * Reads one CRLF-terminated line of at most {@code max} bytes and returns the offset of its
      * end (the CR); the line starts at the old {@link #pos}, and pos moves past the LF only when
-     * the caller calls {@link #consumeLine}. Bare LF, or a CR inside the line, is a 400.
+     * the caller calls {@link #consumeLine}. Bare LF, or a CR inside the line, is a 400; a line
+     * longer than {@code max} (CRLF not counted) is a {@code tooLong} error, whether it arrived
+     * whole or in pieces.
      */
-    int lineEnd(int max, String what) throws IOException {
+    int lineEnd(int max, String what, int tooLong) throws IOException {
         int from = pos;
         int scan = pos;
         for (;;) {
@@ -128,14 +130,17 @@ final class HttpInput {
                     if (i == from || buf[i - 1] != '\r') {
                         throw new HttpError(400, "bare LF in " + what);
                     }
+                    if (i - 1 - from > max) {
+                        throw new HttpError(tooLong, what + " too long");
+                    }
                     return i - 1;
                 }
                 if (c == '\r' && i + 1 < lim && buf[i + 1] != '\n') {
                     throw new HttpError(400, "CR without LF in " + what);
                 }
             }
-            if (lim - from > max) {
-                throw new HttpError(400, what + " too long");
+            if (lim - from > max + 1) { // + 1: the CR of a line of exactly max bytes may be here without its LF
+                throw new HttpError(tooLong, what + " too long");
             }
             scan = Math.max(from, lim - 1);
             int shift = pos;

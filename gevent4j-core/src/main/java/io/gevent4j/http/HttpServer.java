@@ -25,9 +25,30 @@ import javax.net.ssl.SSLContext;
  * sent only when the handler reads the body, HEAD, 204/304 without a body, automatic
  * Content-Length or chunked framing, a {@code Date} header formatted once per second. Refusals:
  * 414 (request line too long), 431 (header section too large, too many fields), 400 (malformed
- * input, any smuggling shape; the connection is closed), 408 (head or body too slow), 413 (body
- * larger than {@code maxBodyBytes}), 501 (CONNECT, transfer codings other than chunked), 505.
- * A handler exception before the response started gives a 500 and the connection goes on.
+ * input, an invalid {@code Host}, any smuggling shape; the connection is closed), 408 (head or
+ * body too slow), 413 (body larger than {@code maxBodyBytes}), 501 (CONNECT, transfer codings
+ * other than chunked), 505. Refusals of a HEAD request carry no body; after a refusal the server
+ * reads and drops what the client still sends (2 s, 4 MiB at most) so that it sees the answer. The same bytes get the same
+ * answer however TCP splits them. An absolute-form target's authority replaces {@code Host}
+ * (RFC 9112 §3.2.2). A handler exception before the response started gives a 500 and the
+ * connection goes on; an {@code Error} gives a 500 and closes it.
+ *
+ * <p>Limits and time-outs (defaults favour safety; each has a builder option):
+ * <ul>
+ * <li>{@link Builder#firstByteTimeout}: 10 s for a new connection to send its first byte, then
+ *     it is closed quietly; {@link Builder#idleTimeout}: 60 s between keep-alive requests;
+ *     {@link Builder#headerTimeout}: 20 s for a whole request head (408).
+ * <li>At the {@link Builder#maxConnections} cap, idle connections (keep-alive between
+ *     requests, or new ones that have sent nothing) are closed, oldest idle first, to admit a
+ *     connection that waits, so idle sockets cannot fill the server.
+ * <li>{@link Builder#maxBodyBytes}: 10 MiB per request body (413, before any of it is read, or
+ *     as soon as a chunked body passes it); raise it for large uploads and read them as a
+ *     stream ({@link HttpRequest#body()}) rather than with {@code bodyBytes()}.
+ * <li>{@link Builder#minBodyRate}: a body must arrive at 1 KiB/s on average after a 10 s grace
+ *     (counting only the time the server waits for it), and {@link Builder#bodyTimeout} bounds
+ *     each read (60 s); a slower body gets a 408.
+ * <li>{@link Builder#writeTimeout}: 60 s per write to a client that does not read.
+ * </ul>
  * An access log in the common log format goes to the System.Logger
  * {@code io.gevent4j.http.access} at INFO when {@code accessLog(true)}.
  *
@@ -43,7 +64,8 @@ public final class HttpServer implements AutoCloseable {
     /** The options a connection needs; immutable, shared by every connection. */
     record Settings(HttpHandler handler, int maxRequestLine, int maxHeaderBytes, int maxHeaders, long maxBodyBytes,
             long maxDrainBytes, Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout,
-            Duration writeTimeout, boolean accessLog, java.util.concurrent.atomic.LongAdder writes) {}
+            Duration writeTimeout, boolean accessLog, java.util.concurrent.atomic.LongAdder writes,
+            Duration firstByteTimeout, long minBodyRate, Duration minBodyRateGrace) {}
 
     private final StreamServer server;
     private final Settings settings;
@@ -51,7 +73,7 @@ public final class HttpServer implements AutoCloseable {
     private HttpServer(Builder b) {
         this.settings = new Settings(b.handler, b.maxRequestLine, b.maxHeaderBytes, b.maxHeaders, b.maxBodyBytes,
                 b.maxDrainBytes, b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.accessLog,
-                new java.util.concurrent.atomic.LongAdder());
+                new java.util.concurrent.atomic.LongAdder(), b.firstByteTimeout, b.minBodyRate, b.minBodyRateGrace);
         b.stream.name(b.name);
         this.server = b.stream.build();
     }
@@ -104,6 +126,9 @@ public final class HttpServer implements AutoCloseable {
         return settings.writes().sum();
     }
 
+    /** The default of {@link Builder#maxBodyBytes}: 10 MiB. */
+    static final long DEFAULT_MAX_BODY_BYTES = 10L << 20;
+
     /** Options of an {@link HttpServer}. Defaults favour safety: finite time-outs and limits. */
     public static final class Builder {
         private final HttpHandler handler;
@@ -112,12 +137,15 @@ public final class HttpServer implements AutoCloseable {
         private int maxRequestLine = 8192;
         private int maxHeaderBytes = 16 * 1024;
         private int maxHeaders = 100;
-        private long maxBodyBytes = Long.MAX_VALUE;
+        private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private long maxDrainBytes = 256 * 1024;
         private Duration headerTimeout = Duration.ofSeconds(20);
         private Duration bodyTimeout = Duration.ofSeconds(60);
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration writeTimeout = Duration.ofSeconds(60);
+        private Duration firstByteTimeout = Duration.ofSeconds(10);
+        private long minBodyRate = 1024;
+        private Duration minBodyRateGrace = Duration.ofSeconds(10);
         private boolean accessLog;
 
         private Builder(HttpHandler handler) {
@@ -155,7 +183,11 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
-        /** At most this many connections at once; more wait in the backlog. Default: no limit. */
+        /**
+         * At most this many connections at once; more wait in the backlog. At the cap, idle
+         * connections (between keep-alive requests, or new ones that have sent nothing yet) are
+         * closed, oldest idle first, to admit a connection that waits. Default: no limit.
+         */
         public Builder maxConnections(int max) {
             stream.maxConnections(max);
             return this;
@@ -207,7 +239,11 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
-        /** Largest declared Content-Length accepted (default: no limit); larger: 413. */
+        /**
+         * Largest request body accepted (default 10 MiB): a larger Content-Length gets a 413 before
+         * any of the body is read, a chunked body a 413 at the chunk that passes it. Raise it for
+         * large uploads and read them as a stream ({@link HttpRequest#body()}).
+         */
         public Builder maxBodyBytes(long bytes) {
             this.maxBodyBytes = positive(bytes, "maxBodyBytes");
             return this;
@@ -228,9 +264,35 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
-        /** Bound on each read of a request body (default 60 s). */
+        /** Bound on each read of a request body (default 60 s); see also {@link #minBodyRate}. */
         public Builder bodyTimeout(Duration timeout) {
             this.bodyTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Bound on a whole request body (slow bodies): after {@code grace}, the body must have
+         * arrived at {@code bytesPerSecond} on average, counting only the time the server waits
+         * for it (not the handler's work between reads); slower: 408 and the connection is
+         * closed. Default 1,024 bytes/s after 10 s; {@code 0} turns the check off (only
+         * {@link #bodyTimeout} per read is left).
+         */
+        public Builder minBodyRate(long bytesPerSecond, Duration grace) {
+            if (bytesPerSecond < 0) {
+                throw new IllegalArgumentException("negative minBodyRate: " + bytesPerSecond);
+            }
+            this.minBodyRate = bytesPerSecond;
+            this.minBodyRateGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * How long a new connection may stay silent before its first byte (default 10 s); then it
+         * is closed without a response. Short, so that connections that never send cannot hold
+         * the server's slots (see also {@link #maxConnections}).
+         */
+        public Builder firstByteTimeout(Duration timeout) {
+            this.firstByteTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 

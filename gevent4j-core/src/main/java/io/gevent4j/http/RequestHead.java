@@ -4,6 +4,8 @@ package io.gevent4j.http;
 final class RequestHead {
     String method;
     String target;
+    /** The authority of an absolute-form target (it replaces Host, RFC 9112 §3.2.2); null otherwise. */
+    String authority;
     /** 0 for HTTP/1.0, 1 for HTTP/1.1 (and later 1.x). */
     int minor;
     final HttpHeaders headers = new HttpHeaders();

@@ -11,7 +11,8 @@ import java.util.Locale;
  * {@link HttpError}s with their status: 414 request line too long, 431 header section too large
  * or too many fields, 400 malformed (bare LF, CR without LF, obs-fold, whitespace before a
  * colon, bad tokens, bad targets, bad Content-Length, Content-Length with Transfer-Encoding, a
- * Transfer-Encoding that does not end in chunked, a missing or repeated Host in HTTP/1.1),
+ * Transfer-Encoding that does not end in chunked, a missing Host in HTTP/1.1, a repeated or
+ * invalid Host; an absolute-form target's authority replaces Host, RFC 9112 §3.2.2),
  * 501 for transfer codings other than chunked and for CONNECT, 505 for a major version other
  * than 1, 417 for an Expect other than 100-continue.
  *
@@ -19,6 +20,8 @@ import java.util.Locale;
  * consumed until the whole head is valid, so a refill may move the buffer (offsets are kept
  * relative to {@code in.pos}). Each byte is looked at once per line scan; a head that arrives in
  * one read is parsed in one pass without copying beyond the strings handed to the application.
+ * Size limits are checked before anything else on a line, and an unfinished line may hold one
+ * byte more than a finished one (its CR): the answer never depends on how TCP split the bytes.
  */
 final class RequestParser {
     private static final boolean[] TCHAR = new boolean[256];
@@ -43,6 +46,8 @@ final class RequestParser {
     final int maxRequestLine;
     final int maxHeaderBytes;
     final int maxHeaders;
+    /** The head being parsed (or last parsed): lets a refusal of a HEAD request go without a body. */
+    private RequestHead parsing;
 
     RequestParser(int maxRequestLine, int maxHeaderBytes, int maxHeaders) {
         this.maxRequestLine = maxRequestLine;
@@ -61,6 +66,7 @@ final class RequestParser {
      * inside a head is an {@link EOFException}.
      */
     RequestHead parse(HttpInput in) throws IOException {
+        parsing = null;
         // Skip empty lines before the request line.
         for (;;) {
             if (in.available() < 2) {
@@ -85,6 +91,7 @@ final class RequestParser {
             }
         }
         RequestHead h = new RequestHead();
+        parsing = h;
         int lineStart = 0; // relative to in.pos
         int scan = 0;
         boolean requestLine = true;
@@ -101,10 +108,13 @@ final class RequestParser {
             }
             if (nl < 0) {
                 scan = in.available();
-                if (requestLine && scan - lineStart > maxRequestLine) {
+                // Limits on an unfinished line allow one byte more than on a finished one: the CR
+                // of a line of exactly the limit may have arrived without its LF. So the answer
+                // does not depend on where TCP split the bytes.
+                if (requestLine && scan - lineStart > maxRequestLine + 1) {
                     throw new HttpError(414, "request line longer than " + maxRequestLine + " bytes");
                 }
-                if (!requestLine && scan - headersStart > maxHeaderBytes) {
+                if (!requestLine && scan - headersStart > maxHeaderBytes + 1) {
                     throw new HttpError(431, "header section larger than " + maxHeaderBytes + " bytes");
                 }
                 if (!in.fill()) {
@@ -113,14 +123,18 @@ final class RequestParser {
                 continue;
             }
             int start = base + lineStart;
+            // Size limits first, as on an unfinished line, so that a split cannot change the answer.
+            if (requestLine && nl - start > maxRequestLine + 1) {
+                throw new HttpError(414, "request line longer than " + maxRequestLine + " bytes");
+            }
+            if (!requestLine && nl + 1 - base - headersStart > maxHeaderBytes && nl - 1 > start) {
+                throw new HttpError(431, "header section larger than " + maxHeaderBytes + " bytes");
+            }
             if (nl == start || b[nl - 1] != '\r') {
                 throw new HttpError(400, "bare LF as a line end");
             }
             int end = nl - 1; // the CR
             if (requestLine) {
-                if (end - start > maxRequestLine) {
-                    throw new HttpError(414, "request line longer than " + maxRequestLine + " bytes");
-                }
                 requestLine(h, b, start, end);
                 requestLine = false;
                 headersStart = nl + 1 - base;
@@ -129,9 +143,6 @@ final class RequestParser {
                 finish(h);
                 return h;
             } else {
-                if (nl + 1 - base - headersStart > maxHeaderBytes) {
-                    throw new HttpError(431, "header section larger than " + maxHeaderBytes + " bytes");
-                }
                 if (h.headers.size() >= maxHeaders) {
                     throw new HttpError(431, "more than " + maxHeaders + " header fields");
                 }
@@ -149,6 +160,7 @@ final class RequestParser {
         if (sp1 == start || sp1 >= end || b[sp1] != ' ') {
             throw new HttpError(400, "malformed method in the request line");
         }
+        h.method = new String(b, start, sp1 - start, StandardCharsets.US_ASCII); // known early: a HEAD's refusal has no body
         int t = sp1 + 1;
         int sp2 = t;
         while (sp2 < end && b[sp2] != ' ') {
@@ -173,7 +185,6 @@ final class RequestParser {
             throw new HttpError(505, "HTTP version " + (char) b[v + 5] + "." + (char) b[v + 7] + " not supported");
         }
         h.minor = b[v + 7] == '0' ? 0 : 1;
-        h.method = new String(b, start, sp1 - start, StandardCharsets.US_ASCII);
         h.target = new String(b, t, sp2 - t, StandardCharsets.US_ASCII);
         checkTarget(h);
     }
@@ -213,6 +224,10 @@ final class RequestParser {
             if (authority.isEmpty() || authority.indexOf('@') >= 0) {
                 throw new HttpError(400, "absolute-form target without a host, or with user info");
             }
+            if (!isValidHost(authority)) {
+                throw new HttpError(400, "invalid authority in the absolute-form target");
+            }
+            h.authority = authority;
             return;
         }
         throw new HttpError(400, "request target in no valid form");
@@ -255,8 +270,13 @@ final class RequestParser {
         if (hosts > 1) {
             throw new HttpError(400, "more than one Host field");
         }
-        if (hosts == 0 && h.minor == 1) {
-            throw new HttpError(400, "HTTP/1.1 request without a Host field");
+        if (hosts == 0) {
+            refuseMissingHost(h);
+        } else if (!isValidHost(hs.first("Host").orElseThrow())) {
+            throw new HttpError(400, "invalid Host field value");
+        }
+        if (h.authority != null) {
+            hs.set("Host", h.authority); // RFC 9112 §3.2.2: the absolute-form target's authority wins
         }
         int te = hs.count("Transfer-Encoding");
         int cl = hs.count("Content-Length");
@@ -321,6 +341,81 @@ final class RequestParser {
                 }
             }
         }
+    }
+
+    /**
+     * The one place that decides what a request without a Host field gets: a 400 for HTTP/1.1
+     * (RFC 9112 §3.2), nothing for HTTP/1.0.
+     */
+    static void refuseMissingHost(RequestHead h) throws HttpError {
+        if (h.minor == 1) {
+            throw new HttpError(400, "HTTP/1.1 request without a Host field");
+        }
+    }
+
+    /**
+     * Whether {@code v} is a valid Host value (RFC 9110 §7.2, RFC 3986 §3.2.2): empty, or
+     * {@code uri-host [ ":" port ]} where uri-host is an IP literal in brackets, or a reg-name
+     * (unreserved, percent-encoded and sub-delims characters; an IPv4 address is one too).
+     */
+    static boolean isValidHost(String v) {
+        int n = v.length();
+        int i = 0;
+        if (n > 0 && v.charAt(0) == '[') {
+            int close = v.indexOf(']');
+            if (close < 2) {
+                return false;
+            }
+            for (int j = 1; j < close; j++) {
+                char c = v.charAt(j);
+                if (!(isHexChar(c) || c == ':' || c == '.' || c == 'v' || c == 'V' || isUnreservedOrSubDelim(c))) {
+                    return false;
+                }
+            }
+            i = close + 1;
+        } else {
+            while (i < n && v.charAt(i) != ':') {
+                char c = v.charAt(i);
+                if (c == '%') {
+                    if (i + 2 >= n || !isHexChar(v.charAt(i + 1)) || !isHexChar(v.charAt(i + 2))) {
+                        return false;
+                    }
+                    i += 3;
+                    continue;
+                }
+                if (!isUnreservedOrSubDelim(c)) {
+                    return false;
+                }
+                i++;
+            }
+        }
+        if (i == n) {
+            return true;
+        }
+        if (v.charAt(i) != ':' || n - i - 1 > 5) {
+            return false;
+        }
+        for (int j = i + 1; j < n; j++) {
+            char c = v.charAt(j);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isHexChar(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    private static boolean isUnreservedOrSubDelim(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "-._~!$&'()*+,;=".indexOf(c) >= 0;
+    }
+
+    /** Whether the head being parsed (or last parsed) is a HEAD request, as far as it was read. */
+    boolean isHead() {
+        return parsing != null && "HEAD".equals(parsing.method);
     }
 
     private static boolean isToken(String s) {

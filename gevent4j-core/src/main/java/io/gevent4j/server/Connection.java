@@ -34,6 +34,13 @@ public final class Connection implements AutoCloseable {
     private final InetSocketAddress local;
     private final java.util.concurrent.atomic.AtomicReference<Runnable> onStop = new java.util.concurrent.atomic.AtomicReference<>();
     private volatile boolean stopping;
+    private static final int BUSY = 0;
+    private static final int IDLE = 1;
+    private static final int SHED = 2;
+    /** BUSY, IDLE or SHED; see IdleConnections for the races it settles. */
+    private final java.util.concurrent.atomic.AtomicInteger idleState = new java.util.concurrent.atomic.AtomicInteger();
+    /** The server's index of idle connections, or null when the server has no connection cap. */
+    private IdleConnections idleIndex;
 
     Connection(TcpSocket tcp, SslSocket ssl, InetSocketAddress remote, InetSocketAddress local) {
         this.tcp = tcp;
@@ -121,6 +128,41 @@ public final class Connection implements AutoCloseable {
         }
     }
 
+    /** Called by StreamServer before the handler runs, when the server has a connection cap. */
+    void idleIndex(IdleConnections index) {
+        this.idleIndex = index;
+    }
+
+    /**
+     * Marks this connection as waiting for its client's next request (a new connection that
+     * has sent nothing yet, or an idle keep-alive one). While it is marked, a server at its
+     * {@code maxConnections} cap may close it, oldest idle first, to admit a new connection;
+     * a read then fails as on a closed socket. Call {@link #markBusy()} as soon as a request
+     * begins to arrive. Cheap, does not block; the handler's greenlet only.
+     */
+    public void markIdle() {
+        if (idleIndex != null && idleState.compareAndSet(BUSY, IDLE)) {
+            idleIndex.add(this);
+        }
+    }
+
+    /**
+     * Ends {@link #markIdle()}. Returns false if the server has already closed this connection
+     * to admit another (then the handler should just return); true otherwise.
+     */
+    public boolean markBusy() {
+        if (idleState.compareAndSet(IDLE, BUSY)) {
+            idleIndex.remove(this);
+            return true;
+        }
+        return idleState.get() != SHED;
+    }
+
+    /** IDLE -> SHED; true if this call won the connection (the caller then closes it). */
+    boolean shed() {
+        return idleState.compareAndSet(IDLE, SHED);
+    }
+
     /** Whether the server that accepted this connection has begun to stop. */
     public boolean serverStopping() {
         return stopping;
@@ -141,6 +183,9 @@ public final class Connection implements AutoCloseable {
     /** Closes the connection (TLS: with a close_notify) and wakes any strand blocked on it. Idempotent. */
     @Override
     public void close() throws IOException {
+        if (idleIndex != null) {
+            idleIndex.remove(this);
+        }
         if (ssl != null) {
             ssl.close();
         } else {

@@ -36,6 +36,15 @@ final class Slots {
         return used;
     }
 
+    /** Takes a slot if one is free now; never waits. */
+    synchronized boolean tryAcquire() {
+        if (used < max) {
+            used++;
+            return true;
+        }
+        return false;
+    }
+
     /** Takes a slot, waiting while none is free. A kill or Timeout while waiting propagates. */
     void acquire() {
         Object strand = null;

@@ -7,6 +7,7 @@ import io.gevent4j.GreenletExit;
 import io.gevent4j.Hub;
 import io.gevent4j.HubGroup;
 import io.gevent4j.Pool;
+import io.gevent4j.socket.Io;
 import io.gevent4j.socket.TcpListener;
 import io.gevent4j.socket.TcpSocket;
 import io.gevent4j.ssl.SslSocket;
@@ -93,6 +94,8 @@ public final class StreamServer implements AutoCloseable {
     private final int backlog;
     private final boolean reusePort;
     private final Slots slots;
+    /** Idle connections, shed oldest first to admit new ones at the cap; null without a cap. */
+    private final IdleConnections idle;
     /** gevent's {@code spawn=pool}: handlers join this pool; a full pool stops the accepting. */
     private final Pool pool;
     private final SSLContext sslContext;
@@ -124,6 +127,7 @@ public final class StreamServer implements AutoCloseable {
         this.reusePort = b.reusePort;
         this.slots = new Slots(b.pool != null ? Integer.MAX_VALUE : b.maxConnections);
         this.pool = b.pool;
+        this.idle = b.pool == null && b.maxConnections != Integer.MAX_VALUE ? new IdleConnections() : null;
         this.sslContext = b.sslContext;
         this.sslParameters = b.sslParameters;
         this.handshakeTimeout = b.handshakeTimeout;
@@ -440,7 +444,7 @@ public final class StreamServer implements AutoCloseable {
             if (pool != null) {
                 pool.awaitAvailable(); // full: stop accepting; connections wait in the backlog
             }
-            slots.acquire();
+            acquireSlot(l);
             boolean handedOver = false;
             try {
                 TcpSocket s;
@@ -475,6 +479,42 @@ public final class StreamServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Takes a connection slot for the next accept. At the cap, waits until a connection is
+     * pending on {@code l} (without taking it), then sheds the oldest idle connection (see
+     * {@link Connection#markIdle}) and waits for the slot it frees; with nothing idle, waits for
+     * a slot and sheds the first connection that goes idle meanwhile. Idle connections are thus
+     * closed only when a new connection actually waits for their slot.
+     */
+    private void acquireSlot(TcpListener l) {
+        if (slots.tryAcquire()) {
+            return;
+        }
+        if (idle != null) {
+            try {
+                Io.waitRead(l.channel()); // a connection waits in the backlog
+            } catch (IOException closedOrFailed) {
+                // the listener was closed (stop) or failed: accept() reports it
+            }
+            if (slots.tryAcquire()) {
+                return;
+            }
+            if (!idle.shedOldest()) {
+                Object demand = idle.demand(); // the next connection to go idle is shed for us
+                try {
+                    if (idle.shedOldest()) { // one went idle before the demand was there
+                        idle.withdraw(demand);
+                    }
+                    slots.acquire();
+                } finally {
+                    idle.withdraw(demand);
+                }
+                return;
+            }
+        }
+        slots.acquire();
     }
 
     private Duration backoff(IOException e, Duration backoff) {
@@ -518,6 +558,9 @@ public final class StreamServer implements AutoCloseable {
                 socket.noTimeout();
             }
             conn = new Connection(socket, ssl, remote, local);
+            if (idle != null) {
+                conn.idleIndex(idle);
+            }
             connections.put(me, conn);
             if (stopping) {
                 conn.stopBegins();
@@ -652,7 +695,11 @@ public final class StreamServer implements AutoCloseable {
             return this;
         }
 
-        /** At most this many handlers at once; more connections wait in the backlog. Default: no limit. */
+        /**
+         * At most this many handlers at once; more connections wait in the backlog. At the cap,
+         * a connection its handler marked idle ({@link Connection#markIdle()}) is closed, oldest
+         * idle first, when a new connection waits. Default: no limit.
+         */
         public Builder maxConnections(int max) {
             if (max <= 0) {
                 throw new IllegalArgumentException("maxConnections must be positive: " + max);

@@ -23,8 +23,13 @@ final class RequestFraming {
     }
 
     static RequestFraming read(byte[] data, RequestParser parser) {
+        return read(HttpInput.of(data), parser);
+    }
+
+    /** Reads from {@code source}, which may deliver the bytes in any pieces (split-invariance tests). */
+    static RequestFraming read(HttpInput.Source source, RequestParser parser) {
         RequestFraming f = new RequestFraming();
-        HttpInput in = new HttpInput(HttpInput.of(data), 64, 64 * 1024);
+        HttpInput in = new HttpInput(source, 64, 64 * 1024);
         try {
             for (;;) {
                 RequestHead h = parser.parse(in);
