@@ -142,6 +142,10 @@ public final class AsyncResult<T> implements Future<T>, Waitable, Consumer<Green
         if (state != PENDING) {
             return true;
         }
+        if (nanos <= 0) { // a zero wait never blocks: fine on a hub's loop too
+            WaitList.raisePendingOfCaller();
+            return state != PENDING;
+        }
         Strand s = Strand.ofCaller();
         WaitList.Node n;
         synchronized (lock) {

@@ -478,6 +478,10 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         if (state == DONE) {
             return true;
         }
+        if (nanos <= 0) { // a zero wait never blocks: fine on a hub's loop too
+            WaitList.raisePendingOfCaller();
+            return state == DONE;
+        }
         Strand s = Strand.ofCaller();
         if (s == this) {
             throw new IllegalStateException(this + " cannot join itself: it would wait forever");

@@ -222,16 +222,17 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
     }
 
     boolean awaitEmpty(long nanos) {
-        Strand s = Strand.ofCaller();
+        Strand s;
         WaitList.Node n;
         synchronized (lock) {
             if (members.isEmpty()) {
                 return true;
             }
-            if (nanos <= 0) {
-                s.raisePending();
+            if (nanos <= 0) { // a zero wait never blocks: fine on a hub's loop too
+                WaitList.raisePendingOfCaller();
                 return false;
             }
+            s = Strand.ofCaller();
             n = emptyWaiters.add(s, null);
         }
         return emptyWaiters.park(n, s.deadlineAfter(nanos), null);
