@@ -100,17 +100,24 @@ final class ChannelIo {
         return e;
     }
 
+    /**
+     * Wakes every strand waiting on the channel, through this socket or through {@link Io} on
+     * any hub, with a "Socket closed" error, then closes the channel.
+     */
     void close() throws IOException {
         IoWatch w;
         synchronized (this) {
             w = watch;
         }
         try {
-            channel.close();
-        } finally {
             if (w != null) {
                 w.close();
             }
+            if (channel.isRegistered()) { // watched by Io.waitRead/select on some hub, perhaps another
+                IoWatch.closeAll(channel);
+            }
+        } finally {
+            channel.close();
         }
     }
 }

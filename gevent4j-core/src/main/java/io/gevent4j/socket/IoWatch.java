@@ -138,6 +138,26 @@ final class IoWatch implements Runnable {
         return closed;
     }
 
+    /**
+     * Closes the watches of {@code channel} on every live hub, waking their waiters with a
+     * "closed" error (gevent's {@code cancel_wait}); called before the channel itself is closed,
+     * while its keys still name their watches. A socket is watched by the hub that waited on it
+     * first, but {@link Io#waitRead}/{@link Io#select} may have watched it on others. Any thread.
+     */
+    static void closeAll(SelectableChannel channel) {
+        for (Hub h : Hub.all()) {
+            Optional<SelectionKey> k;
+            try {
+                k = CORE.keyFor(h, channel);
+            } catch (RuntimeException closedSelector) {
+                continue; // that hub is closing: it serves nobody any more
+            }
+            if (k.isPresent() && k.get().attachment() instanceof IoWatch w) {
+                w.close();
+            }
+        }
+    }
+
     /** Wakes every waiter with a "closed" error; the owner closes the channel. Any thread. */
     void close() {
         closed = true; // Dekker: written before the slots are read
