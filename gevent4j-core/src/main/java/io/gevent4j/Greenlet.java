@@ -186,6 +186,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     public Greenlet<T> start() {
         checkHubOpen();
         if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
+            SpawnCallbacks.onStart(this);
             launch();
         }
         return this;
@@ -202,6 +203,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         long nanos = Hub.toNanos(delay);
         checkHubOpen();
         if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
+            SpawnCallbacks.onStart(this);
             Timer t = new Timer() {
                 @Override
                 void fire() {
