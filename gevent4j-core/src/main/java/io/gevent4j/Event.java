@@ -14,10 +14,10 @@ import java.util.List;
  * <p>{@link #await()} parks the calling greenlet (or blocks a plain thread) until the flag is
  * set; {@link #await(Duration)} returns {@code false} on time-out, without raising. Both return
  * {@code true} if the flag was set at any moment during the wait, even if it was cleared again
- * before the waiter ran. An enclosing {@link Timeout} or a kill interrupts the wait. A caller
- * that finds the flag set while the waiters it woke have not run yet takes its turn after them
- * (gevent #1520), unless its time-out is zero or it is a hub's callback: a zero wait never blocks
- * and works on a hub's loop too.
+ * before the waiter ran. An enclosing {@link Timeout} or a kill interrupts the wait. A greenlet
+ * that finds the flag set while waiters just woken have not run yet yields once, so those of its
+ * own hub run first (gevent #1520), unless its time-out is zero. A zero wait never blocks and
+ * also works in a hub's callback.
  *
  * {@snippet :
  * Event started = new Event();
@@ -38,15 +38,14 @@ public final class Event implements Waitable {
      * concurrently loses the notify CAS and reports false: its time-out won.
      *
      * Wake-up order (gevent #1520): `notifying` counts the waiters a set() woke that have not
-     * resumed yet. A caller that finds the flag set while it is positive must not overtake them:
-     * it parks in `behind`, which the last of them to resume grants (in arrival order). Every
-     * woken waiter resumes (its wait returns, or raises, and the finally block counts it), so
-     * `behind` is always released; a zero wait and a hub's loop never park there.
+     * resumed yet. A greenlet that finds the flag set while it is positive must not overtake
+     * them: it yields once, which queues it behind the woken greenlets of its own hub (they were
+     * queued when set() unparked them). It does not wait for those of other hubs or threads,
+     * whose order against it is not defined anyway, so a waiter that never resumes (its hub was
+     * closed) cannot hang anyone. A zero wait and a hub's loop never yield.
      */
     private final Object lock = new Object();
     private final WaitList waiters = new WaitList(lock);
-    /** Callers that found the flag set while woken waiters had not run yet; guarded by lock. */
-    private final WaitList behind = new WaitList(lock);
     private volatile boolean flag;
     /** Waiters woken by set() that have not resumed yet; written under lock. */
     private volatile int notifying;
@@ -100,33 +99,24 @@ public final class Event implements Waitable {
     }
 
     boolean awaitNanos(long nanos) {
-        if (flag && (notifying == 0 || nanos <= 0)) {
+        if (flag) {
+            if (notifying != 0 && nanos > 0 && Greenlet.of(Thread.currentThread()) != null) {
+                // gevent #1520: the waiters that set() woke are queued on their hub; a greenlet
+                // that yields once is queued behind those of its own hub, so they run first.
+                Thread.yield();
+            }
             return true;
         }
-        if (nanos <= 0) { // a zero wait never blocks: fine on a hub's loop too
-            WaitList.raisePendingOfCaller();
-            return flag;
-        }
-        if (flag && Greenlet.of(Thread.currentThread()) == null && Hub.LOOP.get() != null) {
-            return true; // a hub's loop cannot wait its turn behind the woken waiters
+        if (nanos <= 0 && WaitList.onLoop()) {
+            return false; // a zero wait never blocks: fine on a hub's loop too
         }
         Strand s = Strand.ofCaller();
         WaitList.Node n;
-        boolean late;
         synchronized (lock) {
-            late = flag;
-            if (late) {
-                if (notifying == 0) {
-                    return true;
-                }
-                n = behind.add(s, null);
-            } else {
-                n = waiters.add(s, null);
+            if (flag) {
+                return true;
             }
-        }
-        if (late) {
-            behind.park(n, s.deadlineAfter(nanos), null);
-            return true; // set during the wait, whether or not the turn came before the time-out
+            n = waiters.add(s, null);
         }
         try {
             return waiters.park(n, s.deadlineAfter(nanos), null);
@@ -137,12 +127,10 @@ public final class Event implements Waitable {
         }
     }
 
-    /** A waiter woken by set() has resumed; the last one lets the late callers run. */
+    /** A waiter woken by set() has resumed. */
     private void resumed() {
         synchronized (lock) {
-            if (--notifying == 0) {
-                behind.grantAll(Boolean.TRUE);
-            }
+            notifying--;
         }
     }
 

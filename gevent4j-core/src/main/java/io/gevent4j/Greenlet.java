@@ -480,9 +480,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         if (state == DONE) {
             return true;
         }
-        if (nanos <= 0) { // a zero wait never blocks: fine on a hub's loop too
-            WaitList.raisePendingOfCaller();
-            return state == DONE;
+        if (nanos <= 0 && WaitList.onLoop()) {
+            return false; // a zero wait never blocks: fine on a hub's loop too
         }
         Strand s = Strand.ofCaller();
         if (s == this) {

@@ -180,6 +180,15 @@ final class WaitList {
      * caller's pending exception if it has a strand. A hub's loop thread has none, and a zero
      * wait is allowed there (gevent: a non-blocking call made from the hub never blocks).
      */
+    /**
+     * Whether the caller is a hub's loop thread (a callback, a raw link), which has no strand and
+     * must never park. Waits with a zero time-out check it to answer at once there; from a
+     * strand they keep their usual path (which, for some, yields once to the hub).
+     */
+    static boolean onLoop() {
+        return Hub.LOOP.get() != null && Greenlet.of(Thread.currentThread()) == null;
+    }
+
     static void raisePendingOfCaller() {
         Thread t = Thread.currentThread();
         Greenlet<?> g = Greenlet.of(t);

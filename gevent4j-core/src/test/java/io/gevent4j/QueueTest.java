@@ -405,9 +405,10 @@ class QueueTest {
                 log.add(sem.acquire(Duration.ZERO));
                 log.add(r.await(Duration.ZERO));
                 log.add(sleeper.join(Duration.ZERO));
+                log.add(Gevent.await(List.<Waitable>of(sem, r), Duration.ZERO).isEmpty());
             });
             d.runUntilIdle();
-            assertThat(log).containsExactly(false, "full", "a", "a", false, "empty", false, false, false);
+            assertThat(log).containsExactly(false, "full", "a", "a", false, "empty", false, false, false, true);
             assertThat(d.errors).isEmpty();
         }
     }

@@ -63,10 +63,13 @@ public final class Io {
      * {@code close()}. Idempotent; any thread.
      */
     public static void close(SelectableChannel channel) throws IOException {
+        List<IoWatch> watches = IoWatch.allOf(channel);
         try {
-            IoWatch.closeAll(channel);
-        } finally {
             channel.close();
+        } finally {
+            for (IoWatch w : watches) {
+                w.close(); // after the close: see ChannelIo.close
+            }
         }
     }
 

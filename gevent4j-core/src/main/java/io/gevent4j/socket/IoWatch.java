@@ -139,12 +139,13 @@ final class IoWatch implements Runnable {
     }
 
     /**
-     * Closes the watches of {@code channel} on every live hub, waking their waiters with a
-     * "closed" error (gevent's {@code cancel_wait}); called before the channel itself is closed,
-     * while its keys still name their watches. A socket is watched by the hub that waited on it
-     * first, but {@link Io#waitRead}/{@link Io#select} may have watched it on others. Any thread.
+     * The watches of {@code channel} on every live hub. A socket is watched by the hub that
+     * waited on it first, but {@link Io#waitRead}/{@link Io#select} may have watched it on
+     * others. Taken before the channel is closed: a closed channel's keys go away once their
+     * selectors deregister them. Any thread.
      */
-    static void closeAll(SelectableChannel channel) {
+    static java.util.List<IoWatch> allOf(SelectableChannel channel) {
+        java.util.List<IoWatch> all = new java.util.ArrayList<>(1);
         for (Hub h : Hub.all()) {
             Optional<SelectionKey> k;
             try {
@@ -153,9 +154,10 @@ final class IoWatch implements Runnable {
                 continue; // that hub is closing: it serves nobody any more
             }
             if (k.isPresent() && k.get().attachment() instanceof IoWatch w) {
-                w.close();
+                all.add(w);
             }
         }
+        return all;
     }
 
     /** Wakes every waiter with a "closed" error; the owner closes the channel. Any thread. */
