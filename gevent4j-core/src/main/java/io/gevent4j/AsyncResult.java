@@ -142,6 +142,9 @@ public final class AsyncResult<T> implements Future<T>, Waitable, Consumer<Green
         if (state != PENDING) {
             return true;
         }
+        if (nanos <= 0 && WaitList.onLoop()) {
+            return false; // a zero wait never blocks: fine on a hub's loop too
+        }
         Strand s = Strand.ofCaller();
         WaitList.Node n;
         synchronized (lock) {

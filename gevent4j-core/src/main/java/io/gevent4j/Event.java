@@ -14,7 +14,10 @@ import java.util.List;
  * <p>{@link #await()} parks the calling greenlet (or blocks a plain thread) until the flag is
  * set; {@link #await(Duration)} returns {@code false} on time-out, without raising. Both return
  * {@code true} if the flag was set at any moment during the wait, even if it was cleared again
- * before the waiter ran. An enclosing {@link Timeout} or a kill interrupts the wait.
+ * before the waiter ran. An enclosing {@link Timeout} or a kill interrupts the wait. A greenlet
+ * that finds the flag set while waiters just woken have not run yet yields once, so those of its
+ * own hub run first (gevent #1520), unless its time-out is zero. A zero wait never blocks and
+ * also works in a hub's callback.
  *
  * {@snippet :
  * Event started = new Event();
@@ -33,10 +36,19 @@ public final class Event implements Waitable {
      * them in order, so a waiter is woken by the set that happened while it was registered, even
      * if a clear() follows at once: "set at any moment during the wait". A waiter that timed out
      * concurrently loses the notify CAS and reports false: its time-out won.
+     *
+     * Wake-up order (gevent #1520): `notifying` counts the waiters a set() woke that have not
+     * resumed yet. A greenlet that finds the flag set while it is positive must not overtake
+     * them: it yields once, which queues it behind the woken greenlets of its own hub (they were
+     * queued when set() unparked them). It does not wait for those of other hubs or threads,
+     * whose order against it is not defined anyway, so a waiter that never resumes (its hub was
+     * closed) cannot hang anyone. A zero wait and a hub's loop never yield.
      */
     private final Object lock = new Object();
     private final WaitList waiters = new WaitList(lock);
     private volatile boolean flag;
+    /** Waiters woken by set() that have not resumed yet; written under lock. */
+    private volatile int notifying;
 
     /** A new event, not set. */
     public Event() {}
@@ -49,7 +61,7 @@ public final class Event implements Waitable {
                 return;
             }
             flag = true;
-            waiters.grantAll(Boolean.TRUE);
+            notifying += waiters.grantAll(Boolean.TRUE);
             actions = waiters.takeActions();
         }
         WaitList.run(actions);
@@ -88,7 +100,15 @@ public final class Event implements Waitable {
 
     boolean awaitNanos(long nanos) {
         if (flag) {
+            if (notifying != 0 && nanos > 0 && Greenlet.of(Thread.currentThread()) != null) {
+                // gevent #1520: the waiters that set() woke are queued on their hub; a greenlet
+                // that yields once is queued behind those of its own hub, so they run first.
+                Thread.yield();
+            }
             return true;
+        }
+        if (nanos <= 0 && WaitList.onLoop()) {
+            return false; // a zero wait never blocks: fine on a hub's loop too
         }
         Strand s = Strand.ofCaller();
         WaitList.Node n;
@@ -98,7 +118,20 @@ public final class Event implements Waitable {
             }
             n = waiters.add(s, null);
         }
-        return waiters.park(n, s.deadlineAfter(nanos), null);
+        try {
+            return waiters.park(n, s.deadlineAfter(nanos), null);
+        } finally {
+            if (n.granted()) {
+                resumed();
+            }
+        }
+    }
+
+    /** A waiter woken by set() has resumed. */
+    private void resumed() {
+        synchronized (lock) {
+            notifying--;
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.Callable;
 
 /**
@@ -77,6 +78,27 @@ public final class Gevent {
     /** The greenlet running the calling code, or empty on a plain thread. */
     public static Optional<Greenlet<?>> current() {
         return Greenlet.current();
+    }
+
+    // ---------------------------------------------------------------- spawn callbacks
+
+    /**
+     * Registers {@code callback} to run for every greenlet that is started from now on, on any
+     * hub ({@code spawn}, {@code spawnLater}, {@link Greenlet#start()}, a {@link Group}'s or
+     * {@link Pool}'s spawn): gevent's {@code add_spawn_callback}. It runs synchronously on the
+     * starting thread, before the greenlet is scheduled, so it must be quick and must not block.
+     * One that throws is reported to the greenlet's hub error handler, and the greenlet still
+     * starts (gevent lets the exception out of {@code start()}; in Java it would leave a
+     * greenlet scheduled that never runs). Registering the same callback twice has no effect.
+     * With none registered, a start pays one volatile read.
+     */
+    public static void addSpawnCallback(Consumer<? super Greenlet<?>> callback) {
+        SpawnCallbacks.add(callback);
+    }
+
+    /** Removes a callback added by {@link #addSpawnCallback}; returns whether it was registered. */
+    public static boolean removeSpawnCallback(Consumer<? super Greenlet<?>> callback) {
+        return SpawnCallbacks.remove(callback);
     }
 
     // ---------------------------------------------------------------- sleeping

@@ -186,6 +186,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     public Greenlet<T> start() {
         checkHubOpen();
         if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
+            SpawnCallbacks.onStart(this);
             launch();
         }
         return this;
@@ -202,6 +203,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         long nanos = Hub.toNanos(delay);
         checkHubOpen();
         if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
+            SpawnCallbacks.onStart(this);
             Timer t = new Timer() {
                 @Override
                 void fire() {
@@ -477,6 +479,9 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     boolean joinNanos(long nanos) {
         if (state == DONE) {
             return true;
+        }
+        if (nanos <= 0 && WaitList.onLoop()) {
+            return false; // a zero wait never blocks: fine on a hub's loop too
         }
         Strand s = Strand.ofCaller();
         if (s == this) {

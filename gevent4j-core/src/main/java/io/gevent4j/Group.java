@@ -57,6 +57,8 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
     final Object lock = new Object();
     private final Map<Greenlet<?>, Registration> members = new LinkedHashMap<>();
     private final Set<Greenlet<?>> dying = new HashSet<>();
+    /** Members killed before they ran, whose removal is deferred to their hub's loop; guarded by lock. */
+    private final Set<Greenlet<?>> deferred = new HashSet<>();
     private final WaitList emptyWaiters = new WaitList(lock);
 
     /** An empty group. */
@@ -108,7 +110,7 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
             releaseSlot();
             return;
         }
-        Registration r = greenlet.whenReady(() -> remove(greenlet)); // runs at once if it has finished
+        Registration r = greenlet.whenReady(() -> left(greenlet)); // runs at once if it has finished
         synchronized (lock) {
             if (members.containsKey(greenlet)) {
                 members.put(greenlet, r);
@@ -121,6 +123,23 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
         remove(greenlet);
     }
 
+    /** A member finished: it is removed now, or on its hub's loop if it was killed before it ran. */
+    private void left(Greenlet<?> g) {
+        boolean later;
+        synchronized (lock) {
+            later = deferred.remove(g);
+        }
+        if (later && !g.hub().isClosed()) {
+            try {
+                g.hub().callSoon(() -> remove(g));
+                return;
+            } catch (RuntimeException closedMeanwhile) {
+                // its loop has ended: remove it now
+            }
+        }
+        remove(g);
+    }
+
     private void remove(Greenlet<?> g) {
         Registration r;
         List<Runnable> actions = List.of();
@@ -130,6 +149,7 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
             }
             r = members.remove(g);
             dying.remove(g);
+            deferred.remove(g);
             // Before the joiners wake: a join that returns sees every slot free. The semaphore's
             // monitor nests inside this one, never the reverse (its actions never take it).
             releaseSlot();
@@ -222,16 +242,17 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
     }
 
     boolean awaitEmpty(long nanos) {
-        Strand s = Strand.ofCaller();
+        Strand s;
         WaitList.Node n;
         synchronized (lock) {
             if (members.isEmpty()) {
                 return true;
             }
-            if (nanos <= 0) {
-                s.raisePending();
+            if (nanos <= 0) { // a zero wait never blocks: fine on a hub's loop too
+                WaitList.raisePendingOfCaller();
                 return false;
             }
+            s = Strand.ofCaller();
             n = emptyWaiters.add(s, null);
         }
         return emptyWaiters.park(n, s.deadlineAfter(nanos), null);
@@ -252,7 +273,11 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
         return awaitEmpty(Hub.toNanos(timeout));
     }
 
-    /** Kills every member without waiting. */
+    /**
+     * Kills every member without waiting. As in gevent, the members leave the group when their
+     * hub's loop runs next, even those that had not run yet (which die at once): right after the
+     * call {@link #size()} still counts them.
+     */
     public void killAsync() {
         killAll();
     }
@@ -266,24 +291,56 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
                 }
             }
         }
-        victims.forEach(Greenlet::killAsync);
+        victims.forEach(this::killMember);
     }
 
-    /** Kills {@code greenlet} if it is a member not already dying, and waits until it has died. */
+    /**
+     * Kills a member that this group marked dying. One that has not run yet dies at once and its
+     * removal would run right here: it is deferred to a callback of its hub, like every other
+     * member's (gevent discards members from a link, which runs in the loop).
+     */
+    private void killMember(Greenlet<?> g) {
+        if (!g.hasRun() && !g.ready()) {
+            synchronized (lock) {
+                deferred.add(g);
+            }
+        }
+        g.killAsync();
+    }
+
+    /**
+     * Kills {@code greenlet} if it is a member not already dying, and waits until it has died.
+     * A greenlet that is not a member, or that this group is already killing, is left alone and
+     * not waited for (gevent's {@code killone}).
+     */
     public void killOne(Greenlet<?> greenlet) {
         killOne(greenlet, Duration.ofNanos(Long.MAX_VALUE));
     }
 
-    /** {@link #killOne(Greenlet)} that waits at most {@code timeout}; returns whether it is dead. */
+    /**
+     * {@link #killOne(Greenlet)} that waits at most {@code timeout}; returns whether it is dead
+     * (for a greenlet it did not kill: whether it is dead now).
+     */
     public boolean killOne(Greenlet<?> greenlet, Duration timeout) {
+        if (!killOneAsync(greenlet)) {
+            return greenlet.ready();
+        }
+        return greenlet.join(timeout);
+    }
+
+    /**
+     * Kills {@code greenlet} without waiting if it is a member not already dying; returns whether
+     * it sent the kill. The member leaves the group once it has died.
+     */
+    public boolean killOneAsync(Greenlet<?> greenlet) {
         boolean kill;
         synchronized (lock) {
             kill = members.containsKey(greenlet) && dying.add(greenlet);
         }
         if (kill) {
-            greenlet.killAsync();
+            killMember(greenlet);
         }
-        return greenlet.join(timeout);
+        return kill;
     }
 
     /** Ready while empty. */

@@ -11,7 +11,8 @@ import java.time.Duration;
  * arrival order (a FIFO-fair {@link Semaphore}).
  *
  * <p>Blocking: {@link #spawn} and {@link #add} park the caller while the pool is full;
- * {@link #add(Greenlet, Duration)} raises {@link PoolFullException} on time-out,
+ * {@link #add(Greenlet, Duration)} and {@link #start(Greenlet, Duration)} raise
+ * {@link PoolFullException} on time-out (a zero time-out never waits),
  * {@link #awaitAvailable(Duration)} returns 0. {@link #applyAsync} never blocks. An enclosing
  * {@link Timeout} or a kill interrupts any wait. The rest is as in {@link Group}.
  *
@@ -27,7 +28,7 @@ public final class Pool extends Group {
     private final int size;
     private final Semaphore slots;
 
-    /** Raised by {@link #add(Greenlet, Duration)} when no slot frees up in time. */
+    /** Raised by {@link #add(Greenlet, Duration)} and {@link #start(Greenlet, Duration)} when no slot frees up in time: gevent's {@code PoolFull}. */
     public static final class PoolFullException extends Queue.FullException {
         private static final long serialVersionUID = 1L;
 
@@ -55,7 +56,10 @@ public final class Pool extends Group {
         slots.release();
     }
 
-    /** Adds {@code greenlet}, waiting at most {@code timeout} for a slot; raises {@link PoolFullException} on time-out. */
+    /**
+     * Adds {@code greenlet}, waiting at most {@code timeout} for a slot; raises
+     * {@link PoolFullException} on time-out. {@link Duration#ZERO} never waits.
+     */
     public void add(Greenlet<?> greenlet, Duration timeout) {
         if (contains(greenlet)) {
             return;
@@ -64,6 +68,17 @@ public final class Pool extends Group {
             throw new PoolFullException("no free slot in " + this + " after " + Timeout.format(timeout));
         }
         track(greenlet);
+    }
+
+    /**
+     * Starts {@code greenlet} (created with {@link Greenlet#create} or {@link Hub#greenlet}) as a
+     * member, waiting at most {@code timeout} for a slot; raises {@link PoolFullException} if none
+     * freed up, and the greenlet is then neither added nor started. {@link Duration#ZERO} never
+     * waits (gevent's {@code start(g, blocking=False)}), so it works in a hub's callback too.
+     */
+    public <T> Greenlet<T> start(Greenlet<T> greenlet, Duration timeout) {
+        add(greenlet, timeout);
+        return greenlet.start();
     }
 
     /** The maximum number of members. */

@@ -201,13 +201,17 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
         Strand s = null; // looked up only if the caller must wait: the fast paths skip it
         WaitList.Node n = null;
         List<Runnable> actions;
+        boolean handedOver = false;
         synchronized (lock) {
             checkOpen("put on");
             if (getters.grantFirst(item) != null) {
                 onAccepted();
-                return true;
-            }
-            if (stored() < capacity) {
+                if (capacity != 0 || !waitPoint) {
+                    return true;
+                }
+                handedOver = true; // a Channel's rendezvous: the getter runs first (below)
+                actions = List.of();
+            } else if (stored() < capacity) {
                 store(item);
                 size = stored();
                 onAccepted();
@@ -215,7 +219,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
                 actions = getters.takeActions();
             } else if (!waitPoint || nanos <= 0) {
                 if (waitPoint) {
-                    Strand.ofCaller().raisePending();
+                    WaitList.raisePendingOfCaller(); // a zero wait never blocks: fine on a hub's loop too
                 }
                 return false;
             } else {
@@ -230,6 +234,10 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
             }
         }
         WaitList.run(actions);
+        if (handedOver) {
+            yieldToTaker();
+            return true;
+        }
         if (n == null) {
             return true;
         }
@@ -238,6 +246,18 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
             throw shutDownWhile("putting");
         }
         return granted;
+    }
+
+    /**
+     * A Channel's put handed its item to a waiting getter: like gevent, the putter switches away
+     * so that the getter runs before the put returns (it is queued on its hub before us). The put
+     * has succeeded already, so a pending kill is left for the next wait point, not raised here.
+     * A plain thread or a hub's callback has nothing to switch to and returns at once.
+     */
+    private static void yieldToTaker() {
+        if (Greenlet.of(Thread.currentThread()) != null) {
+            Thread.yield();
+        }
     }
 
     /** Under lock: a putter was granted but its wait ended with an exception; take its item back out. */
@@ -294,7 +314,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
             }
             if (!waitPoint || nanos <= 0) {
                 if (waitPoint) {
-                    Strand.ofCaller().raisePending();
+                    WaitList.raisePendingOfCaller(); // a zero wait never blocks: fine on a hub's loop too
                 }
                 return Optional.empty();
             }
@@ -361,7 +381,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
     @SuppressWarnings("unchecked")
     public Optional<E> peek(Duration timeout) {
         long nanos = Hub.toNanos(timeout);
-        Strand s = Strand.ofCaller();
+        Strand s;
         WaitList.Node n;
         synchronized (lock) {
             E e = peekLocked();
@@ -372,9 +392,10 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
                 throw shutDownWhile("peeking");
             }
             if (nanos <= 0) {
-                s.raisePending();
+                WaitList.raisePendingOfCaller();
                 return Optional.empty();
             }
+            s = Strand.ofCaller();
             n = peekers.add(s, null);
         }
         if (!peekers.park(n, s.deadlineAfter(nanos), null)) {

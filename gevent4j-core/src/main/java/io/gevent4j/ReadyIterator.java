@@ -46,8 +46,9 @@ public final class ReadyIterator<W extends Waitable> implements Iterator<W>, Aut
 
     private void begin() {
         begun = true;
-        strand = Strand.ofCaller();
-        deadline = strand.deadlineAfter(timeoutNanos);
+        // A zero time-out never waits, so on a hub's loop (no strand) it only collects the ready ones.
+        strand = timeoutNanos <= 0 && WaitList.onLoop() ? null : Strand.ofCaller();
+        deadline = strand == null ? 0 : strand.deadlineAfter(timeoutNanos);
         for (W o : objects) {
             registrations.add(o.whenReady(() -> {
                 ready.add(o);
@@ -77,6 +78,10 @@ public final class ReadyIterator<W extends Waitable> implements Iterator<W>, Aut
                 remaining--;
                 next = o;
                 return true;
+            }
+            if (strand == null) {
+                close();
+                return false;
             }
             Waiter w = new Waiter(strand);
             waiter = w;

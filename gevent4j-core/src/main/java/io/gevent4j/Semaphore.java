@@ -99,11 +99,12 @@ public sealed class Semaphore implements Waitable permits BoundedSemaphore {
             if (takeFast()) {
                 return true;
             }
-            s = Strand.ofCaller(); // cheap, never blocks; may raise on a hub's loop
-            if (nanos <= 0) {
-                s.raisePending();
+            if (nanos <= 0) { // a zero wait never blocks: fine on a hub's loop too
+                WaitList.raisePendingOfCaller();
                 return false;
             }
+            s = Strand.ofCaller(); // cheap, never blocks; raises on a hub's loop
+
             n = waiters.add(s, null);
         }
         return waiters.park(n, s.deadlineAfter(nanos), granted -> releaseLocked());

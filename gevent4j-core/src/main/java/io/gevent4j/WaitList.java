@@ -175,6 +175,30 @@ final class WaitList {
 
     // ---------------------------------------------------------------- waiting (outside the lock)
 
+    /**
+     * The check of a wait with a zero (or negative) time-out, which never blocks: raises the
+     * caller's pending exception if it has a strand. A hub's loop thread has none, and a zero
+     * wait is allowed there (gevent: a non-blocking call made from the hub never blocks).
+     */
+    /**
+     * Whether the caller is a hub's loop thread (a callback, a raw link), which has no strand and
+     * must never park. Waits with a zero time-out check it to answer at once there; from a
+     * strand they keep their usual path (which, for some, yields once to the hub).
+     */
+    static boolean onLoop() {
+        return Hub.LOOP.get() != null && Greenlet.of(Thread.currentThread()) == null;
+    }
+
+    static void raisePendingOfCaller() {
+        Thread t = Thread.currentThread();
+        Greenlet<?> g = Greenlet.of(t);
+        if (g != null) {
+            g.raisePending();
+        } else if (Hub.LOOP.get() == null) {
+            ThreadStrand.of(t).raisePending();
+        }
+    }
+
     /** What {@link #park} observed. */
     enum Outcome { GRANTED, TIMED_OUT }
 

@@ -113,4 +113,78 @@ class EventTest {
             t.join();
         }
     }
+
+    @Test
+    void aCallerThatFindsItSetWhileWokenWaitersHaveNotRunGoesAfterThem() {
+        // gevent #1520: the setter's own await on the set flag does not overtake the waiters it woke.
+        try (DrivenHub d = new DrivenHub()) {
+            Event e = new Event();
+            List<String> log = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                String id = "waiter" + i;
+                d.hub.spawn(() -> {
+                    e.await();
+                    log.add(id);
+                });
+            }
+            d.runUntilIdle();
+            d.hub.spawn(() -> {
+                e.set();
+                e.await();
+                log.add("setter");
+                e.await(); // everyone woken has run: no wait any more
+                log.add("setter again");
+            });
+            d.runUntilIdle();
+            assertThat(log).containsExactly("waiter0", "waiter1", "setter", "setter again");
+            assertThat(d.errors).isEmpty();
+        }
+    }
+
+    @Test
+    void aWokenWaiterThatAwaitsAgainGoesBehindTheOthersItWasWokenWith() {
+        try (DrivenHub d = new DrivenHub()) {
+            Event e = new Event();
+            List<String> log = new ArrayList<>();
+            d.hub.spawn(() -> {
+                e.await();
+                log.add("first");
+                assertThat(e.await(Duration.ofSeconds(1))).isTrue();
+                log.add("first again");
+            });
+            d.hub.spawn(() -> {
+                e.await();
+                log.add("second");
+            });
+            d.runUntilIdle();
+            e.set();
+            d.runUntilIdle();
+            assertThat(log).containsExactly("first", "second", "first again");
+            assertThat(d.errors).isEmpty();
+        }
+    }
+
+    @Test
+    void aZeroWaitNeitherBlocksNorWaitsItsTurnAndWorksInAHubCallback() {
+        try (DrivenHub d = new DrivenHub()) {
+            Event e = new Event();
+            List<Object> log = new ArrayList<>();
+            d.hub.callSoon(() -> log.add(e.await(Duration.ZERO)));
+            d.runUntilIdle();
+            d.hub.spawn(() -> {
+                e.await();
+                log.add("waiter");
+            });
+            d.runUntilIdle();
+            d.hub.spawn(() -> {
+                e.set();
+                log.add(e.await(Duration.ZERO));
+            });
+            d.hub.callSoon(() -> log.add("callback " + e.await(Duration.ZERO)));
+            d.runUntilIdle();
+            assertThat(log).containsExactlyInAnyOrder(false, true, "waiter", "callback true");
+            assertThat(log.subList(0, 2)).containsExactly(false, true);
+            assertThat(d.errors).isEmpty();
+        }
+    }
 }

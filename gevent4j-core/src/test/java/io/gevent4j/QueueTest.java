@@ -352,4 +352,64 @@ class QueueTest {
             assertThat(q.waitingGetters()).isZero();
         }
     }
+
+    @Test
+    void channelIsARendezvousInBothDirectionsAsInGevent() {
+        // gevent's test__queue TestChannel.test_send: the getter runs before the put returns.
+        try (DrivenHub d = new DrivenHub()) {
+            Channel<String> ch = new Channel<>();
+            List<String> events = new ArrayList<>();
+            d.hub.spawn(() -> {
+                Greenlet<Void> g = Gevent.spawn(() -> {
+                    events.add(ch.get());
+                    events.add(ch.get());
+                });
+                events.add("sending");
+                ch.put("hello");
+                events.add("sent hello");
+                ch.put("world");
+                events.add("sent world");
+                g.join();
+            });
+            d.runUntilIdle();
+            assertThat(events).containsExactly("sending", "hello", "sent hello", "world", "sent world");
+            assertThat(d.errors).isEmpty();
+        }
+    }
+
+    @Test
+    void zeroTimeOutsNeverBlockAndSoWorkInAHubCallback() {
+        try (DrivenHub d = new DrivenHub()) {
+            Queue<String> q = new Queue<>(1);
+            Semaphore sem = new Semaphore(0);
+            AsyncResult<String> r = new AsyncResult<>();
+            Greenlet<Void> sleeper = d.hub.spawn(() -> Gevent.sleep(Duration.ofSeconds(1)));
+            d.runUntilIdle();
+            List<Object> log = new ArrayList<>();
+            d.hub.callSoon(() -> {
+                q.put("a", Duration.ZERO);
+                log.add(q.offer("b", Duration.ZERO));
+                try {
+                    q.put("b", Duration.ZERO);
+                } catch (Queue.FullException e) {
+                    log.add("full");
+                }
+                log.add(q.peek(Duration.ZERO).orElseThrow());
+                log.add(q.get(Duration.ZERO));
+                log.add(q.poll(Duration.ZERO).isPresent());
+                try {
+                    q.get(Duration.ZERO);
+                } catch (Queue.EmptyException e) {
+                    log.add("empty");
+                }
+                log.add(sem.acquire(Duration.ZERO));
+                log.add(r.await(Duration.ZERO));
+                log.add(sleeper.join(Duration.ZERO));
+                log.add(Gevent.await(List.<Waitable>of(sem, r), Duration.ZERO).isEmpty());
+            });
+            d.runUntilIdle();
+            assertThat(log).containsExactly(false, "full", "a", "a", false, "empty", false, false, false, true);
+            assertThat(d.errors).isEmpty();
+        }
+    }
 }

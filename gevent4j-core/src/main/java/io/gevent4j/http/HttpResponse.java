@@ -11,7 +11,7 @@ import java.util.Objects;
  * streamed ({@link #outputStream()}). Framing is automatic: a whole body gets a
  * {@code Content-Length}; a streamed one uses the length the handler set, else chunked
  * (HTTP/1.1) or end-of-connection (HTTP/1.0). HEAD, 1xx, 204 and 304 responses never carry a
- * body. {@code Date} and {@code Connection} are added by the server.
+ * body. {@code Connection} is added by the server, and {@code Date} unless the handler set one.
  *
  * <p>Who may call it: the handler's greenlet. Writes are buffered and coalesced with other
  * responses of the connection; they park the greenlet only when the buffer is flushed, bounded
@@ -203,7 +203,7 @@ public final class HttpResponse {
         out.crlf();
         for (int i = 0; i < headers.size(); i++) {
             String n = headers.nameAt(i);
-            if (n.equalsIgnoreCase("Connection") || n.equalsIgnoreCase("Transfer-Encoding") || n.equalsIgnoreCase("Date")
+            if (n.equalsIgnoreCase("Connection") || n.equalsIgnoreCase("Transfer-Encoding")
                     || n.equalsIgnoreCase("Content-Length")) {
                 continue; // framing belongs to the server
             }
@@ -212,7 +212,9 @@ public final class HttpResponse {
             out.latin1(headers.valueAt(i));
             out.crlf();
         }
-        out.write(HttpDate.line());
+        if (!headers.contains("Date")) { // a Date the handler set is kept, as pywsgi does
+            out.write(HttpDate.line());
+        }
         if (status == 204 || status < 200 || (status == 304 && !lengthSetByHandler)) {
             // no length at all (RFC 9110 §8.6); a 304's length, if any, is the one the handler declares
         } else if (contentLength >= 0) {

@@ -327,8 +327,9 @@ public final class StreamServer implements AutoCloseable {
         }
     }
 
+    /** Whether it was started and {@link #stop} has not begun (gevent's {@code started}: false again after stop). */
     public boolean isStarted() {
-        return started;
+        return started && !stopping;
     }
 
     /** Whether {@link #stop} has begun. */
@@ -644,6 +645,8 @@ public final class StreamServer implements AutoCloseable {
         private InetSocketAddress address = new InetSocketAddress(0);
         private ServerSocketChannel channel;
         private int backlog = 1024;
+        /** backlog(n) was called: refused with a bound channel, whose backlog its bind has set. */
+        private boolean backlogSet;
         private boolean reusePort;
         private int maxConnections = Integer.MAX_VALUE;
         private Pool pool;
@@ -677,12 +680,13 @@ public final class StreamServer implements AutoCloseable {
             return this;
         }
 
-        /** Pending connections the kernel keeps (default 1024). */
+        /** Pending connections the kernel keeps (default 1024); not with {@link #listen(ServerSocketChannel)} (build() refuses it). */
         public Builder backlog(int backlog) {
             if (backlog < 0) {
                 throw new IllegalArgumentException("negative backlog: " + backlog);
             }
             this.backlog = backlog;
+            this.backlogSet = true;
             return this;
         }
 
@@ -775,6 +779,10 @@ public final class StreamServer implements AutoCloseable {
         }
 
         public StreamServer build() {
+            if (channel != null && backlogSet) {
+                throw new IllegalStateException("backlog(" + backlog + ") cannot apply to an already-bound channel"
+                        + " (its backlog was set when it was bound): drop one of the two");
+            }
             return new StreamServer(this);
         }
     }

@@ -100,16 +100,29 @@ final class ChannelIo {
         return e;
     }
 
+    /**
+     * Closes the channel, then wakes every strand waiting on it, through this socket or through
+     * {@link Io} on any hub, with a "Socket closed" error (gevent's {@code cancel_wait}). In that
+     * order: waking first would let a parked loop select again before the key is cancelled, and
+     * nothing would wake it to deregister the key (the JDK closes the socket only then).
+     */
     void close() throws IOException {
         IoWatch w;
         synchronized (this) {
             w = watch;
         }
+        // Watched by Io.waitRead/select on some hub, perhaps another: find them while the keys exist.
+        java.util.List<IoWatch> others = channel.isRegistered() ? IoWatch.allOf(channel) : java.util.List.of();
         try {
             channel.close();
         } finally {
             if (w != null) {
                 w.close();
+            }
+            for (IoWatch o : others) {
+                if (o != w) {
+                    o.close();
+                }
             }
         }
     }

@@ -19,10 +19,14 @@ import java.util.Optional;
  * <p>Who may call it: any greenlet (its hub watches the channel) or thread (the default hub
  * does). The caller parks until a channel is ready, at most {@code timeout}; a {@code Timeout}
  * or a kill propagates. Two strands waiting in the same direction on one channel (of one hub)
- * is an {@link IllegalStateException}; a socket closed while waited on is reported ready (its
- * next operation then fails) by {@code select}, and as a "Socket closed" error by
- * {@code waitRead}/{@code waitWrite}. Readiness is level-triggered and may be spurious: a
- * reader must still handle a read that returns nothing.
+ * is an {@link IllegalStateException}. A socket closed while waited on wakes its waiters at once
+ * (gevent's {@code cancel_wait}): {@code select} reports it ready (its next operation then
+ * fails), {@code waitRead}/{@code waitWrite} raise a "Socket closed" error. That holds for a close
+ * through the library ({@link TcpSocket#close()}, {@link UdpSocket#close()},
+ * {@link TcpListener#close()}, {@link #close(SelectableChannel)} for a channel of your own); a
+ * bare {@code SelectableChannel.close()} is invisible to the hub (the JDK only cancels the key),
+ * so its waiters sleep on until their time-out. Readiness is level-triggered and may be
+ * spurious: a reader must still handle a read that returns nothing.
  *
  * {@snippet :
  * Io.Selection ready = Io.select(List.of(a.channel(), b.channel()), List.of(), Duration.ofSeconds(1));
@@ -50,6 +54,23 @@ public final class Io {
     /** Waits until {@code channel} is writable, at most {@code timeout} ({@link SocketTimeoutException}). */
     public static void waitWrite(SelectableChannel channel, Duration timeout) throws IOException {
         waitOne(channel, writeOp(channel), Optional.of(timeout), "waitWrite");
+    }
+
+    /**
+     * Closes {@code channel} and wakes every strand waiting on it (on any hub) with a "Socket
+     * closed" error, or as ready in {@link #select}: gevent's {@code cancel_wait} and close.
+     * Use it for channels you wait on with this class; the library's sockets do it in their own
+     * {@code close()}. Idempotent; any thread.
+     */
+    public static void close(SelectableChannel channel) throws IOException {
+        List<IoWatch> watches = IoWatch.allOf(channel);
+        try {
+            channel.close();
+        } finally {
+            for (IoWatch w : watches) {
+                w.close(); // after the close: see ChannelIo.close
+            }
+        }
     }
 
     /** The channels found ready by {@link #select}, each list in the order given. */

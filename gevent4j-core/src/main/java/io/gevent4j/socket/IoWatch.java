@@ -138,6 +138,28 @@ final class IoWatch implements Runnable {
         return closed;
     }
 
+    /**
+     * The watches of {@code channel} on every live hub. A socket is watched by the hub that
+     * waited on it first, but {@link Io#waitRead}/{@link Io#select} may have watched it on
+     * others. Taken before the channel is closed: a closed channel's keys go away once their
+     * selectors deregister them. Any thread.
+     */
+    static java.util.List<IoWatch> allOf(SelectableChannel channel) {
+        java.util.List<IoWatch> all = new java.util.ArrayList<>(1);
+        for (Hub h : Hub.all()) {
+            Optional<SelectionKey> k;
+            try {
+                k = CORE.keyFor(h, channel);
+            } catch (RuntimeException closedSelector) {
+                continue; // that hub is closing: it serves nobody any more
+            }
+            if (k.isPresent() && k.get().attachment() instanceof IoWatch w) {
+                all.add(w);
+            }
+        }
+        return all;
+    }
+
     /** Wakes every waiter with a "closed" error; the owner closes the channel. Any thread. */
     void close() {
         closed = true; // Dekker: written before the slots are read

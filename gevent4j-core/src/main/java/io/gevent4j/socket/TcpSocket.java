@@ -36,7 +36,8 @@ import java.util.Optional;
  * {@link #connect} over all addresses. A passed deadline throws
  * {@link SocketTimeoutException}; a {@code Timeout} or a kill around the call works too.
  * Closing the socket wakes every strand blocked on it with a {@link java.net.SocketException}
- * "Socket closed ..."; two strands waiting to read (or to write) at once is an
+ * "Socket closed ..." (also one in {@link Io#waitRead}/{@link Io#select} on its channel, and a
+ * pending {@link #connectTo} of an {@link #open()} socket); two strands waiting to read (or to write) at once is an
  * {@link IllegalStateException}, not a hang.
  *
  * {@snippet :
@@ -157,33 +158,67 @@ public final class TcpSocket implements AutoCloseable {
         if (address.isUnresolved()) {
             throw new java.net.UnknownHostException(address.getHostString());
         }
-        SocketChannel ch = Channels.openFor(address);
+        TcpSocket s = new TcpSocket(Channels.openFor(address));
+        timeout.ifPresent(s::timeout);
+        s.connectNow(address, strand, deadline);
+        return s;
+    }
+
+    /**
+     * A socket not connected yet: {@link #connectTo} connects it. Unlike the {@code connect}
+     * factories, another strand holds it while it connects, so it can {@link #close()} it then,
+     * which ends the pending connect at once with a "Socket closed" {@link java.net.ConnectException}.
+     */
+    public static TcpSocket open() throws IOException {
+        return new TcpSocket(SocketChannel.open());
+    }
+
+    /**
+     * Connects this {@linkplain #open() unconnected} socket to {@code address}, waiting at most
+     * {@code timeout} ({@link SocketTimeoutException}); the socket's own {@link #timeout()} is not
+     * changed. A failed connect closes the socket (as the JDK's {@code SocketChannel} does).
+     * (An instance {@code connect} would clash with the static factories of the same signature.)
+     */
+    public TcpSocket connectTo(InetSocketAddress address, Duration timeout) throws IOException {
+        Object strand = IoWatch.CORE.strandOfCaller();
+        return connectNow(address, strand, IoWatch.CORE.deadlineAfter(strand, nanos(timeout)));
+    }
+
+    /** Connects this {@linkplain #open() unconnected} socket to {@code address} within the socket's {@link #timeout()}. */
+    public TcpSocket connectTo(InetSocketAddress address) throws IOException {
+        Object strand = IoWatch.CORE.strandOfCaller();
+        return connectNow(address, strand, io.deadline(strand));
+    }
+
+    private TcpSocket connectNow(InetSocketAddress address, Object strand, long deadline) throws IOException {
+        if (address.isUnresolved()) {
+            close();
+            throw new java.net.UnknownHostException(address.getHostString());
+        }
         boolean ok = false;
         try {
-            TcpSocket s = new TcpSocket(ch);
-            timeout.ifPresent(s::timeout);
             try {
                 if (!ch.connect(address)) {
                     while (!ch.finishConnect()) {
-                        s.io.await(strand, SelectionKey.OP_CONNECT, deadline, "connect to " + address);
+                        io.await(strand, SelectionKey.OP_CONNECT, deadline, "connect to " + address);
                     }
                 }
             } catch (SocketTimeoutException e) {
                 throw e;
             } catch (IOException e) {
-                java.net.ConnectException ce = new java.net.ConnectException(
-                        "connect to " + address + " failed: " + e.getMessage());
+                java.net.ConnectException ce = new java.net.ConnectException("connect to " + address + " failed: "
+                        + (e instanceof java.nio.channels.ClosedChannelException ? "Socket closed" : e.getMessage()));
                 ce.initCause(e);
                 throw ce;
             }
             // Nothing can have arrived on a connection that was just made (a server that speaks
             // first is found by the first wait): its first read waits for readiness first.
-            s.drained = true;
+            drained = true;
             ok = true;
-            return s;
+            return this;
         } finally {
             if (!ok) {
-                ch.close(); // also on a Timeout or a kill (Errors), which propagate
+                close(); // also on a Timeout or a kill (Errors), which propagate
             }
         }
     }
