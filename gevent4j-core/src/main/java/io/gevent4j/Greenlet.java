@@ -39,8 +39,9 @@ import java.util.function.Consumer;
  * <p>A kill reaches a greenlet parked inside a JDK or third-party call (a {@code java.net}
  * socket, {@code HttpClient.send}, a JDBC driver) by interrupting it; the call throws its own
  * exception. Whatever the body then throws or returns, the greenlet's outcome is the kill's
- * exception, with the body's exception as its cause; a body that catches the call's exception
- * and reaches a wait point of this library gets the kill there.
+ * exception, with the body's exception as its cause. A body that catches the call's exception
+ * gets the kill at its next wait point of this library, and until then every JDK call it parks
+ * in is interrupted again (checked every 16 ms), so a retry loop cannot outlive a kill.
  *
  * {@snippet :
  * Greenlet<String> g = Gevent.spawn(() -> {

@@ -120,9 +120,12 @@ abstract class Strand {
             // Fall-back for JDK-internal blocking (Thread.sleep, java.net.Socket...): the thread is
             // parked but not in one of our waiters, so only an interrupt reaches it. The exception
             // itself is raised at the next wait point of this library.
-            if (!interruptIfParkedInJdk(exception, fromTimeout)) {
+            int poked = interruptIfParkedInJdk(exception, fromTimeout);
+            if (poked == RUNNING || (poked == INTERRUPTED && !fromTimeout)) {
                 // Running (or ready to run): it may reach a wait point of ours, or park in a JDK
-                // call next; look again shortly, until one of the two happened.
+                // call next; look again shortly, until one of the two happened. A kill keeps
+                // looking after its interrupt: a body that caught the call's exception and blocks in
+                // another JDK call is interrupted again, until the kill is raised or it ends.
                 Repoke r = new Repoke(exception, fromTimeout);
                 repoke = r;
                 r.schedule();
@@ -131,22 +134,30 @@ abstract class Strand {
         return true;
     }
 
+    private static final int SETTLED = 0;
+    private static final int INTERRUPTED = 1;
+    private static final int RUNNING = 2;
+
     /**
      * Interrupts this strand's thread if it is parked outside our waiters (in a JDK call) while
-     * {@code exception} is pending. Returns false if the thread is running or ready to run (look
-     * again later), true if it was interrupted or needs nothing more (no thread, ended, in a waiter).
+     * {@code exception} is pending (not again while an interrupt is still set). Returns RUNNING if
+     * the thread is running or ready to run (look again later), INTERRUPTED if it is parked in the
+     * JDK with an interrupt, SETTLED if nothing more is needed (no thread, ended, in a waiter).
      */
-    private boolean interruptIfParkedInJdk(Throwable exception, boolean fromTimeout) {
+    private int interruptIfParkedInJdk(Throwable exception, boolean fromTimeout) {
         Thread t = thread();
         if (t == null || t == Thread.currentThread() || pending != exception || waiter != null) {
-            return true; // a waiter, once published, reads pending itself (Dekker)
+            return SETTLED; // a waiter, once published, reads pending itself (Dekker)
         }
         Thread.State s = t.getState();
         if (s == Thread.State.TERMINATED) {
-            return true;
+            return SETTLED;
         }
         if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
-            return false;
+            return RUNNING;
+        }
+        if (t.isInterrupted()) {
+            return INTERRUPTED;
         }
         deliveredByTimeout = fromTimeout;
         deliveredByInterrupt = exception;
@@ -154,13 +165,13 @@ abstract class Strand {
         if (waiter == null) {
             t.interrupt();
         }
-        return true;
+        return INTERRUPTED;
     }
 
     /** The hub whose timers re-check a delivery that found the strand running. */
     abstract Hub timerHub();
 
-    /** A delivery that found the thread running, re-checked with a growing delay (1 to 16 ms). */
+    /** A delivery that found the thread running (or a kill), re-checked with a growing delay (1 to 16 ms). */
     private volatile Repoke repoke;
 
     private final class Repoke extends Timer {
@@ -186,7 +197,8 @@ abstract class Strand {
             if (repoke != this) {
                 return;
             }
-            if (interruptIfParkedInJdk(exception, fromTimeout)) {
+            int poked = interruptIfParkedInJdk(exception, fromTimeout);
+            if (poked == SETTLED || (poked == INTERRUPTED && fromTimeout)) {
                 if (repoke == this) {
                     repoke = null;
                 }

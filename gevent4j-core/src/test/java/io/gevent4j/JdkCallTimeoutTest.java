@@ -213,6 +213,25 @@ class JdkCallTimeoutTest {
     }
 
     @Test
+    void aKilledGreenletThatRetriesTheJdkCallIsInterruptedAgainAndDies() throws Exception {
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Greenlet<Object> g = hub.spawn(() -> {
+            for (int attempt = 0; attempt < 3; attempt++) {
+                try {
+                    return send(); // a retry loop, as in a connection pool or a client library
+                } catch (IOException | InterruptedException e) {
+                    log.add("caught " + e.getClass().getSimpleName());
+                }
+            }
+            return "gave up";
+        });
+        server.awaitConnection();
+        assertThat(g.kill(Delays.LONG)).isTrue();
+        assertThat(g.exit()).isPresent();
+        assertThat(log).hasSize(3);
+    }
+
+    @Test
     void aPlainThreadsTimeoutCutsItsJdkCallShortToo() throws Exception {
         long start = System.nanoTime();
         String r = Gevent.withTimeout(Delays.SHORT, this::send, "fallback");
