@@ -23,6 +23,26 @@ import java.util.function.Supplier;
  * <p>Better than gevent: cancelling a timeout that has fired but whose exception the strand has
  * not yet seen withdraws the exception, so it never surfaces at a later, unrelated wait point.
  *
+ * <p>Inside a JDK or third-party blocking call ({@code HttpClient.send}, a {@code java.net}
+ * socket, a JDBC driver, {@code Thread.sleep}), the timeout can only interrupt the thread, and the
+ * call throws its own exception ({@code InterruptedException}, {@code SocketException: Closed by
+ * interrupt}, a driver's {@code SQLException}). What the caller then sees:
+ * <ul>
+ *   <li>{@link Gevent#withTimeout(Duration, Gevent.Block)} raises this timeout, with the call's
+ *       exception as its cause; the form with a fallback returns the fallback; {@link #silently}
+ *       returns false. Whether the body let the call's exception out, caught it, or went on.
+ *   <li>Try-with-resources: a body that let the call's exception out ends with <em>that</em>
+ *       exception (Java cannot replace it), carrying this timeout as a suppressed exception:
+ *       ask {@link #raised(Throwable) t.raised(e)} or {@link #raisedBy(Throwable)}. A body that
+ *       caught it and went on ends with this timeout, thrown by {@link #close()}.
+ *   <li>It fires once: a timeout whose interrupt the call consumed is not raised again at a later
+ *       wait point (one that the call left set, as NIO's close-by-interrupt does, is raised at
+ *       the next wait point, unless its scope ends first). No interrupt status is left behind
+ *       when its scope ends.
+ * </ul>
+ * What the interrupt does to the resource (a socket is closed, a lock is not cut short) depends
+ * on the call: see docs/CONCURRENCY.md. gevent4j's own sockets are not interrupted, and survive.
+ *
  * {@snippet :
  * try (Timeout t = Timeout.start(Duration.ofSeconds(2))) {
  *     reply = socketRead();           // any blocking call of the library
