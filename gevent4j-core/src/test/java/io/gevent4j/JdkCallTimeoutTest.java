@@ -232,6 +232,53 @@ class JdkCallTimeoutTest {
     }
 
     @Test
+    void aTimeoutWithAnExceptionFactoryIsFoundOnTheCallsExceptionAndThrownByItsScope() {
+        class Slow extends RuntimeException {
+            Slow() {
+                super("too slow");
+            }
+        }
+        Greenlet<List<Object>> g = hub.spawn(() -> {
+            List<Object> seen = new ArrayList<>();
+            Timeout t = Timeout.start(Delays.SHORT, Slow::new);
+            try (t) {
+                send();
+            } catch (InterruptedException e) {
+                seen.add(t.raised(e));
+                seen.add(e.getSuppressed()[0].getClass().getSimpleName());
+            }
+            Timeout u = Timeout.start(Delays.SHORT, Slow::new);
+            try (u) {
+                try {
+                    send();
+                } catch (InterruptedException swallowed) {
+                    // went on
+                }
+            } catch (Slow e) {
+                seen.add(u.raised(e));
+            }
+            return seen;
+        });
+        assertThat(g.result(Delays.LONG)).containsExactly(true, "Slow", true);
+    }
+
+    @Test
+    void raisedByFindsATimeoutAnywhereInTheCauseAndSuppressedGraph() {
+        Timeout t = Timeout.of(Duration.ofSeconds(1));
+        IOException inner = new IOException("inner");
+        inner.addSuppressed(t);
+        RuntimeException outer = new RuntimeException("outer", new IllegalStateException("middle", inner));
+        assertThat(Timeout.raisedBy(outer)).containsSame(t);
+        assertThat(t.raised(outer)).isTrue();
+        assertThat(Timeout.of(Duration.ofSeconds(1)).raised(outer)).isFalse();
+        IOException cyclic = new IOException("a");
+        IOException other = new IOException("b", cyclic);
+        cyclic.addSuppressed(other);
+        assertThat(Timeout.raisedBy(cyclic)).isEmpty();
+        assertThat(Timeout.raisedBy(null)).isEmpty();
+    }
+
+    @Test
     void aPlainThreadsTimeoutCutsItsJdkCallShortToo() throws Exception {
         long start = System.nanoTime();
         String r = Gevent.withTimeout(Delays.SHORT, this::send, "fallback");
