@@ -279,6 +279,26 @@ class JdkCallTimeoutTest {
     }
 
     @Test
+    void poolMapAndApplyUnderATimeoutEndWithTheFallbackAndTheWorkersDieOnKill() {
+        Pool pool = new Pool(2);
+        Pool single = new Pool(1);
+        Greenlet<List<Object>> g = hub.spawn(() -> List.of(
+                // the caller waits for results in a library wait: the Timeout is raised there
+                Gevent.withTimeout(Delays.SHORT, () -> pool.map(i -> {
+                    try {
+                        return send();
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, List.of(1, 2)), List.of()),
+                // a member's apply runs in the member itself: there the JDK call is interrupted
+                single.apply(() -> Gevent.withTimeout(Delays.SHORT, () -> single.apply(this::send), "fallback")),
+                after()));
+        assertThat(g.result(Delays.LONG)).containsExactly(List.of(), "fallback", "interrupted=false, later wait ok");
+        assertThat(pool.kill(Delays.LONG)).as("the map's workers, parked in send, die on kill").isTrue();
+    }
+
+    @Test
     void aPlainThreadsTimeoutCutsItsJdkCallShortToo() throws Exception {
         long start = System.nanoTime();
         String r = Gevent.withTimeout(Delays.SHORT, this::send, "fallback");
