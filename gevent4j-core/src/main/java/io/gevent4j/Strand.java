@@ -110,7 +110,22 @@ abstract class Strand {
      * to interrupt a JDK call, the call's own exception counts as its one raise.
      */
     final boolean deliver(Throwable exception, boolean fromTimeout) {
-        if (!PENDING.compareAndSet(this, null, exception)) {
+        for (;;) {
+            if (PENDING.compareAndSet(this, null, exception)) {
+                break;
+            }
+            Throwable current = pending;
+            if (current == null) {
+                continue;
+            }
+            // A timeout's exception that already surfaced as a JDK call's exception (the call was
+            // interrupted) must not shield the strand from a kill: a body that caught the call's
+            // exception and blocks again (a retry loop) would never die. The kill takes its slot.
+            if (!fromTimeout && current == deliveredByInterrupt && deliveredByTimeout
+                    && PENDING.compareAndSet(this, current, exception)) {
+                deliveredByInterrupt = null;
+                break;
+            }
             return false;
         }
         Waiter w = waiter;
@@ -289,6 +304,7 @@ abstract class Strand {
             return false;
         }
         deliveredByInterrupt = null;
+        cancelRepoke();
         PENDING.compareAndSet(this, exception, null);
         if (interruptedByDelivery) {
             interruptedByDelivery = false;

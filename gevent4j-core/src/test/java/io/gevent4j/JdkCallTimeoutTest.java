@@ -299,6 +299,28 @@ class JdkCallTimeoutTest {
     }
 
     @Test
+    void aKillStillEndsAGreenletWhoseTimeoutAlreadyCutItsJdkCallShort() throws Exception {
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Greenlet<Object> g = hub.spawn(() -> {
+            try (Timeout t = Timeout.start(Delays.SHORT)) {
+                for (int attempt = 0; attempt < 5; attempt++) { // never reaches a wait point of the library
+                    try {
+                        return send();
+                    } catch (IOException | InterruptedException e) {
+                        log.add("caught " + e.getClass().getSimpleName());
+                    }
+                }
+                return "gave up";
+            }
+        });
+        server.awaitConnection();
+        server.awaitConnection(); // the timeout cut the first send short; the retry is parked
+        assertThat(g.kill(Delays.LONG)).isTrue();
+        assertThat(g.exit()).isPresent();
+        assertThat(log).hasSize(5);
+    }
+
+    @Test
     void aPlainThreadsTimeoutCutsItsJdkCallShortToo() throws Exception {
         long start = System.nanoTime();
         String r = Gevent.withTimeout(Delays.SHORT, this::send, "fallback");
