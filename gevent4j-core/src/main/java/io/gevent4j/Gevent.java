@@ -289,27 +289,52 @@ public final class Gevent {
     /**
      * Runs {@code block} in the calling strand under a one-shot {@link Timeout}; if it fires,
      * the {@code Timeout} is raised. An enclosing timeout propagates as itself.
+     *
+     * <p>If it fires while the block is parked in a JDK or third-party call ({@code HttpClient.send},
+     * a {@code java.net} socket, a JDBC driver), that call throws its own exception; whatever the
+     * block then throws or returns, this raises the {@code Timeout}, with the block's exception as
+     * its {@linkplain Throwable#getCause() cause}. No foreign exception escapes because of it.
      */
     public static <T, X extends Exception> T withTimeout(Duration timeout, Block<T, X> block) throws X {
-        try (Timeout t = Timeout.start(timeout)) {
-            return block.run();
-        }
+        return timed(Timeout.of(timeout), block, false, null);
     }
 
     /**
      * Like {@link #withTimeout(Duration, Block)} but returns {@code timeoutValue} if this timeout
-     * fires (gevent's {@code timeout_value}); an enclosing timeout still propagates.
+     * fires (gevent's {@code timeout_value}), also when it cut short a JDK call whose exception the
+     * block threw or caught; an enclosing timeout still propagates.
      */
     public static <T, X extends Exception> T withTimeout(Duration timeout, Block<T, X> block, T timeoutValue) throws X {
-        Timeout t = Timeout.of(timeout);
-        try (t) {
+        return timed(Timeout.of(timeout), block, true, timeoutValue);
+    }
+
+    private static <T, X extends Exception> T timed(Timeout t, Block<T, X> block, boolean fallback, T timeoutValue)
+            throws X {
+        T value = null;
+        Throwable end;
+        try {
             t.start();
-            return block.run();
-        } catch (Timeout e) {
-            if (e == t) {
-                return timeoutValue;
-            }
-            throw e;
+            value = block.run();
+            end = null;
+        } catch (Throwable e) {
+            end = e;
         }
+        end = t.closeScope(end);
+        if (end == null) {
+            return value;
+        }
+        if (fallback && end == t) {
+            return timeoutValue;
+        }
+        throw Gevent.<X>rethrow(end);
+    }
+
+    /** Rethrows what a {@link Block} threw (an {@code X} or unchecked) or a timeout, as it is. */
+    @SuppressWarnings("unchecked")
+    private static <X extends Exception> RuntimeException rethrow(Throwable e) throws X {
+        if (e instanceof RuntimeException || e instanceof Error) {
+            throw Timeout.rethrowUnchecked(e);
+        }
+        throw (X) e; // a checked exception can only be the block's own X
     }
 }

@@ -36,6 +36,13 @@ import java.util.function.Consumer;
  * </ul>
  * A greenlet killed with {@link GreenletExit} counts as <em>successful</em>, with no value.
  *
+ * <p>A kill reaches a greenlet parked inside a JDK or third-party call (a {@code java.net}
+ * socket, {@code HttpClient.send}, a JDBC driver) by interrupting it; the call throws its own
+ * exception. Whatever the body then throws or returns, the greenlet's outcome is the kill's
+ * exception, with the body's exception as its cause. A body that catches the call's exception
+ * gets the kill at its next wait point of this library, and until then every JDK call it parks
+ * in is interrupted again (checked every 16 ms), so a retry loop cannot outlive a kill.
+ *
  * {@snippet :
  * Greenlet<String> g = Gevent.spawn(() -> {
  *     Gevent.sleep(Duration.ofMillis(10));
@@ -260,6 +267,16 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
                 o = e;
                 k = FAILED;
             }
+            Throwable kill = g.unraisedKill();
+            if (kill != null && o != kill) {
+                // Killed inside a JDK call: whatever the call threw (or the body made of it), the
+                // kill is the outcome, with the body's exception kept as its cause.
+                if (o instanceof Throwable bodyFailure) {
+                    Timeout.attachCause(kill, bodyFailure);
+                }
+                o = kill;
+                k = kill instanceof GreenletExit ? EXITED : FAILED;
+            }
             g.end(k, o);
         }
 
@@ -336,6 +353,11 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     @Override
     long now() {
         return hub.now();
+    }
+
+    @Override
+    Hub timerHub() {
+        return hub;
     }
 
     @Override

@@ -16,6 +16,19 @@ import java.util.concurrent.locks.LockSupport;
  * writes {@link #waiter} then reads {@link #pending}. Both fields are volatile, so at least one
  * side sees the other and the exception is never lost. A waiter is woken exactly once: by a
  * notification, by its timer, or by a delivered exception, whichever wins the CAS on its state.
+ *
+ * <p>Delivery into a JDK call. A strand parked inside the JDK (a socket read, {@code HttpClient.send},
+ * a JDBC driver) is not in one of our waiters, so a delivery can only interrupt its thread; the JDK
+ * call then throws its own exception ({@code InterruptedException}, {@code SocketException: Closed
+ * by interrupt}, a driver's {@code SQLException}). The strand remembers the exception whose delivery
+ * interrupted it ({@link #deliveredByInterrupt}) until control comes back to this library, which
+ * settles it: the end of the {@link Timeout}'s scope ({@link #settleInterruptDelivery}), the next
+ * wait point ({@link #throwPending}), or the end of a killed greenlet. A timeout's exception whose
+ * interrupt a JDK call consumed (the interrupt status is clear again) has surfaced there: it is
+ * spent, never raised again at a later wait point. A kill's exception stays pending until raised.
+ * On one hub a delivery runs on the loop thread while the greenlet is unmounted, so the greenlet
+ * never sees half of it; a plain thread timed out from the default hub may, in a window of a few
+ * instructions between the flag writes and {@code Thread.interrupt()}.
  */
 abstract class Strand {
     static final long NO_DEADLINE = Long.MAX_VALUE;
@@ -34,8 +47,15 @@ abstract class Strand {
     private volatile Throwable pending;
     /** The waiter this strand is parked on, or null while it runs. */
     volatile Waiter waiter;
-    /** Set when a delivery had to interrupt the thread (blocked in a JDK call, not in a waiter). */
+    /** Set when a delivery had to interrupt the thread (blocked in a JDK call, not in a waiter); cleared once that interrupt is seen. */
     private volatile boolean interruptedByDelivery;
+    /**
+     * The exception whose delivery interrupted the thread, until raised at a wait point or settled
+     * by its scope. Written before {@link #interruptedByDelivery} and the interrupt.
+     */
+    private volatile Throwable deliveredByInterrupt;
+    /** Whether {@link #deliveredByInterrupt} is a timeout's (spent once a JDK call consumed the interrupt) rather than a kill's. */
+    private volatile boolean deliveredByTimeout;
 
     /** The thread that runs this strand, or null if it has none (yet, or any more). */
     abstract Thread thread();
@@ -82,7 +102,30 @@ abstract class Strand {
      * another exception is already pending (the first one wins; the strand sees one at a time).
      */
     final boolean deliver(Throwable exception) {
-        if (!PENDING.compareAndSet(this, null, exception)) {
+        return deliver(exception, false);
+    }
+
+    /**
+     * {@link #deliver(Throwable)} for a {@link Timeout}'s exception ({@code fromTimeout}): if it has
+     * to interrupt a JDK call, the call's own exception counts as its one raise.
+     */
+    final boolean deliver(Throwable exception, boolean fromTimeout) {
+        for (;;) {
+            if (PENDING.compareAndSet(this, null, exception)) {
+                break;
+            }
+            Throwable current = pending;
+            if (current == null) {
+                continue;
+            }
+            // A timeout's exception that already surfaced as a JDK call's exception (the call was
+            // interrupted) must not shield the strand from a kill: a body that caught the call's
+            // exception and blocks again (a retry loop) would never die. The kill takes its slot.
+            if (!fromTimeout && current == deliveredByInterrupt && deliveredByTimeout
+                    && PENDING.compareAndSet(this, current, exception)) {
+                deliveredByInterrupt = null;
+                break;
+            }
             return false;
         }
         Waiter w = waiter;
@@ -92,23 +135,111 @@ abstract class Strand {
             // Fall-back for JDK-internal blocking (Thread.sleep, java.net.Socket...): the thread is
             // parked but not in one of our waiters, so only an interrupt reaches it. The exception
             // itself is raised at the next wait point of this library.
-            Thread t = thread();
-            if (t != null && t != Thread.currentThread()) {
-                Thread.State s = t.getState();
-                if (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) {
-                    interruptedByDelivery = true;
-                    if (waiter == null) {
-                        t.interrupt();
-                    }
-                }
+            int poked = interruptIfParkedInJdk(exception, fromTimeout);
+            if (poked == RUNNING || (poked == INTERRUPTED && !fromTimeout)) {
+                // Running (or ready to run): it may reach a wait point of ours, or park in a JDK
+                // call next; look again shortly, until one of the two happened. A kill keeps
+                // looking after its interrupt: a body that caught the call's exception and blocks in
+                // another JDK call is interrupted again, until the kill is raised or it ends.
+                Repoke r = new Repoke(exception, fromTimeout);
+                repoke = r;
+                r.schedule();
             }
         }
         return true;
     }
 
+    private static final int SETTLED = 0;
+    private static final int INTERRUPTED = 1;
+    private static final int RUNNING = 2;
+
+    /**
+     * Interrupts this strand's thread if it is parked outside our waiters (in a JDK call) while
+     * {@code exception} is pending (not again while an interrupt is still set). Returns RUNNING if
+     * the thread is running or ready to run (look again later), INTERRUPTED if it is parked in the
+     * JDK with an interrupt, SETTLED if nothing more is needed (no thread, ended, in a waiter).
+     */
+    private int interruptIfParkedInJdk(Throwable exception, boolean fromTimeout) {
+        Thread t = thread();
+        if (t == null || t == Thread.currentThread() || pending != exception || waiter != null) {
+            return SETTLED; // a waiter, once published, reads pending itself (Dekker)
+        }
+        Thread.State s = t.getState();
+        if (s == Thread.State.TERMINATED) {
+            return SETTLED;
+        }
+        if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
+            return RUNNING;
+        }
+        if (t.isInterrupted()) {
+            return INTERRUPTED;
+        }
+        deliveredByTimeout = fromTimeout;
+        deliveredByInterrupt = exception;
+        interruptedByDelivery = true;
+        if (waiter == null) {
+            t.interrupt();
+        }
+        return INTERRUPTED;
+    }
+
+    /** The hub whose timers re-check a delivery that found the strand running. */
+    abstract Hub timerHub();
+
+    /** A delivery that found the thread running (or a kill), re-checked with a growing delay (1 to 16 ms). */
+    private volatile Repoke repoke;
+
+    private final class Repoke extends Timer {
+        private final Throwable exception;
+        private final boolean fromTimeout;
+        private long delayNanos = 1_000_000;
+
+        Repoke(Throwable exception, boolean fromTimeout) {
+            this.exception = exception;
+            this.fromTimeout = fromTimeout;
+        }
+
+        void schedule() {
+            try {
+                timerHub().addTimerFromAnyThread(this, delayNanos);
+            } catch (RuntimeException closedHub) {
+                repoke = null; // nothing can look again: the next wait point still raises it
+            }
+        }
+
+        @Override
+        void fire() {
+            if (repoke != this) {
+                return;
+            }
+            int poked = interruptIfParkedInJdk(exception, fromTimeout);
+            if (poked == SETTLED || (poked == INTERRUPTED && fromTimeout)) {
+                if (repoke == this) {
+                    repoke = null;
+                }
+                return;
+            }
+            delayNanos = Math.min(delayNanos * 2, 16_000_000);
+            schedule();
+        }
+    }
+
+    /** Stops re-checking a delivery: its exception was raised, settled or discarded. */
+    private void cancelRepoke() {
+        Repoke r = repoke;
+        if (r != null) {
+            repoke = null;
+            timerHub().removeTimerFromAnyThread(r);
+        }
+    }
+
     /** Withdraws {@code exception} if it is still pending (not yet raised). */
     final boolean withdraw(Throwable exception) {
-        return PENDING.compareAndSet(this, exception, null);
+        if (!PENDING.compareAndSet(this, exception, null)) {
+            return false;
+        }
+        cancelRepoke();
+        return true;
     }
 
     final boolean hasPending() {
@@ -123,13 +254,30 @@ abstract class Strand {
     }
 
     private void throwPending() {
-        Throwable p = (Throwable) PENDING.getAndSet(this, null);
+        Throwable p = pending;
         if (p == null) {
             return;
         }
-        if (interruptedByDelivery) {
+        cancelRepoke();
+        if (p == deliveredByInterrupt) {
+            // Our interrupt reached a JDK call. Still set: nobody saw it (or the call kept it, as
+            // NIO's close-by-interrupt does); clear it and raise here. Already clear: the JDK call
+            // consumed it and threw its own exception; a timeout's exception has then surfaced and is
+            // spent (it stays in deliveredByInterrupt for its scope's end); a kill's is raised here.
+            boolean seen = !interruptedByDelivery || !Thread.interrupted();
+            interruptedByDelivery = false;
+            if (seen && deliveredByTimeout) {
+                PENDING.compareAndSet(this, p, null);
+                return;
+            }
+            deliveredByInterrupt = null;
+        } else if (interruptedByDelivery) {
             interruptedByDelivery = false;
             Thread.interrupted(); // the interrupt was ours, not the application's
+        }
+        p = (Throwable) PENDING.getAndSet(this, null);
+        if (p == null) {
+            return;
         }
         if (p instanceof Timeout t) {
             t.capturePointOfRaise();
@@ -140,6 +288,38 @@ abstract class Strand {
     /** Discards whatever is pending; the strand has finished and has no more wait points. */
     final void clearPending() {
         pending = null;
+        cancelRepoke();
+        deliveredByInterrupt = null;
+        interruptedByDelivery = false;
+    }
+
+    /**
+     * Called on this strand where the scope of {@code exception}'s deliverer ends (a timeout's
+     * close): true if its delivery interrupted a JDK call and it was never raised at a wait point,
+     * i.e. the body saw it only as that call's exception, or not at all. Then it is no longer
+     * pending and the interrupt, if still set, is cleared: nothing of it leaks past the scope.
+     */
+    final boolean settleInterruptDelivery(Throwable exception) {
+        if (exception == null || deliveredByInterrupt != exception) {
+            return false;
+        }
+        deliveredByInterrupt = null;
+        cancelRepoke();
+        PENDING.compareAndSet(this, exception, null);
+        if (interruptedByDelivery) {
+            interruptedByDelivery = false;
+            Thread.interrupted(); // ours: left set by a call that did not consume it
+        }
+        return true;
+    }
+
+    /**
+     * The kill exception whose delivery interrupted a JDK call and that no wait point has raised
+     * yet, or null. Read at the end of a greenlet's body: such a kill is its outcome.
+     */
+    final Throwable unraisedKill() {
+        Throwable d = deliveredByInterrupt;
+        return d != null && !deliveredByTimeout ? d : null;
     }
 
     // ---------------------------------------------------------------- waiting

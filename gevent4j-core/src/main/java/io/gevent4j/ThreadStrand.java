@@ -38,6 +38,11 @@ final class ThreadStrand extends Strand {
     void disarmTimer(Waiter w) {}
 
     @Override
+    Hub timerHub() {
+        return Hub.defaultHub();
+    }
+
+    @Override
     public String toString() {
         return "thread " + thread.getName();
     }

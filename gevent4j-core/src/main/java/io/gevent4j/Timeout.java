@@ -23,6 +23,26 @@ import java.util.function.Supplier;
  * <p>Better than gevent: cancelling a timeout that has fired but whose exception the strand has
  * not yet seen withdraws the exception, so it never surfaces at a later, unrelated wait point.
  *
+ * <p>Inside a JDK or third-party blocking call ({@code HttpClient.send}, a {@code java.net}
+ * socket, a JDBC driver, {@code Thread.sleep}), the timeout can only interrupt the thread, and the
+ * call throws its own exception ({@code InterruptedException}, {@code SocketException: Closed by
+ * interrupt}, a driver's {@code SQLException}). What the caller then sees:
+ * <ul>
+ *   <li>{@link Gevent#withTimeout(Duration, Gevent.Block)} raises this timeout, with the call's
+ *       exception as its cause; the form with a fallback returns the fallback; {@link #silently}
+ *       returns false. Whether the body let the call's exception out, caught it, or went on.
+ *   <li>Try-with-resources: a body that let the call's exception out ends with <em>that</em>
+ *       exception (Java cannot replace it), carrying this timeout as a suppressed exception:
+ *       ask {@link #raised(Throwable) t.raised(e)} or {@link #raisedBy(Throwable)}. A body that
+ *       caught it and went on ends with this timeout, thrown by {@link #close()}.
+ *   <li>It fires once: a timeout whose interrupt the call consumed is not raised again at a later
+ *       wait point (one that the call left set, as NIO's close-by-interrupt does, is raised at
+ *       the next wait point, unless its scope ends first). No interrupt status is left behind
+ *       when its scope ends.
+ * </ul>
+ * What the interrupt does to the resource (a socket is closed, a lock is not cut short) depends
+ * on the call: see docs/CONCURRENCY.md. gevent4j's own sockets are not interrupted, and survive.
+ *
  * {@snippet :
  * try (Timeout t = Timeout.start(Duration.ofSeconds(2))) {
  *     reply = socketRead();           // any blocking call of the library
@@ -60,7 +80,7 @@ public final class Timeout extends Error implements AutoCloseable {
     private transient boolean capturing;
 
     private Timeout(long nanos, Supplier<? extends RuntimeException> exceptionFactory, String message) {
-        super(message, null, true, true);
+        super(message); // cause left unset: a JDK call's exception it cut short becomes its cause
         this.nanos = nanos;
         this.exceptionFactory = exceptionFactory;
     }
@@ -119,16 +139,22 @@ public final class Timeout extends Error implements AutoCloseable {
      */
     public static boolean silently(Duration duration, Runnable body) {
         Timeout t = of(duration);
-        try (t) {
+        Throwable end;
+        try {
             t.start();
             body.run();
-            return true;
-        } catch (Timeout e) {
-            if (e == t) {
-                return false;
-            }
-            throw e;
+            end = null;
+        } catch (Throwable e) {
+            end = e;
         }
+        end = t.closeScope(end);
+        if (end == null) {
+            return true;
+        }
+        if (end == t) {
+            return false;
+        }
+        throw rethrowUnchecked(end);
     }
 
     /** How long it lasts once started, or empty for {@link #never()}. */
@@ -175,6 +201,7 @@ public final class Timeout extends Error implements AutoCloseable {
      * yet, the exception is withdrawn. Thread-safe; idempotent.
      */
     public void cancel() {
+        settleOnOwner(); // fired into a JDK call: drop it and our interrupt, silently
         if (STATE.compareAndSet(this, PENDING, IDLE)) {
             Expiry e = expiry;
             if (e != null) {
@@ -185,16 +212,141 @@ public final class Timeout extends Error implements AutoCloseable {
         }
     }
 
-    /** Stops it for good (try-with-resources); it cannot be started again. Idempotent. */
+    /**
+     * Stops it for good (try-with-resources); it cannot be started again. Idempotent.
+     *
+     * <p>If it fired while the body was parked inside a JDK or third-party call, the call threw
+     * its own exception (see the class comment) and, when called by the strand that started it,
+     * {@code close()} throws this timeout's exception (itself, or its factory's): a body that
+     * caught the call's exception, or that the call let go on, still ends with the timeout; a body
+     * that ended with the call's exception carries the timeout as a <em>suppressed</em> exception
+     * of it (Java's try-with-resources rule), which {@link #raised(Throwable)} and
+     * {@link #raisedBy(Throwable)} find. It never throws when the timeout was raised at a wait
+     * point of this library, did not fire, or is closed from another strand.
+     */
     @Override
     public void close() {
+        Throwable cut = settleOnOwner();
         cancel();
         state = CLOSED;
+        if (cut != null) {
+            if (cut instanceof Timeout t) {
+                t.capturePointOfRaise();
+            }
+            throw rethrowUnchecked(cut);
+        }
     }
 
-    /** Whether {@code e} is what this timeout raised: itself, or the exception its factory made. */
+    /**
+     * Its exception if it fired into a JDK call of the calling strand (its owner) and was never
+     * raised at a wait point, now settled (no longer pending, interrupt cleared); else null.
+     */
+    private Throwable settleOnOwner() {
+        Strand s = owner;
+        Throwable r = raisedException;
+        if (state != FIRED || s == null || r == null || s.thread() != Thread.currentThread()) {
+            return null;
+        }
+        return s.settleInterruptDelivery(r) ? r : null;
+    }
+
+    /**
+     * Ends the scope of a lambda form on the strand that started it: closes it and returns what the
+     * scope ends with. {@code failure} is what the body threw (null if it returned). If this timeout
+     * fired into a JDK call, that is this timeout's exception, with the body's exception as its
+     * cause (suppressed if it already has one), unless the body ended with another timeout or a kill.
+     */
+    Throwable closeScope(Throwable failure) {
+        Throwable cut = settleOnOwner();
+        cancel();
+        state = CLOSED;
+        if (cut == null || failure == cut) {
+            return failure;
+        }
+        if (cut instanceof Timeout t) {
+            t.capturePointOfRaise();
+        }
+        if (failure instanceof Timeout || failure instanceof GreenletExit) {
+            failure.addSuppressed(cut);
+            return failure;
+        }
+        if (failure != null) {
+            attachCause(cut, failure);
+        }
+        return cut;
+    }
+
+    /** Records {@code why} on {@code e}: as its cause if it has none yet, else as suppressed. */
+    static void attachCause(Throwable e, Throwable why) {
+        if (e == why) {
+            return;
+        }
+        if (e.getCause() == null) {
+            try {
+                e.initCause(why);
+                return;
+            } catch (IllegalStateException | IllegalArgumentException alreadySet) {
+                // a cause was set (null included) by a constructor: fall through
+            }
+        }
+        e.addSuppressed(why);
+    }
+
+    /**
+     * Whether {@code e} is what this timeout raised (itself, or the exception its factory made), or
+     * carries it as a cause or suppressed exception, at any depth: the exception of a JDK call
+     * this timeout cut short, thrown out of its try-with-resources block, does.
+     */
     public boolean raised(Throwable e) {
-        return e != null && (e == this || e == raisedException);
+        Throwable r = raisedException;
+        return e != null && (e == this || (r != null && e == r) || carries(e, this, r));
+    }
+
+    /**
+     * The {@link Timeout} that {@code e} is, or carries as a cause or suppressed exception (at any
+     * depth): "was this a time-out?" for an exception that a JDK call threw because a timeout cut
+     * it short. Empty if none (a timeout with an exception factory is found by {@link #raised}).
+     */
+    public static Optional<Timeout> raisedBy(Throwable e) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+        if (e != null) {
+            todo.add(e);
+        }
+        while (!todo.isEmpty()) {
+            Throwable x = todo.poll();
+            if (!seen.add(x)) {
+                continue;
+            }
+            if (x instanceof Timeout t) {
+                return Optional.of(t);
+            }
+            if (x.getCause() != null) {
+                todo.add(x.getCause());
+            }
+            todo.addAll(java.util.Arrays.asList(x.getSuppressed()));
+        }
+        return Optional.empty();
+    }
+
+    private static boolean carries(Throwable e, Throwable a, Throwable b) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+        todo.add(e);
+        while (!todo.isEmpty()) {
+            Throwable x = todo.poll();
+            if (!seen.add(x)) {
+                continue;
+            }
+            if (x == a || (b != null && x == b)) {
+                return true;
+            }
+            if (x.getCause() != null) {
+                todo.add(x.getCause());
+            }
+            todo.addAll(java.util.Arrays.asList(x.getSuppressed()));
+        }
+        return false;
     }
 
     private void withdraw() {
@@ -221,7 +373,7 @@ public final class Timeout extends Error implements AutoCloseable {
             }
             Throwable toRaise = exceptionFactory == null ? Timeout.this : exceptionFactory.get();
             raisedException = toRaise;
-            strand.deliver(toRaise);
+            strand.deliver(toRaise, true);
         }
     }
 
