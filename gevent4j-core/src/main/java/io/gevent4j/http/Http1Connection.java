@@ -53,6 +53,7 @@ final class Http1Connection {
         this.s = s;
         this.conn = conn;
         this.parser = new RequestParser(s.maxRequestLine(), s.maxHeaderBytes(), s.maxHeaders());
+        this.parser.requireHost = s.requireHost();
         this.in = new HttpInput(this::readSocket, 4096, s.maxRequestLine() + s.maxHeaderBytes() + 4096);
         this.out = new Output(conn, () -> {
             conn.timeout(s.writeTimeout());
@@ -89,11 +90,21 @@ final class Http1Connection {
 
     void serve() throws IOException {
         conn.onServerStop(this::closeIfIdle);
+        boolean served = false;
         try {
             for (;;) {
                 if (in.available() == 0) {
+                    // maxIdleConnections: only keep-alive waits count, not a new connection's first
+                    boolean counted = served && s.maxIdleConnections() != Integer.MAX_VALUE;
+                    if (counted && s.idle().incrementAndGet() > s.maxIdleConnections()) {
+                        s.idle().decrementAndGet();
+                        return; // too many idle connections: close this one instead of keeping it
+                    }
                     idle = true;
                     if (conn.serverStopping()) {
+                        if (counted) {
+                            s.idle().decrementAndGet();
+                        }
                         return;
                     }
                     perRead = null;
@@ -106,6 +117,9 @@ final class Http1Connection {
                         return; // idle too long, or closed by a graceful stop: quietly
                     } finally {
                         idle = false;
+                        if (counted) {
+                            s.idle().decrementAndGet();
+                        }
                     }
                     if (!got) {
                         return;
@@ -128,6 +142,7 @@ final class Http1Connection {
                 if (h == null || !exchange(h)) {
                     return;
                 }
+                served = true;
             }
         } finally {
             try {
@@ -237,6 +252,13 @@ final class Http1Connection {
             return false;
         }
         return !(h.hasBody() && h.expectContinue && !continueSent);
+    }
+
+    /** {@link HttpResponse#abort()}: drop the buffered output and close the socket. */
+    void abort() throws IOException {
+        out.discard();
+        closeAfterResponse = true;
+        conn.close();
     }
 
     void responseStarted(HttpResponse r) {

@@ -43,6 +43,8 @@ final class RequestParser {
     final int maxRequestLine;
     final int maxHeaderBytes;
     final int maxHeaders;
+    /** False only for the JDK-API provider, which accepts HTTP/1.1 without Host as the JDK's server does. */
+    boolean requireHost = true;
 
     RequestParser(int maxRequestLine, int maxHeaderBytes, int maxHeaders) {
         this.maxRequestLine = maxRequestLine;
@@ -126,7 +128,7 @@ final class RequestParser {
                 headersStart = nl + 1 - base;
             } else if (end == start) {
                 in.pos = nl + 1;
-                finish(h);
+                finish(h, requireHost);
                 return h;
             } else {
                 if (nl + 1 - base - headersStart > maxHeaderBytes) {
@@ -249,13 +251,13 @@ final class RequestParser {
     }
 
     /** Framing and smuggling checks once the head is complete. */
-    private static void finish(RequestHead h) throws HttpError {
+    private static void finish(RequestHead h, boolean requireHost) throws HttpError {
         HttpHeaders hs = h.headers;
         int hosts = hs.count("Host");
         if (hosts > 1) {
             throw new HttpError(400, "more than one Host field");
         }
-        if (hosts == 0 && h.minor == 1) {
+        if (hosts == 0 && h.minor == 1 && requireHost) {
             throw new HttpError(400, "HTTP/1.1 request without a Host field");
         }
         int te = hs.count("Transfer-Encoding");
