@@ -48,7 +48,13 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
 
     @Override
     public HttpServer createHttpServer(InetSocketAddress addr, int backlog) throws IOException {
-        Plain s = new Plain();
+        return createHttpServer(addr, backlog, JdkServerConfig.SYSTEM);
+    }
+
+    /** With settings other than the system properties' (tests). */
+    static HttpServer createHttpServer(InetSocketAddress addr, int backlog, JdkServerConfig config)
+            throws IOException {
+        Plain s = new Plain(config);
         if (addr != null) {
             s.bind(addr, backlog);
         }
@@ -57,7 +63,7 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
 
     @Override
     public HttpsServer createHttpsServer(InetSocketAddress addr, int backlog) throws IOException {
-        Secure s = new Secure();
+        Secure s = new Secure(JdkServerConfig.SYSTEM);
         if (addr != null) {
             s.bind(addr, backlog);
         }
@@ -104,7 +110,11 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
     }
 
     private static final class Plain extends HttpServer {
-        private final Contexts c = new Contexts(this);
+        private final Contexts c;
+
+        Plain(JdkServerConfig config) {
+            c = new Contexts(this, config);
+        }
 
         @Override
         public void bind(InetSocketAddress addr, int backlog) throws IOException {
@@ -159,12 +169,16 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
     }
 
     private static final class Secure extends HttpsServer {
-        private final Contexts c = new Contexts(this);
+        private final Contexts c;
+
+        Secure(JdkServerConfig config) {
+            c = new Contexts(this, config);
+        }
         private HttpsConfigurator configurator;
         private boolean bound;
 
         @Override
-        public void bind(InetSocketAddress addr, int backlog) {
+        public void bind(InetSocketAddress addr, int backlog) throws IOException {
             c.bind(addr, backlog); // TLS needs the configurator: the socket is bound on setHttpsConfigurator or start
         }
 
