@@ -79,8 +79,11 @@ final class JdkServerConfig {
 
     /** Applies the settings to a server being built for the provider. */
     void apply(io.gevent4j.http.HttpServer.Builder b) {
+        // The JDK closes a new connection that sends nothing within min(idleInterval, maxReqTime);
+        // the core has one idle time-out for first and keep-alive waits, so it takes that minimum.
+        Duration idle = maxReqTime != null && maxReqTime.compareTo(idleInterval) < 0 ? maxReqTime : idleInterval;
         b.requireHost(false) // the JDK's server accepts HTTP/1.1 without Host
-                .idleTimeout(idleInterval)
+                .idleTimeout(idle)
                 .maxIdleConnections(maxIdleConnections)
                 .maxHeaders(maxReqHeaders)
                 .maxHeaderBytes(maxReqHeaderSize)

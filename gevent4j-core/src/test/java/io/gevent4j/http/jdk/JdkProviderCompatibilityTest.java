@@ -357,6 +357,21 @@ class JdkProviderCompatibilityTest {
     }
 
     @Test
+    void maxReqTimeAlsoClosesANewConnectionThatSendsNothing() throws Exception {
+        // The JDK closes a new connection after min(idleInterval, maxReqTime) of silence.
+        HttpServer server = start(config("sun.net.httpserver.maxReqTime", Long.toString(SECONDS)),
+                ex -> sendText(ex, 200, "x"));
+        try (Client c = new Client(server)) {
+            long t0 = System.nanoTime();
+            assertThat(c.closedByServer()).isTrue(); // well before the 30 s idleInterval
+            assertThat(Duration.ofNanos(System.nanoTime() - t0))
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(SECONDS).minusMillis(100));
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void maxRspTimeClosesTheConnectionOfAHandlerThatRunsLonger() throws Exception {
         Duration pause = Duration.ofSeconds(3 * SECONDS);
         HttpServer server = start(config("sun.net.httpserver.maxRspTime", Long.toString(SECONDS)), ex -> {
