@@ -24,7 +24,11 @@ import java.util.concurrent.Executor;
  * JDK's server, it binds in {@code create}/{@code bind} (connections wait in the backlog),
  * accepts from {@code start}, and from {@code start} to {@code stop} a non-daemon thread keeps
  * the JVM alive (the JDK's dispatcher thread does; code that returns from {@code main} after
- * {@code start()} relies on it); {@code stop(delay)} is the graceful stop. The parser is stricter than the JDK's (see {@link io.gevent4j.http.HttpServer}).
+ * {@code start()} relies on it); {@code stop(delay)} is the graceful stop. Where the JDK's server and gevent4j's differ, the
+ * provider follows the JDK's (HTTP/1.1 without {@code Host} accepted, HEAD and 304 lengths from
+ * the handler's headers, the connection kept when a handler fails after a complete response) and
+ * honours its {@code sun.net.httpserver.*} system properties; the README lists the rules and the
+ * remaining deviations (the parser is stricter than the JDK's: see {@link io.gevent4j.http.HttpServer}).
  * {@code HttpsConfigurator.configure} is called once, when the server binds (so
  * {@code HttpsParameters.getClientAddress()} is null there), and its parameters apply to every
  * connection.

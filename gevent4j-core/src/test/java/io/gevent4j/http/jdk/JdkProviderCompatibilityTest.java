@@ -171,6 +171,21 @@ class JdkProviderCompatibilityTest {
     }
 
     @Test
+    void theJdksFileServerHandlerAnswersHeadWithTheFilesLength(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("a.txt"), "x".repeat(777));
+        HttpServer server = start(com.sun.net.httpserver.SimpleFileServer.createFileHandler(dir.toAbsolutePath()));
+        try (Client c = new Client(server)) {
+            Response head = c.exchange("HEAD /a.txt HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Content-Length")).isEqualTo("777");
+            assertThat(c.exchange("GET /a.txt HTTP/1.1\r\nHost: h\r\n\r\n").body()).hasSize(777);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void notModifiedSendsTheContentLengthTheHandlerSet() throws Exception {
         HttpServer server = start(ex -> {
             ex.getResponseHeaders().set("Content-Length", "42");
