@@ -32,6 +32,8 @@ final class JdkServerConfig {
     final long drainAmount;
     /** {@code jdk.httpserver.maxConnections} (default: none; zero or less: none). */
     final int maxConnections;
+    /** {@code sun.net.httpserver.clockTick} (ms; default 10000; zero or less: 10000): the JDK's idle sweep period. */
+    final Duration clockTick;
 
     private JdkServerConfig(java.util.function.UnaryOperator<String> props) {
         long idle = number(props, "sun.net.httpserver.idleInterval", 30);
@@ -45,6 +47,8 @@ final class JdkServerConfig {
         maxReqHeaderSize = size > 0 ? Math.min(size, UNLIMITED_HEADER_BYTES) : UNLIMITED_HEADER_BYTES;
         drainAmount = Math.max(0, number(props, "sun.net.httpserver.drainAmount", 64 * 1024));
         maxConnections = integer(props, "jdk.httpserver.maxConnections", -1);
+        long tick = number(props, "sun.net.httpserver.clockTick", 10_000);
+        clockTick = Duration.ofMillis(tick > 0 ? tick : 10_000);
     }
 
     /** Reads the settings from {@code props} (a property name to its value, or null). */
@@ -79,9 +83,15 @@ final class JdkServerConfig {
 
     /** Applies the settings to a server being built for the provider. */
     void apply(io.gevent4j.http.HttpServer.Builder b) {
-        // The JDK closes a new connection that sends nothing within min(idleInterval, maxReqTime);
-        // the core has one idle time-out for first and keep-alive waits, so it takes that minimum.
-        Duration idle = maxReqTime != null && maxReqTime.compareTo(idleInterval) < 0 ? maxReqTime : idleInterval;
+        // The JDK closes a new connection that sends nothing once it has been silent for
+        // min(idleInterval, maxReqTime), at its next idle sweep (every clockTick): on average half
+        // a tick later. The core has one idle time-out for first and keep-alive waits, so with
+        // maxReqTime set it takes that average for both.
+        Duration idle = idleInterval;
+        if (maxReqTime != null) {
+            Duration sweep = maxReqTime.plus(clockTick.dividedBy(2));
+            idle = sweep.compareTo(idleInterval) < 0 ? sweep : idleInterval;
+        }
         b.requireHost(false) // the JDK's server accepts HTTP/1.1 without Host
                 .idleTimeout(idle)
                 .maxIdleConnections(maxIdleConnections)
