@@ -63,6 +63,7 @@ final class Http1Connection {
         this.s = s;
         this.conn = conn;
         this.parser = new RequestParser(s.maxRequestLine(), s.maxHeaderBytes(), s.maxHeaders());
+        this.parser.requireHost = s.requireHost();
         this.in = new HttpInput(this::readSocket, 4096, s.maxRequestLine() + s.maxHeaderBytes() + 4096);
         this.out = new Output(conn, () -> {
             conn.timeout(s.writeTimeout());
@@ -140,8 +141,18 @@ final class Http1Connection {
                     } catch (IOException gone) {
                         return;
                     }
+                    // maxIdleConnections (the JDK provider's): only keep-alive waits count, not a new
+                    // connection's first
+                    boolean counted = !first && s.maxIdleConnections() != Integer.MAX_VALUE;
+                    if (counted && s.idle().incrementAndGet() > s.maxIdleConnections()) {
+                        s.idle().decrementAndGet();
+                        return; // too many idle connections: close this one instead of keeping it
+                    }
                     idle = true;
                     if (conn.serverStopping()) {
+                        if (counted) {
+                            s.idle().decrementAndGet();
+                        }
                         return;
                     }
                     perRead = null;
@@ -156,6 +167,9 @@ final class Http1Connection {
                         return; // idle too long, shed at the cap, or closed by a graceful stop: quietly
                     } finally {
                         idle = false;
+                        if (counted) {
+                            s.idle().decrementAndGet();
+                        }
                     }
                     if (!got || !conn.markBusy()) {
                         return;
@@ -294,6 +308,13 @@ final class Http1Connection {
             return false;
         }
         return !(h.hasBody() && h.expectContinue && !continueSent);
+    }
+
+    /** {@link HttpResponse#abort()}: drop the buffered output and close the socket. */
+    void abort() throws IOException {
+        out.discard();
+        closeAfterResponse = true;
+        conn.close();
     }
 
     void responseStarted(HttpResponse r) {

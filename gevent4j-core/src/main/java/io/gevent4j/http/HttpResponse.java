@@ -160,6 +160,15 @@ public final class HttpResponse {
         conn.out.flush();
     }
 
+    /**
+     * Ends the connection now without completing this response: what is buffered and not yet
+     * sent is dropped and the client sees the connection close (no status, or a cut body). For
+     * a response that must not be finished, e.g. past a deadline; later writes fail.
+     */
+    public void abort() throws IOException {
+        conn.abort();
+    }
+
     // ---------------------------------------------------------------- internals
 
     private void checkNotCommitted() {
@@ -353,7 +362,17 @@ public final class HttpResponse {
             case 503 -> "Service Unavailable";
             case 504 -> "Gateway Timeout";
             case 505 -> "HTTP Version Not Supported";
-            default -> status < 300 ? "OK" : status < 400 ? "Redirect" : status < 500 ? "Client Error" : "Server Error";
+            case 203 -> "Non-Authoritative Information";
+            case 205 -> "Reset Content";
+            case 300 -> "Multiple Choices";
+            case 305 -> "Use Proxy";
+            case 402 -> "Payment Required";
+            case 406 -> "Not Acceptable";
+            case 407 -> "Proxy Authentication Required";
+            case 410 -> "Gone";
+            case 412 -> "Precondition Failed";
+            // RFC 9112 §4: the reason phrase may be empty ("HTTP/1.1 599 "), as the JDK's server sends it
+            default -> "";
         };
     }
 

@@ -65,7 +65,8 @@ public final class HttpServer implements AutoCloseable {
     record Settings(HttpHandler handler, int maxRequestLine, int maxHeaderBytes, int maxHeaders, long maxBodyBytes,
             long maxDrainBytes, Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout,
             Duration writeTimeout, boolean accessLog, java.util.concurrent.atomic.LongAdder writes,
-            Duration firstByteTimeout, long minBodyRate, Duration minBodyRateGrace) {}
+            Duration firstByteTimeout, long minBodyRate, Duration minBodyRateGrace,
+            boolean requireHost, int maxIdleConnections, java.util.concurrent.atomic.AtomicInteger idle) {}
 
     private final StreamServer server;
     private final Settings settings;
@@ -73,7 +74,8 @@ public final class HttpServer implements AutoCloseable {
     private HttpServer(Builder b) {
         this.settings = new Settings(b.handler, b.maxRequestLine, b.maxHeaderBytes, b.maxHeaders, b.maxBodyBytes,
                 b.maxDrainBytes, b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.accessLog,
-                new java.util.concurrent.atomic.LongAdder(), b.firstByteTimeout, b.minBodyRate, b.minBodyRateGrace);
+                new java.util.concurrent.atomic.LongAdder(), b.firstByteTimeout, b.minBodyRate, b.minBodyRateGrace,
+                b.requireHost, b.maxIdleConnections, new java.util.concurrent.atomic.AtomicInteger());
         b.stream.name(b.name);
         this.server = b.stream.build();
     }
@@ -147,6 +149,8 @@ public final class HttpServer implements AutoCloseable {
         private long minBodyRate = 1024;
         private Duration minBodyRateGrace = Duration.ofSeconds(10);
         private boolean accessLog;
+        private boolean requireHost = true;
+        private int maxIdleConnections = Integer.MAX_VALUE;
 
         private Builder(HttpHandler handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
@@ -311,6 +315,26 @@ public final class HttpServer implements AutoCloseable {
         /** Logs each request in the common log format to System.Logger {@code io.gevent4j.http.access}. */
         public Builder accessLog(boolean on) {
             this.accessLog = on;
+            return this;
+        }
+
+        /**
+         * Whether an HTTP/1.1 request without {@code Host} is refused with 400 (default true, as
+         * RFC 9112 §3.2 says). The {@code com.sun.net.httpserver} provider turns it off to accept
+         * what the JDK's server accepts. A repeated Host is refused either way.
+         */
+        public Builder requireHost(boolean require) {
+            this.requireHost = require;
+            return this;
+        }
+
+        /**
+         * At most this many keep-alive connections wait for their next request at once (default:
+         * no limit); a connection that finishes a response when the limit is reached is closed
+         * instead of kept. Zero or less: no connection is kept after its response.
+         */
+        public Builder maxIdleConnections(int max) {
+            this.maxIdleConnections = Math.max(0, max);
             return this;
         }
 

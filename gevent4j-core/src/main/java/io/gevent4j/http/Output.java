@@ -88,6 +88,11 @@ final class Output {
         }
     }
 
+    /** Drops what is buffered (the connection is being aborted). */
+    void discard() {
+        count = 0;
+    }
+
     void flushIfLarge() throws IOException {
         if (count >= FLUSH_AT) {
             flush();

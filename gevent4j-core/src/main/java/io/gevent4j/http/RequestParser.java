@@ -48,6 +48,8 @@ final class RequestParser {
     final int maxHeaders;
     /** The head being parsed (or last parsed): lets a refusal of a HEAD request go without a body. */
     private RequestHead parsing;
+    /** False only for the JDK-API provider, which accepts HTTP/1.1 without Host as the JDK's server does. */
+    boolean requireHost = true;
 
     RequestParser(int maxRequestLine, int maxHeaderBytes, int maxHeaders) {
         this.maxRequestLine = maxRequestLine;
@@ -140,7 +142,7 @@ final class RequestParser {
                 headersStart = nl + 1 - base;
             } else if (end == start) {
                 in.pos = nl + 1;
-                finish(h);
+                finish(h, requireHost);
                 return h;
             } else {
                 if (h.headers.size() >= maxHeaders) {
@@ -264,14 +266,16 @@ final class RequestParser {
     }
 
     /** Framing and smuggling checks once the head is complete. */
-    private static void finish(RequestHead h) throws HttpError {
+    private static void finish(RequestHead h, boolean requireHost) throws HttpError {
         HttpHeaders hs = h.headers;
         int hosts = hs.count("Host");
         if (hosts > 1) {
             throw new HttpError(400, "more than one Host field");
         }
         if (hosts == 0) {
-            refuseMissingHost(h);
+            if (requireHost) {
+                refuseMissingHost(h);
+            }
         } else if (!isValidHost(hs.first("Host").orElseThrow())) {
             throw new HttpError(400, "invalid Host field value");
         }

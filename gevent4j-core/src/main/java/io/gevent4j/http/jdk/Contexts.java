@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.gevent4j.Hub;
+import io.gevent4j.Timeout;
 import io.gevent4j.http.HttpRequest;
 import io.gevent4j.http.HttpResponse;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import javax.net.ssl.SSLContext;
  * Contexts may change from any thread while requests run: the list is copied on write.
  */
 final class Contexts {
+    private static final System.Logger LOG = System.getLogger("com.sun.net.httpserver");
     private volatile List<Ctx> contexts = List.of();
     private InetSocketAddress address;
     private int backlog;
@@ -36,14 +38,19 @@ final class Contexts {
     /** Released by stop(); a non-daemon thread waits on it from start() on. */
     private java.util.concurrent.CountDownLatch liveness;
     private final HttpServer owner;
+    private final JdkServerConfig config;
 
-    Contexts(HttpServer owner) {
+    Contexts(HttpServer owner, JdkServerConfig config) {
         this.owner = owner;
+        this.config = config;
     }
 
-    synchronized void bind(InetSocketAddress addr, int backlog) {
+    synchronized void bind(InetSocketAddress addr, int backlog) throws IOException {
         if (server != null || address != null) {
             throw new IllegalStateException("already bound");
+        }
+        if (addr != null && addr.isUnresolved()) {
+            throw new java.net.SocketException("Unresolved address"); // what the JDK's server throws
         }
         this.address = addr == null ? new InetSocketAddress(0) : addr;
         this.backlog = backlog <= 0 ? 1024 : backlog;
@@ -67,6 +74,7 @@ final class Contexts {
         }
         io.gevent4j.http.HttpServer.Builder b = io.gevent4j.http.HttpServer.builder(this::dispatch)
                 .listen(channel).name("JdkHttpServer");
+        config.apply(b);
         if (ssl != null) {
             if (params != null) {
                 b.ssl(ssl, params);
@@ -211,24 +219,66 @@ final class Contexts {
             return;
         }
         Exchange ex = new Exchange(request, response, ctx);
+        Duration limit = config.maxRspTime;
+        long started = System.nanoTime();
+        Timeout deadline = limit == null ? null : Timeout.start(limit);
+        Exception failure = null;
+        boolean timedOut = false;
         try {
-            Authenticator auth = ctx.authenticator;
-            if (auth != null) {
-                Authenticator.Result r = auth.authenticate(ex);
-                if (r instanceof Authenticator.Success s) {
-                    ex.principal(s.getPrincipal());
-                } else if (r instanceof Authenticator.Failure f) {
-                    ex.sendResponseHeaders(f.getResponseCode(), -1);
-                    return;
-                } else if (r instanceof Authenticator.Retry rt) {
-                    ex.sendResponseHeaders(rt.getResponseCode(), -1);
-                    return;
-                }
+            handle(ctx, ex);
+        } catch (Timeout t) {
+            if (t != deadline) {
+                throw t;
             }
-            new Filter.Chain(new ArrayList<>(ctx.filters), ctx.handler).doFilter(ex);
+            timedOut = true;
+        } catch (Exception e) {
+            failure = e;
         } finally {
-            ex.finish();
+            if (deadline != null) {
+                deadline.close();
+            }
         }
+        if (limit != null && (timedOut || overdue(started, limit))
+                && (!ex.writeFinished() || ex.completedAt() - started >= limit.toNanos())) {
+            // the handler ran past maxRspTime (or failed because the deadline interrupted it)
+            Thread.interrupted(); // the deadline's interrupt, if the handler kept it
+            ex.abort();
+            throw new java.net.SocketException("the response took longer than sun.net.httpserver.maxRspTime");
+        }
+        if (ex.aborted()) {
+            throw new java.net.SocketException("the exchange was closed before a response was sent");
+        }
+        boolean complete = ex.writeFinished();
+        ex.finish();
+        if (failure != null) {
+            if (!complete) {
+                throw failure;
+            }
+            // The JDK's rule: a handler that fails after its response is complete leaves the
+            // connection open for the next request.
+            LOG.log(System.Logger.Level.DEBUG, "handler failed after its response was complete: " + request, failure);
+        }
+    }
+
+    private void handle(Ctx ctx, Exchange ex) throws IOException {
+        Authenticator auth = ctx.authenticator;
+        if (auth != null) {
+            Authenticator.Result r = auth.authenticate(ex);
+            if (r instanceof Authenticator.Success s) {
+                ex.principal(s.getPrincipal());
+            } else if (r instanceof Authenticator.Failure f) {
+                ex.sendResponseHeaders(f.getResponseCode(), -1);
+                return;
+            } else if (r instanceof Authenticator.Retry rt) {
+                ex.sendResponseHeaders(rt.getResponseCode(), -1);
+                return;
+            }
+        }
+        new Filter.Chain(new ArrayList<>(ctx.filters), ctx.handler).doFilter(ex);
+    }
+
+    private static boolean overdue(long started, Duration limit) {
+        return System.nanoTime() - started >= limit.toNanos();
     }
 
     /** One context: a path prefix, its handler, filters, attributes and authenticator. */

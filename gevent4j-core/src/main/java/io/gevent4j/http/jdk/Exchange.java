@@ -31,6 +31,9 @@ final class Exchange extends HttpsExchange {
     private InputStream in;
     private OutputStream out;
     private boolean sent;
+    private boolean writeFinished;
+    private long completedAt;
+    private boolean aborted;
     private int code = -1;
     private HttpPrincipal principal;
 
@@ -67,6 +70,7 @@ final class Exchange extends HttpsExchange {
             public void close() throws IOException {
                 if (sent) {
                     response.outputStream().close();
+                    complete();
                 }
             }
         };
@@ -97,16 +101,38 @@ final class Exchange extends HttpsExchange {
         return context;
     }
 
+    /**
+     * As the JDK's: closing before {@link #sendResponseHeaders} sends nothing and closes the
+     * connection (no response can be sent any more).
+     */
     @Override
     public void close() {
         try {
             if (!sent) {
-                sendResponseHeaders(code > 0 ? code : 500, -1);
+                abort();
+                return;
             }
             out.close();
         } catch (IOException e) {
             // the client left; the server closes the connection
         }
+    }
+
+    /** Ends the connection without (the rest of) a response. */
+    void abort() throws IOException {
+        if (!aborted) {
+            aborted = true;
+            response.abort();
+        }
+    }
+
+    boolean aborted() {
+        return aborted;
+    }
+
+    /** When the response became complete ({@link #writeFinished()}), by System.nanoTime. */
+    long completedAt() {
+        return completedAt;
     }
 
     @Override
@@ -137,13 +163,50 @@ final class Exchange extends HttpsExchange {
                 response.addHeader(name, v);
             }
         }
-        boolean head = request.method().equals("HEAD");
-        if (responseLength > 0) {
+        if (request.method().equals("HEAD") || rCode == 304) {
+            // The JDK's rule: no body, and the length is the Content-Length the handler set in
+            // the headers, if any (a HEAD's length is the GET's; the argument is ignored).
+            long declared = declaredLength();
+            if (declared >= 0) {
+                response.contentLength(declared);
+            }
+            complete();
+        } else if (rCode < 200 || rCode == 204) {
+            complete();
+        } else if (responseLength > 0) {
             response.contentLength(responseLength);
-        } else if (responseLength < 0 || head) {
+        } else if (responseLength < 0) {
             response.contentLength(0); // -1: no body
+            complete();
         }
         response.outputStream().write(new byte[0]); // commit the head (sent with the next flush)
+    }
+
+    private long declaredLength() {
+        String v = responseHeaders.getFirst("Content-Length");
+        if (v != null) {
+            try {
+                long n = Long.parseLong(v.strip());
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // not a length: sent without one, the body is empty anyway
+            }
+        }
+        return -1;
+    }
+
+    private void complete() {
+        if (!writeFinished) {
+            writeFinished = true;
+            completedAt = System.nanoTime();
+        }
+    }
+
+    /** Whether the response is complete: sent without a body, or its stream closed (the JDK's "write finished"). */
+    boolean writeFinished() {
+        return writeFinished;
     }
 
     @Override
@@ -206,7 +269,7 @@ final class Exchange extends HttpsExchange {
 
     /** After the handler chain: a handler that returned without sending headers gets a 500 with no body. */
     void finish() {
-        if (!sent) {
+        if (!sent && !aborted) {
             try {
                 sendResponseHeaders(500, -1);
             } catch (IOException e) {

@@ -24,7 +24,11 @@ import java.util.concurrent.Executor;
  * JDK's server, it binds in {@code create}/{@code bind} (connections wait in the backlog),
  * accepts from {@code start}, and from {@code start} to {@code stop} a non-daemon thread keeps
  * the JVM alive (the JDK's dispatcher thread does; code that returns from {@code main} after
- * {@code start()} relies on it); {@code stop(delay)} is the graceful stop. The parser is stricter than the JDK's (see {@link io.gevent4j.http.HttpServer}).
+ * {@code start()} relies on it); {@code stop(delay)} is the graceful stop. Where the JDK's server and gevent4j's differ, the
+ * provider follows the JDK's (HTTP/1.1 without {@code Host} accepted, HEAD and 304 lengths from
+ * the handler's headers, the connection kept when a handler fails after a complete response) and
+ * honours its {@code sun.net.httpserver.*} system properties; the README lists the rules and the
+ * remaining deviations (the parser is stricter than the JDK's: see {@link io.gevent4j.http.HttpServer}).
  * {@code HttpsConfigurator.configure} is called once, when the server binds (so
  * {@code HttpsParameters.getClientAddress()} is null there), and its parameters apply to every
  * connection.
@@ -48,7 +52,13 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
 
     @Override
     public HttpServer createHttpServer(InetSocketAddress addr, int backlog) throws IOException {
-        Plain s = new Plain();
+        return createHttpServer(addr, backlog, JdkServerConfig.SYSTEM);
+    }
+
+    /** With settings other than the system properties' (tests). */
+    static HttpServer createHttpServer(InetSocketAddress addr, int backlog, JdkServerConfig config)
+            throws IOException {
+        Plain s = new Plain(config);
         if (addr != null) {
             s.bind(addr, backlog);
         }
@@ -57,7 +67,7 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
 
     @Override
     public HttpsServer createHttpsServer(InetSocketAddress addr, int backlog) throws IOException {
-        Secure s = new Secure();
+        Secure s = new Secure(JdkServerConfig.SYSTEM);
         if (addr != null) {
             s.bind(addr, backlog);
         }
@@ -104,7 +114,11 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
     }
 
     private static final class Plain extends HttpServer {
-        private final Contexts c = new Contexts(this);
+        private final Contexts c;
+
+        Plain(JdkServerConfig config) {
+            c = new Contexts(this, config);
+        }
 
         @Override
         public void bind(InetSocketAddress addr, int backlog) throws IOException {
@@ -159,12 +173,16 @@ public final class GeventHttpServerProvider extends HttpServerProvider {
     }
 
     private static final class Secure extends HttpsServer {
-        private final Contexts c = new Contexts(this);
+        private final Contexts c;
+
+        Secure(JdkServerConfig config) {
+            c = new Contexts(this, config);
+        }
         private HttpsConfigurator configurator;
         private boolean bound;
 
         @Override
-        public void bind(InetSocketAddress addr, int backlog) {
+        public void bind(InetSocketAddress addr, int backlog) throws IOException {
             c.bind(addr, backlog); // TLS needs the configurator: the socket is bound on setHttpsConfigurator or start
         }
 
