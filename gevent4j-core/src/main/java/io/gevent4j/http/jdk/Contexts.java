@@ -73,7 +73,8 @@ final class Contexts {
             throw e;
         }
         io.gevent4j.http.HttpServer.Builder b = io.gevent4j.http.HttpServer.builder(this::dispatch)
-                .listen(channel).name("JdkHttpServer");
+                .listen(channel).name("JdkHttpServer")
+                .maxBodyBytes(Long.MAX_VALUE); // the JDK's server has no body limit: handlers expect none
         config.apply(b);
         if (ssl != null) {
             if (params != null) {
@@ -235,7 +236,14 @@ final class Contexts {
             failure = e;
         } finally {
             if (deadline != null) {
-                deadline.close();
+                try {
+                    deadline.close(); // throws the deadline if it cut a JDK call short and the handler went on
+                } catch (Timeout t) {
+                    if (t != deadline) {
+                        throw t;
+                    }
+                    timedOut = true;
+                }
             }
         }
         if (limit != null && (timedOut || overdue(started, limit))

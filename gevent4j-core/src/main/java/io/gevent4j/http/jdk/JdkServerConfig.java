@@ -86,7 +86,7 @@ final class JdkServerConfig {
         // The JDK closes a new connection that sends nothing once it has been silent for
         // min(idleInterval, maxReqTime), at its next idle sweep (every clockTick): on average half
         // a tick later. The core has one idle time-out for first and keep-alive waits, so with
-        // maxReqTime set it takes that average for both.
+        // maxReqTime set it takes that average for both (first byte and keep-alive).
         Duration idle = idleInterval;
         if (maxReqTime != null) {
             Duration sweep = maxReqTime.plus(clockTick.dividedBy(2));
@@ -94,6 +94,7 @@ final class JdkServerConfig {
         }
         b.requireHost(false) // the JDK's server accepts HTTP/1.1 without Host
                 .idleTimeout(idle)
+                .firstByteTimeout(idle) // the JDK sweeps new and idle connections alike
                 .maxIdleConnections(maxIdleConnections)
                 .maxHeaders(maxReqHeaders)
                 .maxHeaderBytes(maxReqHeaderSize)
