@@ -616,10 +616,14 @@ public final class Resolver {
                 }
                 byte[] wire = query.toWire();
                 Message reply;
+                // One try, UDP and its TCP retry together, ends at this deadline however the
+                // server paces its bytes (issue 12, point 8: a reply dripped over TCP 1 byte per
+                // 1.5 s once made a 2 s look-up last 72 s).
+                long deadline = System.nanoTime() + config.timeout().toNanos();
                 try {
-                    reply = udpExchange(server, wire, id, question);
+                    reply = udpExchange(server, wire, id, question, deadline);
                     if (reply != null && reply.getHeader().getFlag(Flags.TC)) {
-                        reply = tcpExchange(server, wire, id, question);
+                        reply = tcpExchange(server, wire, id, question, deadline);
                     }
                 } catch (MalformedReply m) {
                     last = new DnsException(DnsException.Kind.MALFORMED, display, "from " + server);
@@ -672,10 +676,10 @@ public final class Resolver {
     }
 
     /** Sends one query and waits for its reply; null on time-out. Ignores foreign and garbage packets. */
-    private Message udpExchange(InetSocketAddress server, byte[] wire, int id, Record question) throws IOException {
+    private Message udpExchange(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
+            throws IOException {
         try (UdpSocket s = UdpSocket.open()) {
             s.sendTo(ByteBuffer.wrap(wire), server);
-            long deadline = System.nanoTime() + config.timeout().toNanos();
             ByteBuffer buf = ByteBuffer.allocate(4096);
             boolean sawGarbage = false;
             for (;;) {
@@ -708,15 +712,28 @@ public final class Resolver {
         }
     }
 
-    private Message tcpExchange(InetSocketAddress server, byte[] wire, int id, Record question) throws IOException {
-        try (TcpSocket s = TcpSocket.connect(server, config.timeout())) {
+    /** The TCP retry of a truncated reply; null when {@code deadline} passes first, however the bytes are paced. */
+    private Message tcpExchange(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
+            throws IOException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return null;
+        }
+        try (TcpSocket s = TcpSocket.connect(server, Duration.ofNanos(left))) {
             ByteBuffer out = ByteBuffer.allocate(2 + wire.length);
             out.putShort((short) wire.length).put(wire).flip();
+            if (!untilDeadline(s, deadline)) {
+                return null;
+            }
             s.sendAll(out);
             ByteBuffer len = ByteBuffer.allocate(2);
-            readFully(s, len);
+            if (!readFully(s, len, deadline)) {
+                return null;
+            }
             ByteBuffer body = ByteBuffer.allocate(Short.toUnsignedInt(len.getShort(0)));
-            readFully(s, body);
+            if (!readFully(s, body, deadline)) {
+                return null;
+            }
             Message m = decode(body.array());
             if (m == null) {
                 throw new MalformedReply();
@@ -730,12 +747,27 @@ public final class Resolver {
         }
     }
 
-    private static void readFully(TcpSocket s, ByteBuffer b) throws IOException {
+    /** Fills {@code b}; false if {@code deadline} passed first (each read waits only for what is left). */
+    private static boolean readFully(TcpSocket s, ByteBuffer b, long deadline) throws IOException {
         while (b.hasRemaining()) {
+            if (!untilDeadline(s, deadline)) {
+                return false;
+            }
             if (s.recvInto(b) < 0) {
                 throw new java.io.EOFException("the nameserver closed the TCP connection mid-reply");
             }
         }
+        return true;
+    }
+
+    /** Sets the socket's time-out to what is left until {@code deadline}; false if nothing is. */
+    private static boolean untilDeadline(TcpSocket s, long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        s.timeout(Duration.ofNanos(left));
+        return true;
     }
 
     private static Message decode(byte[] bytes) {
