@@ -155,7 +155,7 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
-        /** At most this many connections at once; more wait in the backlog. Default: no limit. */
+        /** At most this many connections at once; more wait in the backlog. Default: the process-wide limit, {@link StreamServer#defaultMaxConnections()}. */
         public Builder maxConnections(int max) {
             stream.maxConnections(max);
             return this;
