@@ -57,7 +57,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--max-connections", defaultValue = "0", paramLabel = "N",
             description = {"connections served at once; more wait in the listen backlog (default: derived from the",
-                "open-file limit, see StreamServer.defaultMaxConnections: limit - open - max(64, limit/4))"})
+                "open-file limit, see StreamServer.defaultMaxConnections: (limit - open - max(64, limit/8)) / 2)"})
     int maxConnections;
 
     @CommandLine.Spec
@@ -75,7 +75,6 @@ final class ServeCommand implements Callable<Integer> {
         if (maxConnections < 0) {
             throw new CommandLine.ParameterException(cl, "--max-connections must not be negative: " + maxConnections);
         }
-        int cap = maxConnections > 0 ? maxConnections : StreamServer.defaultMaxConnections();
         String kind = what.toLowerCase(Locale.ROOT);
         if (!kind.equals("demo") && !kind.equals("echo") && !kind.equals("hello")) {
             throw new CommandLine.ParameterException(cl, "SERVER must be demo, echo or hello: " + what);
@@ -88,6 +87,8 @@ final class ServeCommand implements Callable<Integer> {
             }
         } : line -> { };
         HubGroup group = HubGroup.start(hubs);
+        // After the hubs have opened their selectors, so that the default counts them as open.
+        int cap = maxConnections > 0 ? maxConnections : StreamServer.defaultMaxConnections();
         InetSocketAddress address = new InetSocketAddress(host, port);
         Running server;
         try {

@@ -9,8 +9,10 @@ import java.lang.management.OperatingSystemMXBean;
  * reached, accept loops stop accepting and connections wait in the kernel's backlog, so that
  * running out of descriptors is back-pressure, not "too many open files".
  *
- * <p>Rule: {@code limit - open - max(64, limit / 4)}, at least 16, where {@code limit} is the
- * soft RLIMIT_NOFILE and {@code open} the descriptors open when it is first computed. The
+ * <p>Rule: {@code (limit - open - max(64, limit / 8)) / 2}, at least 16, where {@code limit}
+ * is the soft RLIMIT_NOFILE and {@code open} the descriptors open when it is first computed.
+ * Half, because a socket closed while registered with a selector keeps its descriptor until
+ * the hub's next select: in a burst, as many connections may be closing as are open. The
  * system property {@code gevent4j.maxConnections} overrides it; without a Unix MXBean there is
  * no limit.
  */
@@ -55,8 +57,8 @@ final class ConnectionLimit {
         if (limit <= 0 || limit >= Integer.MAX_VALUE) {
             return Integer.MAX_VALUE;
         }
-        long reserve = Math.max(MIN_RESERVE, limit / 4);
-        long n = limit - Math.max(0, open) - reserve;
+        long reserve = Math.max(MIN_RESERVE, limit / 8);
+        long n = (limit - Math.max(0, open) - reserve) / 2;
         return (int) Math.max(FLOOR, Math.min(n, Integer.MAX_VALUE - 1));
     }
 }

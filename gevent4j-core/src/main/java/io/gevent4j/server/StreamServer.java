@@ -508,11 +508,13 @@ public final class StreamServer implements AutoCloseable {
 
     /**
      * The limit that servers without their own {@code maxConnections} share, process-wide:
-     * the soft open-file limit, less the descriptors open when it is first computed, less a
-     * reserve of a quarter of the limit (at least 64) for everything else the program opens
-     * (files, outgoing connections, DNS sockets). At least 16. {@link Integer#MAX_VALUE} (no
-     * limit) where the JVM cannot tell its descriptor limit (not a Unix). The system property
-     * {@code gevent4j.maxConnections} overrides it. Computed once, on first use.
+     * half of what is left of the soft open-file limit once the descriptors open when it is
+     * first computed and a reserve of an eighth of the limit (at least 64) for everything else
+     * the program opens are taken away: {@code (limit - open - max(64, limit / 8)) / 2}, at
+     * least 16. Half, because a closed socket keeps its descriptor until its hub's next select,
+     * so in a burst as many connections may be closing as are open. {@link Integer#MAX_VALUE}
+     * (no limit) where the JVM cannot tell its descriptor limit (not a Unix). The system
+     * property {@code gevent4j.maxConnections} overrides it. Computed once, on first use.
      */
     public static int defaultMaxConnections() {
         return ConnectionLimit.shared().max();
