@@ -55,8 +55,8 @@ final class CoreAccess implements Core.Access {
     }
 
     @Override
-    public void onLoopDeath(Hub hub, Runnable action) {
-        hub.onLoopDeath(action);
+    public Runnable onLoopDeath(Hub hub, Runnable action) {
+        return hub.onLoopDeath(action);
     }
 
     @Override

@@ -551,14 +551,18 @@ public final class Hub implements AutoCloseable {
     /**
      * Runs {@code action} on a new platform thread if this hub's loop ends without a
      * {@link #close} (it could not go on); at once if that has already happened. Any thread.
+     * Returns what unregisters it (a server that stops calls it, so that none accumulate).
      */
-    void onLoopDeath(Runnable action) {
-        deathActions.add(Objects.requireNonNull(action, "action"));
+    Runnable onLoopDeath(Runnable action) {
+        Objects.requireNonNull(action, "action");
+        Runnable registered = action::run; // a fresh identity: the same action may be added twice
+        deathActions.add(registered);
         if (terminated && !closing) {
-            if (deathActions.remove(action)) {
-                runDeathAction(action);
+            if (deathActions.remove(registered)) {
+                runDeathAction(registered);
             }
         }
+        return () -> deathActions.remove(registered);
     }
 
     /** The selector, for tests that break the loop's own machinery. */

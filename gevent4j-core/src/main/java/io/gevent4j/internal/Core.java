@@ -69,8 +69,9 @@ public final class Core {
         /**
          * Runs {@code action} on a new platform thread if {@code hub}'s loop ends without a
          * close (it could not go on), at once if it already has: servers fail visibly then.
+         * Returns what unregisters the action.
          */
-        void onLoopDeath(Hub hub, Runnable action);
+        Runnable onLoopDeath(Hub hub, Runnable action);
 
         /** Whether {@code hub}'s loop runs user code at this instant (a racy, lock-free read). */
         boolean runsUserCode(Hub hub);

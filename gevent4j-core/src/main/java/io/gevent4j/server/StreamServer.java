@@ -112,6 +112,8 @@ public final class StreamServer implements AutoCloseable {
     private final List<Hub> acceptHubs = new ArrayList<>();
     /** Why the server stopped by itself (a hub it runs on died), or null. */
     private volatile String failure;
+    /** Unregister this server's death actions from its hubs (run by stop). */
+    private final List<Runnable> deathWatches = new ArrayList<>();
     private final List<Greenlet<Void>> acceptLoops = new ArrayList<>();
     private InetSocketAddress boundAddress;
     private Hub acceptHub;
@@ -277,7 +279,7 @@ public final class StreamServer implements AutoCloseable {
             all.addAll(hubs.hubs());
         }
         for (Hub h : all) {
-            io.gevent4j.internal.Core.access().onLoopDeath(h, () -> hubDied(h));
+            deathWatches.add(io.gevent4j.internal.Core.access().onLoopDeath(h, () -> hubDied(h)));
         }
     }
 
@@ -445,6 +447,8 @@ public final class StreamServer implements AutoCloseable {
             stopping = true;
             ls = new ArrayList<>(acceptOn);
             loopHubs = new ArrayList<>(acceptHubs);
+            deathWatches.forEach(Runnable::run);
+            deathWatches.clear();
         }
         stopAccepting();
         for (TcpListener l : ls) {
