@@ -47,7 +47,8 @@ import org.xbill.DNS.Type;
  * <p>Who may call it: any greenlet or thread, concurrently; there is no limit on concurrent
  * look-ups (gevent's default thread resolver allows 10 per hub). A look-up parks the caller;
  * the query itself runs in a greenlet of the caller's hub (the default hub, for a plain
- * thread), bounded by {@code timeout × attempts × nameservers}. A {@code Timeout} or a kill of
+ * thread), bounded by {@code timeout × attempts × nameservers} in all, CNAME chasing and TCP
+ * retries included, however a server paces its replies. A {@code Timeout} or a kill of
  * the caller ends its wait; the query still completes and fills the cache. Failures are
  * {@link DnsException}s whose {@link DnsException#kind() kind} tells NXDOMAIN, SERVFAIL,
  * time-out and malformed replies apart.
@@ -552,8 +553,10 @@ public final class Resolver {
         String display = key.name().toString(true);
         List<Record> chain = new ArrayList<>();
         Name asked = key.name();
+        // The whole query, every CNAME hop and every try, ends by this deadline (issue 12, point 8).
+        long deadline = System.nanoTime() + totalTimeoutNanos();
         for (int queries = 0; queries < MAX_CNAME_QUERIES; queries++) {
-            Message reply = ask(asked, key.type(), display);
+            Message reply = ask(asked, key.type(), display, deadline);
             if (reply.getRcode() == Rcode.NXDOMAIN) {
                 return new Outcome(List.of(), new DnsException(DnsException.Kind.NXDOMAIN, display,
                         chain.isEmpty() ? "" : "its alias " + asked.toString(true) + " does not exist"),
@@ -599,13 +602,27 @@ public final class Resolver {
      * NOERROR or NXDOMAIN; other outcomes (time-out, SERVFAIL, REFUSED, malformed) try the next
      * server, and the last of them is thrown.
      */
-    private Message ask(Name name, int type, String display) throws DnsException {
+    /** {@code timeout × attempts × nameservers}: the most one query may take, in nanoseconds. */
+    private long totalTimeoutNanos() {
+        try {
+            return Math.multiplyExact(Math.multiplyExact(config.timeout().toNanos(), (long) config.attempts()),
+                    (long) config.nameservers().size());
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
+    private Message ask(Name name, int type, String display, long queryDeadline) throws DnsException {
         Record question = Record.newRecord(name, type, DClass.IN);
         DnsException last = null;
         List<InetSocketAddress> servers = config.nameservers();
         int first = config.rotate() ? Math.floorMod(rotation.getAndIncrement(), servers.size()) : 0;
         for (int attempt = 0; attempt < config.attempts(); attempt++) {
             for (int s = 0; s < servers.size(); s++) {
+                if (queryDeadline - System.nanoTime() <= 0) {
+                    throw new DnsException(DnsException.Kind.TIMEOUT, display, "no answer within "
+                            + Duration.ofNanos(totalTimeoutNanos()).toMillis() + " ms (timeout x attempts x nameservers)");
+                }
                 InetSocketAddress server = servers.get((first + s) % servers.size());
                 boolean edns = !noEdns.contains(server);
                 int id = IDS.nextInt(1 << 16);
@@ -620,6 +637,9 @@ public final class Resolver {
                 // server paces its bytes (issue 12, point 8: a reply dripped over TCP 1 byte per
                 // 1.5 s once made a 2 s look-up last 72 s).
                 long deadline = System.nanoTime() + config.timeout().toNanos();
+                if (deadline - queryDeadline > 0) {
+                    deadline = queryDeadline;
+                }
                 try {
                     reply = udpExchange(server, wire, id, question, deadline);
                     if (reply != null && reply.getHeader().getFlag(Flags.TC)) {

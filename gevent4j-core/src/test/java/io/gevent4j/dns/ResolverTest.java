@@ -181,6 +181,24 @@ class ResolverTest {
     }
 
     @Test
+    void aSlowChainOfAliasesEndsAtTheTotalTimeOut() {
+        // Issue 12, point 8: each alias comes well within the per-try time-out, but following
+        // them all (4 queries x timeout / 2) would outlast timeout x attempts x nameservers.
+        Duration timeout = scaled(1_000);
+        Resolver r = resolver(timeout);
+        server.script((q, tcp) -> {
+            String name = q.getQuestion().getName().toString(true);
+            int n = Integer.parseInt(name.substring(1, name.indexOf('.')));
+            Message m = ScriptedDnsServer.reply(q, Rcode.NOERROR);
+            m.addRecord(cname(name, "c" + (n + 1) + ".chain.test"), org.xbill.DNS.Section.ANSWER);
+            return List.of(send(m).after(timeout.dividedBy(2)));
+        });
+        Greenlet<String> g = hub.spawn(() -> r.gethostbyname("c1.chain.test"));
+        assertThat(kindOf(g)).as("not NO_DATA after the whole chain").isEqualTo(DnsException.Kind.TIMEOUT);
+        assertThat(server.questions).hasSizeLessThanOrEqualTo(2);
+    }
+
+    @Test
     void answersAreCachedByTtl() {
         Resolver r = resolver(LONG);
         inGreenlet(() -> r.gethostbyname("v4only.example.test"));
