@@ -14,6 +14,7 @@
  */
 module io.gevent4j {
     requires jdk.jfr;
+    requires jdk.management;
     requires jdk.httpserver;
 
     exports io.gevent4j;

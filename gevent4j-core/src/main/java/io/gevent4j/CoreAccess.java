@@ -53,4 +53,14 @@ final class CoreAccess implements Core.Access {
     public Optional<SelectionKey> keyFor(Hub hub, SelectableChannel channel) {
         return Optional.ofNullable(hub.keyFor(channel));
     }
+
+    @Override
+    public Runnable onLoopDeath(Hub hub, Runnable action) {
+        return hub.onLoopDeath(action);
+    }
+
+    @Override
+    public boolean runsUserCode(Hub hub) {
+        return (hub.sliceCount() & 1L) != 0;
+    }
 }

@@ -102,9 +102,26 @@ public final class Hub implements AutoCloseable {
             throw new ExceptionInInitializerError(e);
         }
         VirtualThreads.initialiseJdkPollers();
+        preloadTimeZoneData();
         HubEvents.register();
         Watchdog.configureFromProperties();
         io.gevent4j.internal.Core.install(new CoreAccess());
+    }
+
+    /**
+     * Loads the JDK's time-zone data now, while descriptors are free. The JDK reads it from a
+     * file on first use (a log line's time stamp, an access log's date); if that first use comes
+     * when every descriptor is taken, its class initialisation fails for good, and every later
+     * log line and local date throws NoClassDefFoundError (issue 12, point 1).
+     */
+    private static void preloadTimeZoneData() {
+        try {
+            java.util.TimeZone.getDefault();
+            java.time.ZoneId.systemDefault().getRules();
+            java.time.zone.ZoneRulesProvider.getAvailableZoneIds();
+        } catch (Throwable e) {
+            // no time-zone data at all: nothing that later fails can be made better now
+        }
     }
 
     private final String name;
@@ -452,20 +469,121 @@ public final class Hub implements AutoCloseable {
 
     // ---------------------------------------------------------------- the loop
 
+    /**
+     * Consecutive passes that may fail in the loop's own machinery (not in user code: runTask
+     * and reportError catch everything) before the loop gives up: a selector that was closed
+     * under it, or memory that never comes back.
+     */
+    static final int MAX_FAILED_PASSES = 1000;
+
     private void loop() {
         LOOP.set(this);
+        Throwable fatal = null;
         try {
+            int failedInARow = 0;
             while (!closing || !quiescentForClose()) {
-                runPass(true);
+                try {
+                    runPass(true);
+                    failedInARow = 0;
+                } catch (Throwable t) {
+                    // Nothing a task, a timer, a callback, an error handler or a logger throws
+                    // reaches here; what does is the loop's own failure, often transient (an
+                    // OutOfMemoryError): report it and go on, unless it never stops failing.
+                    if (++failedInARow >= MAX_FAILED_PASSES || !selector.isOpen()) {
+                        throw t;
+                    }
+                    if (failedInARow == 1) {
+                        logSafely(System.Logger.Level.ERROR, "a pass of the loop of " + this + " failed; going on", t);
+                    }
+                }
             }
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, "hub " + name + " loop died", t);
+            fatal = t;
         } finally {
             LOOP.remove();
             LIVE.remove(this);
             terminated = true;
             selectorCloseQuietly();
             terminatedLatch.countDown();
+            if (fatal != null || !closing) {
+                died(fatal);
+            }
+        }
+    }
+
+    /**
+     * The loop ended without {@link #close}: says so on the logger and on stderr (the logger
+     * may be what fails), then runs the {@linkplain #onLoopDeath death actions} (servers on
+     * this hub stop, so that they fail visibly instead of staying up deaf).
+     */
+    private void died(Throwable cause) {
+        String message = "FATAL: the loop of " + this + " cannot go on and has ended; its greenlets will never run again";
+        logSafely(System.Logger.Level.ERROR, message, cause);
+        try {
+            System.err.println("gevent4j: " + message + (cause != null ? ": " + cause : ""));
+            System.err.flush();
+        } catch (Throwable ignored) {
+            // nowhere left to say it
+        }
+        for (Runnable action : deathActions) {
+            if (deathActions.remove(action)) { // onLoopDeath may race for it: one of them runs it
+                runDeathAction(action);
+            }
+        }
+    }
+
+    private static void runDeathAction(Runnable action) {
+        try {
+            Thread.ofPlatform().name("gevent4j-hub-died").daemon().start(action);
+        } catch (Throwable cannotStart) {
+            try {
+                action.run();
+            } catch (Throwable ignored) {
+                // the death of a hub is already reported
+            }
+        }
+    }
+
+    /** Actions run (each on a new platform thread) if the loop ends without {@link #close}. */
+    private final java.util.concurrent.CopyOnWriteArrayList<Runnable> deathActions =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Runs {@code action} on a new platform thread if this hub's loop ends without a
+     * {@link #close} (it could not go on); at once if that has already happened. Any thread.
+     * Returns what unregisters it (a server that stops calls it, so that none accumulate).
+     */
+    Runnable onLoopDeath(Runnable action) {
+        Objects.requireNonNull(action, "action");
+        Runnable registered = action::run; // a fresh identity: the same action may be added twice
+        deathActions.add(registered);
+        if (terminated && !closing) {
+            if (deathActions.remove(registered)) {
+                runDeathAction(registered);
+            }
+        }
+        return () -> deathActions.remove(registered);
+    }
+
+    /** The selector, for tests that break the loop's own machinery. */
+    Selector selectorForTest() {
+        return selector;
+    }
+
+    /**
+     * Logs and never throws: out of file descriptors, a logging back end can fail with a plain
+     * Error (JUL's first time stamp loads time-zone data from a file). Falls back to stderr.
+     */
+    static void logSafely(System.Logger.Level level, String message, Throwable error) {
+        try {
+            LOG.log(level, message, error);
+        } catch (Throwable loggingFailed) {
+            try {
+                System.err.println("gevent4j: " + level + ": " + message + ": " + error
+                        + " (and the logger failed: " + loggingFailed + ")");
+            } catch (Throwable ignored) {
+                // nowhere left to say it
+            }
         }
     }
 
@@ -699,12 +817,21 @@ public final class Hub implements AutoCloseable {
         if (error instanceof GreenletExit) {
             return;
         }
+        // Never throws: it runs inside the loop, and what the handler or the logger throws must
+        // not end it (or a greenlet's thread).
         HubErrorHandler handler = errorHandler;
         try {
             handler.handle(this, Optional.ofNullable(g), error);
         } catch (Throwable handlerFailure) {
-            handlerFailure.addSuppressed(error);
-            LOG.log(System.Logger.Level.ERROR, "the error handler of " + this + " failed", handlerFailure);
+            try {
+                if (handlerFailure != error) {
+                    handlerFailure.addSuppressed(error);
+                }
+            } catch (Throwable ignored) {
+                // suppression disabled or out of memory: report the handler's failure alone
+            }
+            logSafely(System.Logger.Level.ERROR, "the error handler of " + this + " failed on "
+                    + (g != null ? g + "'s " : "a callback's ") + error, handlerFailure);
         }
     }
 

@@ -2,7 +2,11 @@ package io.gevent4j.cli;
 
 import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
+import io.gevent4j.GreenletExit;
 import io.gevent4j.Hub;
+import io.gevent4j.Semaphore;
+import io.gevent4j.Timeout;
+import io.gevent4j.server.StreamServer;
 import io.gevent4j.socket.TcpListener;
 import io.gevent4j.socket.TcpSocket;
 import java.io.IOException;
@@ -41,6 +45,12 @@ final class DemoServer implements AutoCloseable {
      * can wait for them. The THREADS variant's handlers are platform threads: at the end of the
      * grace period they are interrupted (their waits are the library's, which a plain thread
      * leaves on interrupt) and joined.
+     *
+     * Descriptors (issue 12, points 2 and 3): the acceptor takes a permit of `limit` before each
+     * accept and the connection gives it back when it ends, so at most `limit` connections hold
+     * a descriptor and the rest wait in the kernel's backlog. An accept that fails while the
+     * listener is open (EMFILE: other code took the descriptors) is retried after a growing
+     * pause, never the end of accepting.
      */
     static final byte[] RESPONSE = "HTTP/1.0 200 Ok\r\n\r\nHelloWorld".getBytes(StandardCharsets.US_ASCII);
 
@@ -66,11 +76,18 @@ final class DemoServer implements AutoCloseable {
     private final Consumer<String> accessLog;
     private final Set<Object> active = ConcurrentHashMap.newKeySet();
     private final AtomicInteger next = new AtomicInteger();
+    /** Connections that may hold a descriptor at once (null: sequential, one at a time anyway). */
+    private final Semaphore limit;
+    private static final System.Logger LOG = System.getLogger(DemoServer.class.getName());
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(10);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
     private Greenlet<?> acceptorGreenlet;
     private Thread acceptorThread;
 
-    private DemoServer(Kind kind, TcpListener listener, List<Hub> hubs, Handler handler, Consumer<String> accessLog) {
+    private DemoServer(Kind kind, TcpListener listener, List<Hub> hubs, Handler handler, Consumer<String> accessLog,
+                       int maxConnections) {
         this.kind = kind;
+        this.limit = kind == Kind.SEQUENTIAL ? null : new Semaphore(maxConnections);
         this.listener = listener;
         this.hubs = List.copyOf(hubs);
         this.handler = handler;
@@ -104,8 +121,21 @@ final class DemoServer implements AutoCloseable {
      */
     static DemoServer start(Kind kind, InetSocketAddress address, List<Hub> hubs, Handler handler,
                             Consumer<String> accessLog) throws IOException {
+        return start(kind, address, hubs, handler, accessLog, StreamServer.defaultMaxConnections());
+    }
+
+    /** {@link #start(Kind, InetSocketAddress, List, Handler, Consumer)} with at most {@code maxConnections} at once. */
+    static DemoServer start(Kind kind, InetSocketAddress address, List<Hub> hubs, Handler handler,
+                            Consumer<String> accessLog, int maxConnections) throws IOException {
+        if (maxConnections <= 0) {
+            throw new IllegalArgumentException("maxConnections must be positive: " + maxConnections);
+        }
+        // Load now what the back-off and the handlers need, while descriptors are free (a class
+        // first loaded at EMFILE fails to resolve for good in the method that asked).
+        LOG.isLoggable(System.Logger.Level.WARNING);
+        Gevent.sleep();
         TcpListener listener = TcpListener.bind(address, 1024);
-        DemoServer server = new DemoServer(kind, listener, hubs, handler, accessLog);
+        DemoServer server = new DemoServer(kind, listener, hubs, handler, accessLog, maxConnections);
         switch (kind) {
             case SEQUENTIAL -> server.acceptorGreenlet = hubs.getFirst().greenlet(() -> {
                 server.acceptLoop(true);
@@ -126,12 +156,24 @@ final class DemoServer implements AutoCloseable {
     }
 
     private void acceptLoop(boolean inline) {
+        Duration backoff = MIN_BACKOFF;
         while (true) {
+            if (limit != null) {
+                limit.acquire();
+            }
             TcpSocket s;
             try {
                 s = listener.accept();
-            } catch (IOException e) {
-                return; // the listener was closed
+                backoff = MIN_BACKOFF;
+            } catch (IOException | RuntimeException | Error e) {
+                if (limit != null) {
+                    limit.release();
+                }
+                if (e instanceof GreenletExit || e instanceof Timeout || !listener.isOpen()) {
+                    return; // killed, or the listener was closed
+                }
+                backoff = backoff(e, backoff);
+                continue;
             }
             if (inline) {
                 serve(s);
@@ -157,6 +199,19 @@ final class DemoServer implements AutoCloseable {
         }
     }
 
+    /** Logs (if the logger still can) and sleeps; the next pause is twice as long, at most 1 s. */
+    private Duration backoff(Throwable e, Duration backoff) {
+        try {
+            LOG.log(System.Logger.Level.WARNING, "demo server: accept failed (" + e + "); retrying in "
+                    + backoff.toMillis() + " ms");
+        } catch (Throwable loggingFailed) {
+            // out of descriptors, the logger may fail too (it loads time-zone data late)
+        }
+        Gevent.sleep(backoff);
+        Duration next = backoff.multipliedBy(2);
+        return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
+    }
+
     private void serve(TcpSocket s) {
         long start = System.nanoTime();
         String peer = "?";
@@ -169,6 +224,9 @@ final class DemoServer implements AutoCloseable {
         } finally {
             if (kind == Kind.THREADS) {
                 active.remove(Thread.currentThread());
+            }
+            if (limit != null) {
+                limit.release();
             }
             accessLog.accept(String.format(java.util.Locale.ROOT, "%s %s %.1f ms", peer, outcome,
                     (System.nanoTime() - start) / 1e6));

@@ -1,7 +1,9 @@
 package io.gevent4j.cli;
 
+import io.gevent4j.Hub;
 import io.gevent4j.HubGroup;
 import io.gevent4j.http.HttpServer;
+import io.gevent4j.server.StreamServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -53,6 +55,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "how long connections in progress may finish on stop (default: ${DEFAULT-VALUE})")
     Duration grace;
 
+    @Option(names = "--max-connections", defaultValue = "0", paramLabel = "N",
+            description = {"connections served at once; more wait in the listen backlog (default: derived from the",
+                "open-file limit, see StreamServer.defaultMaxConnections: (limit - open - max(64, limit/8)) / 2)"})
+    int maxConnections;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -64,6 +71,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (port < 0 || port > 65535) {
             throw new CommandLine.ParameterException(cl, "--port out of range: " + port);
+        }
+        if (maxConnections < 0) {
+            throw new CommandLine.ParameterException(cl, "--max-connections must not be negative: " + maxConnections);
         }
         String kind = what.toLowerCase(Locale.ROOT);
         if (!kind.equals("demo") && !kind.equals("echo") && !kind.equals("hello")) {
@@ -77,22 +87,27 @@ final class ServeCommand implements Callable<Integer> {
             }
         } : line -> { };
         HubGroup group = HubGroup.start(hubs);
+        // After the hubs have opened their selectors, so that the default counts them as open.
+        int cap = maxConnections > 0 ? maxConnections : StreamServer.defaultMaxConnections();
         InetSocketAddress address = new InetSocketAddress(host, port);
         Running server;
         try {
-            server = kind.equals("hello") ? startHello(address, group, log)
-                    : startDemoOrEcho(kind, address, group, log);
+            server = kind.equals("hello") ? startHello(address, group, log, cap)
+                    : startDemoOrEcho(kind, address, group, log, cap);
         } catch (IOException | RuntimeException e) {
             group.close();
             throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         InetSocketAddress bound = server.address();
-        out.printf(Locale.ROOT, "listening on %s:%d (%s server, %d hub%s)%n", bound.getHostString(), bound.getPort(),
-                kind, hubs, hubs == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "listening on %s:%d (%s server, %d hub%s, at most %s connections at once)%n",
+                bound.getHostString(), bound.getPort(), kind, hubs, hubs == 1 ? "" : "s",
+                cap == Integer.MAX_VALUE ? "unlimited" : Integer.toString(cap));
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
         // SIGINT and SIGTERM run the JVM's shutdown hooks: the graceful stop happens there.
         Thread hook = Thread.ofPlatform().name("serve-stop").unstarted(() -> {
+            stopping.set(true);
             server.stop(grace);
             group.close();
             synchronized (out) {
@@ -102,7 +117,17 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        stopped.await();
+        while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            // A hub whose loop could not go on (issue 12, point 1): fail visibly, never stay up deaf.
+            for (Hub h : group.hubs()) {
+                if (h.isTerminated() && !stopping.get()) {
+                    PrintWriter err = cl.getErr();
+                    err.println("error: the loop of " + h + " died; the server stops");
+                    err.flush();
+                    return 70; // EX_SOFTWARE
+                }
+            }
+        }
         return 0;
     }
 
@@ -113,10 +138,10 @@ final class ServeCommand implements Callable<Integer> {
         void stop(Duration grace);
     }
 
-    private Running startDemoOrEcho(String kind, InetSocketAddress address, HubGroup group, Consumer<String> log)
-            throws IOException {
+    private Running startDemoOrEcho(String kind, InetSocketAddress address, HubGroup group, Consumer<String> log,
+                                    int cap) throws IOException {
         DemoServer.Handler handler = kind.equals("demo") ? DemoServer.demoHandler(delay) : DemoServer.echoHandler();
-        DemoServer server = DemoServer.start(DemoServer.Kind.GREENLETS, address, group.hubs(), handler, log);
+        DemoServer server = DemoServer.start(DemoServer.Kind.GREENLETS, address, group.hubs(), handler, log, cap);
         return new Running() {
             @Override
             public InetSocketAddress address() throws IOException {
@@ -131,12 +156,17 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** The HTTP/1.1 server answering "Hello, World!"; its access log (common log format) goes to {@code log}. */
-    private Running startHello(InetSocketAddress address, HubGroup group, Consumer<String> log) throws IOException {
+    private Running startHello(InetSocketAddress address, HubGroup group, Consumer<String> log, int cap)
+            throws IOException {
         boolean logging = accessLog && routeAccessLog(log);
-        HttpServer server = HttpServer.builder((request, response) -> {
+        HttpServer.Builder builder = HttpServer.builder((request, response) -> {
             response.header("Content-Type", "text/plain");
             response.send(200, HELLO);
-        }).listen(address).hubs(group).backlog(1024).name("hello").accessLog(logging).build().start();
+        });
+        if (maxConnections > 0) {
+            builder.maxConnections(cap); // else the process-wide default limit, shared
+        }
+        HttpServer server = builder.listen(address).hubs(group).backlog(1024).name("hello").accessLog(logging).build().start();
         return new Running() {
             @Override
             public InetSocketAddress address() {

@@ -47,7 +47,8 @@ import org.xbill.DNS.Type;
  * <p>Who may call it: any greenlet or thread, concurrently; there is no limit on concurrent
  * look-ups (gevent's default thread resolver allows 10 per hub). A look-up parks the caller;
  * the query itself runs in a greenlet of the caller's hub (the default hub, for a plain
- * thread), bounded by {@code timeout × attempts × nameservers}. A {@code Timeout} or a kill of
+ * thread), bounded by {@code timeout × attempts × nameservers} in all, CNAME chasing and TCP
+ * retries included, however a server paces its replies. A {@code Timeout} or a kill of
  * the caller ends its wait; the query still completes and fills the cache. Failures are
  * {@link DnsException}s whose {@link DnsException#kind() kind} tells NXDOMAIN, SERVFAIL,
  * time-out and malformed replies apart.
@@ -552,8 +553,10 @@ public final class Resolver {
         String display = key.name().toString(true);
         List<Record> chain = new ArrayList<>();
         Name asked = key.name();
+        // The whole query, every CNAME hop and every try, ends by this deadline (issue 12, point 8).
+        long deadline = System.nanoTime() + totalTimeoutNanos();
         for (int queries = 0; queries < MAX_CNAME_QUERIES; queries++) {
-            Message reply = ask(asked, key.type(), display);
+            Message reply = ask(asked, key.type(), display, deadline);
             if (reply.getRcode() == Rcode.NXDOMAIN) {
                 return new Outcome(List.of(), new DnsException(DnsException.Kind.NXDOMAIN, display,
                         chain.isEmpty() ? "" : "its alias " + asked.toString(true) + " does not exist"),
@@ -599,13 +602,27 @@ public final class Resolver {
      * NOERROR or NXDOMAIN; other outcomes (time-out, SERVFAIL, REFUSED, malformed) try the next
      * server, and the last of them is thrown.
      */
-    private Message ask(Name name, int type, String display) throws DnsException {
+    /** {@code timeout × attempts × nameservers}: the most one query may take, in nanoseconds. */
+    private long totalTimeoutNanos() {
+        try {
+            return Math.multiplyExact(Math.multiplyExact(config.timeout().toNanos(), (long) config.attempts()),
+                    (long) config.nameservers().size());
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
+    private Message ask(Name name, int type, String display, long queryDeadline) throws DnsException {
         Record question = Record.newRecord(name, type, DClass.IN);
         DnsException last = null;
         List<InetSocketAddress> servers = config.nameservers();
         int first = config.rotate() ? Math.floorMod(rotation.getAndIncrement(), servers.size()) : 0;
         for (int attempt = 0; attempt < config.attempts(); attempt++) {
             for (int s = 0; s < servers.size(); s++) {
+                if (queryDeadline - System.nanoTime() <= 0) {
+                    throw new DnsException(DnsException.Kind.TIMEOUT, display, "no answer within "
+                            + Duration.ofNanos(totalTimeoutNanos()).toMillis() + " ms (timeout x attempts x nameservers)");
+                }
                 InetSocketAddress server = servers.get((first + s) % servers.size());
                 boolean edns = !noEdns.contains(server);
                 int id = IDS.nextInt(1 << 16);
@@ -616,10 +633,17 @@ public final class Resolver {
                 }
                 byte[] wire = query.toWire();
                 Message reply;
+                // One try, UDP and its TCP retry together, ends at this deadline however the
+                // server paces its bytes (issue 12, point 8: a reply dripped over TCP 1 byte per
+                // 1.5 s once made a 2 s look-up last 72 s).
+                long deadline = System.nanoTime() + config.timeout().toNanos();
+                if (deadline - queryDeadline > 0) {
+                    deadline = queryDeadline;
+                }
                 try {
-                    reply = udpExchange(server, wire, id, question);
+                    reply = udpExchange(server, wire, id, question, deadline);
                     if (reply != null && reply.getHeader().getFlag(Flags.TC)) {
-                        reply = tcpExchange(server, wire, id, question);
+                        reply = tcpExchange(server, wire, id, question, deadline);
                     }
                 } catch (MalformedReply m) {
                     last = new DnsException(DnsException.Kind.MALFORMED, display, "from " + server);
@@ -672,10 +696,10 @@ public final class Resolver {
     }
 
     /** Sends one query and waits for its reply; null on time-out. Ignores foreign and garbage packets. */
-    private Message udpExchange(InetSocketAddress server, byte[] wire, int id, Record question) throws IOException {
+    private Message udpExchange(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
+            throws IOException {
         try (UdpSocket s = UdpSocket.open()) {
             s.sendTo(ByteBuffer.wrap(wire), server);
-            long deadline = System.nanoTime() + config.timeout().toNanos();
             ByteBuffer buf = ByteBuffer.allocate(4096);
             boolean sawGarbage = false;
             for (;;) {
@@ -708,15 +732,28 @@ public final class Resolver {
         }
     }
 
-    private Message tcpExchange(InetSocketAddress server, byte[] wire, int id, Record question) throws IOException {
-        try (TcpSocket s = TcpSocket.connect(server, config.timeout())) {
+    /** The TCP retry of a truncated reply; null when {@code deadline} passes first, however the bytes are paced. */
+    private Message tcpExchange(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
+            throws IOException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return null;
+        }
+        try (TcpSocket s = TcpSocket.connect(server, Duration.ofNanos(left))) {
             ByteBuffer out = ByteBuffer.allocate(2 + wire.length);
             out.putShort((short) wire.length).put(wire).flip();
+            if (!untilDeadline(s, deadline)) {
+                return null;
+            }
             s.sendAll(out);
             ByteBuffer len = ByteBuffer.allocate(2);
-            readFully(s, len);
+            if (!readFully(s, len, deadline)) {
+                return null;
+            }
             ByteBuffer body = ByteBuffer.allocate(Short.toUnsignedInt(len.getShort(0)));
-            readFully(s, body);
+            if (!readFully(s, body, deadline)) {
+                return null;
+            }
             Message m = decode(body.array());
             if (m == null) {
                 throw new MalformedReply();
@@ -730,12 +767,27 @@ public final class Resolver {
         }
     }
 
-    private static void readFully(TcpSocket s, ByteBuffer b) throws IOException {
+    /** Fills {@code b}; false if {@code deadline} passed first (each read waits only for what is left). */
+    private static boolean readFully(TcpSocket s, ByteBuffer b, long deadline) throws IOException {
         while (b.hasRemaining()) {
+            if (!untilDeadline(s, deadline)) {
+                return false;
+            }
             if (s.recvInto(b) < 0) {
                 throw new java.io.EOFException("the nameserver closed the TCP connection mid-reply");
             }
         }
+        return true;
+    }
+
+    /** Sets the socket's time-out to what is left until {@code deadline}; false if nothing is. */
+    private static boolean untilDeadline(TcpSocket s, long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        s.timeout(Duration.ofNanos(left));
+        return true;
     }
 
     private static Message decode(byte[] bytes) {

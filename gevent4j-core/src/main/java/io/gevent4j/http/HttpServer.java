@@ -190,7 +190,8 @@ public final class HttpServer implements AutoCloseable {
         /**
          * At most this many connections at once; more wait in the backlog. At the cap, idle
          * connections (between keep-alive requests, or new ones that have sent nothing yet) are
-         * closed, oldest idle first, to admit a connection that waits. Default: no limit.
+         * closed, oldest idle first, to admit a connection that waits. Default: the process-wide
+         * limit derived from the open-file limit, {@link StreamServer#defaultMaxConnections()}.
          */
         public Builder maxConnections(int max) {
             stream.maxConnections(max);

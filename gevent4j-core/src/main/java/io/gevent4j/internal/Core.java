@@ -65,6 +65,16 @@ public final class Core {
 
         /** The key of {@code channel} in {@code hub}'s selector, if it is registered. */
         Optional<SelectionKey> keyFor(Hub hub, SelectableChannel channel);
+
+        /**
+         * Runs {@code action} on a new platform thread if {@code hub}'s loop ends without a
+         * close (it could not go on), at once if it already has: servers fail visibly then.
+         * Returns what unregisters the action.
+         */
+        Runnable onLoopDeath(Hub hub, Runnable action);
+
+        /** Whether {@code hub}'s loop runs user code at this instant (a racy, lock-free read). */
+        boolean runsUserCode(Hub hub);
     }
 
     /** Called once by the core. */

@@ -108,8 +108,15 @@ public final class StreamServer implements AutoCloseable {
     private final BiConsumer<Connection, Throwable> errorReporter;
 
     private final Object lock = new Object();
+    /** The listening sockets (one, or one per hub with reusePort). */
     private final List<TcpListener> listeners = new ArrayList<>();
+    /** What each accept loop accepts on, parallel to acceptHubs (a hub's own view of a shared socket). */
+    private final List<TcpListener> acceptOn = new ArrayList<>();
     private final List<Hub> acceptHubs = new ArrayList<>();
+    /** Why the server stopped by itself (a hub it runs on died), or null. */
+    private volatile String failure;
+    /** Unregister this server's death actions from its hubs (run by stop). */
+    private final List<Runnable> deathWatches = new ArrayList<>();
     private final List<Greenlet<Void>> acceptLoops = new ArrayList<>();
     private InetSocketAddress boundAddress;
     private Hub acceptHub;
@@ -125,7 +132,8 @@ public final class StreamServer implements AutoCloseable {
         this.boundChannel = b.channel;
         this.backlog = b.backlog;
         this.reusePort = b.reusePort;
-        this.slots = new Slots(b.pool != null ? Integer.MAX_VALUE : b.maxConnections);
+        this.slots = b.pool != null ? new Slots(Integer.MAX_VALUE)
+                : b.maxConnections > 0 ? new Slots(b.maxConnections) : ConnectionLimit.shared();
         this.pool = b.pool;
         this.idle = b.pool == null && b.maxConnections != Integer.MAX_VALUE ? new IdleConnections() : null;
         this.sslContext = b.sslContext;
@@ -192,7 +200,8 @@ public final class StreamServer implements AutoCloseable {
     public StreamServer start() throws IOException {
         synchronized (lock) {
             if (stopping) {
-                throw new IllegalStateException(this + " was stopped; build a new server");
+                throw new IllegalStateException(this + " was stopped" + (failure != null ? " (" + failure + ")" : "")
+                        + "; build a new server");
             }
             if (started) {
                 return this;
@@ -200,34 +209,119 @@ public final class StreamServer implements AutoCloseable {
             acceptHub = fixedHub != null ? fixedHub : hubs != null ? hubs.hubs().get(0) : Hub.current();
             TcpListener first = boundChannel != null ? TcpListener.of(boundChannel) : bind(bindAddress);
             listeners.add(first);
+            acceptOn.add(first);
             acceptHubs.add(acceptHub);
             boundAddress = first.localAddress();
-            if (perHubListeners()) {
-                // One listener per hub on the same port: the kernel spreads new connections, and
-                // each hub accepts and serves its own (no cross-hub hand-over at all).
+            if (acceptOnEveryHub()) {
                 try {
-                    for (Hub h : hubs.hubs().subList(1, hubs.size())) {
-                        listeners.add(bind(boundAddress));
-                        acceptHubs.add(h);
-                    }
+                    addAcceptLoopsOnOtherHubs(first);
                 } catch (IOException | RuntimeException e) {
-                    for (TcpListener l : listeners) {
+                    for (TcpListener l : acceptOn) {
                         l.close();
                     }
                     listeners.clear();
+                    acceptOn.clear();
                     acceptHubs.clear();
                     throw e;
                 }
             }
             started = true;
+            warmUpBackoffPath();
+            watchForDeadHubs();
             startAcceptingLocked();
         }
         return this;
     }
 
+    private boolean acceptOnEveryHub() {
+        return hubs != null && fixedHub == null && hubs.size() > 1;
+    }
+
     private boolean perHubListeners() {
-        return hubs != null && fixedHub == null && boundChannel == null && reusePort && hubs.size() > 1
-                && REUSE_PORT_SUPPORTED;
+        return acceptOnEveryHub() && boundChannel == null && reusePort && REUSE_PORT_SUPPORTED;
+    }
+
+    /**
+     * Issue 12, point 7: every hub of a HubGroup accepts, so that one blocked hub does not stop
+     * new connections. With reusePort, each hub gets its own listener on the same port (the
+     * kernel spreads connections by a hash: one that lands on a blocked hub waits for it);
+     * otherwise each hub watches the one listening socket with its own selector, a connection
+     * wakes every idle hub and the first to call accept() takes it (the others find nothing
+     * and wait again), so a blocked hub never holds a new connection back.
+     */
+    private void addAcceptLoopsOnOtherHubs(TcpListener first) throws IOException {
+        boolean ownSockets = perHubListeners();
+        for (Hub h : hubs.hubs().subList(1, hubs.size())) {
+            TcpListener l = ownSockets ? bind(boundAddress) : TcpListener.of(first.channel());
+            if (ownSockets) {
+                listeners.add(l);
+            }
+            acceptOn.add(l);
+            acceptHubs.add(h);
+        }
+    }
+
+    /**
+     * Loads now what the back-off needs, while descriptors are free: the first log line reads
+     * the logging configuration from a file, and a class not loaded yet may need a file too
+     * (from a class directory, or a jar not opened yet). Failing at EMFILE, class resolution
+     * fails for good in the method that asked.
+     */
+    static void warmUpBackoffPath() {
+        try {
+            LOG.isLoggable(System.Logger.Level.WARNING);
+            Class.forName(Gevent.class.getName(), true, StreamServer.class.getClassLoader());
+        } catch (Throwable ignored) {
+            // the back-off itself survives what this could not prevent
+        }
+    }
+
+    /** If a hub the server runs on dies, the server stops and says why (never stays up deaf). */
+    private void watchForDeadHubs() {
+        java.util.Set<Hub> all = new java.util.LinkedHashSet<>(acceptHubs);
+        if (hubs != null && fixedHub == null) {
+            all.addAll(hubs.hubs());
+        }
+        for (Hub h : all) {
+            deathWatches.add(io.gevent4j.internal.Core.access().onLoopDeath(h, () -> hubDied(h)));
+        }
+    }
+
+    private void hubDied(Hub h) {
+        List<TcpListener> ls;
+        synchronized (lock) {
+            if (stopping) {
+                return;
+            }
+            failure = "the loop of " + h + " died";
+            stopping = true;
+            ls = new ArrayList<>(acceptOn);
+            for (Greenlet<Void> loop : acceptLoops) {
+                loop.killAsync();
+            }
+            acceptLoops.clear();
+        }
+        try {
+            LOG.log(System.Logger.Level.ERROR, this + " stops: " + failure);
+        } catch (Throwable ignored) {
+            // the hub already said so on stderr
+        }
+        for (TcpListener l : ls) {
+            try {
+                l.close(); // connections are refused now, not left hanging on an open port
+            } catch (IOException | RuntimeException e) {
+                // nothing more to do
+            }
+        }
+        stopped.open();
+    }
+
+    /**
+     * Why the server stopped by itself (a hub it runs on could not go on), if it did; then
+     * {@link #serveForever()} throws and {@link #awaitStop} returns true.
+     */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
     }
 
     private static final boolean REUSE_PORT_SUPPORTED = reusePortSupported();
@@ -263,6 +357,10 @@ public final class StreamServer implements AutoCloseable {
     public void serveForever() throws IOException {
         start();
         stopped.awaitOpen(-1);
+        String f = failure;
+        if (f != null) {
+            throw new IllegalStateException(this + " stopped: " + f);
+        }
     }
 
     /** Blocks until the server is stopped, at most {@code timeout}; returns whether it is. */
@@ -303,11 +401,11 @@ public final class StreamServer implements AutoCloseable {
 
     private void startAcceptingLocked() {
         if (acceptLoops.isEmpty()) {
-            boolean own = listeners.size() > 1;
-            for (int i = 0; i < listeners.size(); i++) {
-                TcpListener l = listeners.get(i);
+            boolean own = listeners.size() > 1; // reusePort: each hub serves what its own socket accepts
+            for (int i = 0; i < acceptOn.size(); i++) {
+                TcpListener l = acceptOn.get(i);
                 Hub h = acceptHubs.get(i);
-                Greenlet<Void> g = h.spawn(() -> acceptLoop(l, own ? h : null));
+                Greenlet<Void> g = h.spawn(() -> acceptLoop(l, own ? h : null, h));
                 g.name(name + "-accept-" + i);
                 acceptLoops.add(g);
             }
@@ -320,7 +418,10 @@ public final class StreamServer implements AutoCloseable {
         }
     }
 
-    /** How many listening sockets serve this server: one, or one per hub ({@code reusePort} with a {@code HubGroup}). */
+    /**
+     * How many listening sockets serve this server: one, or one per hub ({@code reusePort} with a
+     * {@code HubGroup}). Every hub of a {@code HubGroup} accepts either way.
+     */
     public int listenerCount() {
         synchronized (lock) {
             return listeners.size();
@@ -349,8 +450,10 @@ public final class StreamServer implements AutoCloseable {
         List<Hub> loopHubs;
         synchronized (lock) {
             stopping = true;
-            ls = new ArrayList<>(listeners);
+            ls = new ArrayList<>(acceptOn);
             loopHubs = new ArrayList<>(acceptHubs);
+            deathWatches.forEach(Runnable::run);
+            deathWatches.clear();
         }
         stopAccepting();
         for (TcpListener l : ls) {
@@ -401,7 +504,7 @@ public final class StreamServer implements AutoCloseable {
     /** Waits (bounded) until each hub's loop has run one pass, selector included, after now. */
     static void awaitSelectorPass(List<Hub> loopHubs) {
         for (Hub h : new java.util.LinkedHashSet<>(loopHubs)) {
-            if (h.isClosed()) {
+            if (h.isClosed() || h.isTerminated()) {
                 continue;
             }
             Slots passed = new Slots(1);
@@ -410,6 +513,20 @@ public final class StreamServer implements AutoCloseable {
             h.callSoon(() -> h.callSoon(passed::open));
             passed.awaitOpen(Duration.ofSeconds(1).toNanos());
         }
+    }
+
+    /**
+     * The limit that servers without their own {@code maxConnections} share, process-wide:
+     * half of what is left of the soft open-file limit once the descriptors open when it is
+     * first computed and a reserve of an eighth of the limit (at least 64) for everything else
+     * the program opens are taken away: {@code (limit - open - max(64, limit / 8)) / 2}, at
+     * least 16. Half, because a closed socket keeps its descriptor until its hub's next select,
+     * so in a burst as many connections may be closing as are open. {@link Integer#MAX_VALUE}
+     * (no limit) where the JVM cannot tell its descriptor limit (not a Unix). The system
+     * property {@code gevent4j.maxConnections} overrides it. Computed once, on first use.
+     */
+    public static int defaultMaxConnections() {
+        return ConnectionLimit.shared().max();
     }
 
     // ---------------------------------------------------------------- state
@@ -438,8 +555,11 @@ public final class StreamServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- accepting
 
-    /** Accepts on {@code l}; handlers go to {@code ownHub} if given, else to the next hub. */
-    private void acceptLoop(TcpListener l, Hub ownHub) {
+    /**
+     * Accepts on {@code l} (running on hub {@code self}); handlers go to {@code ownHub} if given,
+     * else to {@link #handlerHub}.
+     */
+    private void acceptLoop(TcpListener l, Hub ownHub, Hub self) {
         Duration backoff = MIN_BACKOFF;
         while (!stopping) {
             if (pool != null) {
@@ -458,11 +578,19 @@ public final class StreamServer implements AutoCloseable {
                     }
                     backoff = backoff(closed, backoff);
                     continue;
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException | Error e) {
+                    // EMFILE, ENFILE, ENOBUFS, or an Error of a JDK class loaded late with no
+                    // descriptor free: never the end of accepting (issue 12, points 1 and 2).
+                    if (e instanceof GreenletExit || e instanceof io.gevent4j.Timeout) {
+                        throw (Error) e;
+                    }
+                    if (!l.isOpen()) {
+                        return; // stopped
+                    }
                     backoff = backoff(e, backoff);
                     continue;
                 }
-                Hub target = ownHub != null ? ownHub : hubs != null ? hubs.next() : acceptHub;
+                Hub target = ownHub != null ? ownHub : handlerHub(self);
                 if (pool != null) {
                     // The slot seen free above may have gone to another user of the pool: then
                     // this waits, the socket in hand, until one frees (no connection is dropped).
@@ -518,12 +646,29 @@ public final class StreamServer implements AutoCloseable {
         slots.acquire();
     }
 
-    private Duration backoff(IOException e, Duration backoff) {
+    /**
+     * The hub of a new connection: the next hub of the group in turn, unless that hub is running
+     * user code right now (maybe blocked for seconds: issue 12, point 7), then the accepting hub,
+     * which is demonstrably running. Without a group, the accept hub.
+     */
+    private Hub handlerHub(Hub self) {
+        if (hubs == null) {
+            return acceptHub;
+        }
+        Hub next = hubs.next();
+        if (next != self && acceptOn.size() > 1 && io.gevent4j.internal.Core.access().runsUserCode(next)) {
+            return self;
+        }
+        return next;
+    }
+
+    private Duration backoff(Throwable e, Duration backoff) {
         try {
             LOG.log(System.Logger.Level.WARNING, this + ": accept failed (" + e + "); retrying in " + backoff.toMillis() + " ms");
-        } catch (RuntimeException | LinkageError loggingFailed) {
-            // Out of file descriptors, a logging back end may fail too (a class it loads late
-            // opens a file): the accept loop must outlive that, or the server stops for good.
+        } catch (Throwable loggingFailed) {
+            // Out of file descriptors, a logging back end fails too (JUL's first time stamp loads
+            // time-zone data from a file and throws a plain Error): the accept loop must outlive
+            // that, or the server stops for good (issue 12, point 1).
         }
         Gevent.sleep(backoff);
         Duration next = backoff.multipliedBy(2);
@@ -648,7 +793,7 @@ public final class StreamServer implements AutoCloseable {
         /** backlog(n) was called: refused with a bound channel, whose backlog its bind has set. */
         private boolean backlogSet;
         private boolean reusePort;
-        private int maxConnections = Integer.MAX_VALUE;
+        private int maxConnections; // 0: the process-wide default limit
         private Pool pool;
         private SSLContext sslContext;
         private SSLParameters sslParameters;
@@ -700,9 +845,13 @@ public final class StreamServer implements AutoCloseable {
         }
 
         /**
-         * At most this many handlers at once; more connections wait in the backlog. At the cap,
-         * a connection its handler marked idle ({@link Connection#markIdle()}) is closed, oldest
-         * idle first, when a new connection waits. Default: no limit.
+         * At most this many handlers of this server at once; more connections wait in the
+         * backlog. Default: every server left at the default shares one process-wide limit
+         * derived from the open-file limit ({@link StreamServer#defaultMaxConnections()}), so that
+         * running out of descriptors becomes back-pressure instead of "too many open files". A
+         * server given its own limit is not counted in the shared one. At the cap, a connection
+         * its handler marked idle ({@link Connection#markIdle()}) is closed, oldest idle first,
+         * when a new connection waits.
          */
         public Builder maxConnections(int max) {
             if (max <= 0) {

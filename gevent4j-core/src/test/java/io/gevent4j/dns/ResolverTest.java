@@ -160,6 +160,45 @@ class ResolverTest {
     }
 
     @Test
+    void aReplyDrippedOverTcpEndsAtTheTimeOut() {
+        // Issue 12, point 8: each byte comes well within the time-out, the whole reply would
+        // take about replyBytes x SHORT; the look-up must end at its time-out instead.
+        Duration timeout = MEDIUM;
+        Resolver r = resolver(timeout);
+        server.script((q, tcp) -> List.of(tcp ? send(answer(q, ZONE, 60)) : truncated(q)));
+        server.dripTcp(SHORT);
+        long replyBytes = 2 + answer(org.xbill.DNS.Message.newQuery(org.xbill.DNS.Record.newRecord(
+                org.xbill.DNS.Name.fromConstantString("v4only.example.test."), org.xbill.DNS.Type.A,
+                org.xbill.DNS.DClass.IN)), ZONE, 60).toWire().length;
+        Duration drippedWhole = SHORT.multipliedBy(replyBytes);
+        assertThat(drippedWhole).isGreaterThan(timeout.multipliedBy(8));
+        long t0 = System.nanoTime();
+        Greenlet<String> g = hub.spawn(() -> r.gethostbyname("v4only.example.test"));
+        assertThat(kindOf(g)).isEqualTo(DnsException.Kind.TIMEOUT);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertThat(took).as("bounded by the time-out, not by the server's pace").isLessThan(drippedWhole.dividedBy(2));
+        assertThat(server.tcpQueries).hasValue(1);
+    }
+
+    @Test
+    void aSlowChainOfAliasesEndsAtTheTotalTimeOut() {
+        // Issue 12, point 8: each alias comes well within the per-try time-out, but following
+        // them all (4 queries x timeout / 2) would outlast timeout x attempts x nameservers.
+        Duration timeout = scaled(1_000);
+        Resolver r = resolver(timeout);
+        server.script((q, tcp) -> {
+            String name = q.getQuestion().getName().toString(true);
+            int n = Integer.parseInt(name.substring(1, name.indexOf('.')));
+            Message m = ScriptedDnsServer.reply(q, Rcode.NOERROR);
+            m.addRecord(cname(name, "c" + (n + 1) + ".chain.test"), org.xbill.DNS.Section.ANSWER);
+            return List.of(send(m).after(timeout.dividedBy(2)));
+        });
+        Greenlet<String> g = hub.spawn(() -> r.gethostbyname("c1.chain.test"));
+        assertThat(kindOf(g)).as("not NO_DATA after the whole chain").isEqualTo(DnsException.Kind.TIMEOUT);
+        assertThat(server.questions).hasSizeLessThanOrEqualTo(2);
+    }
+
+    @Test
     void answersAreCachedByTtl() {
         Resolver r = resolver(LONG);
         inGreenlet(() -> r.gethostbyname("v4only.example.test"));

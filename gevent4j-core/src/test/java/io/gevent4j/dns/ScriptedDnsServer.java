@@ -61,6 +61,9 @@ final class ScriptedDnsServer implements AutoCloseable {
     final AtomicInteger tcpQueries = new AtomicInteger();
     final List<String> questions = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** If set, TCP replies are written one byte per this delay (a slow-drip server). */
+    private volatile Duration tcpDrip;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
     final AtomicInteger maxOutstanding = new AtomicInteger();
 
     ScriptedDnsServer(Script script) throws IOException {
@@ -92,6 +95,11 @@ final class ScriptedDnsServer implements AutoCloseable {
 
     void script(Script s) {
         script = s;
+    }
+
+    /** Writes every TCP reply one byte per {@code perByte} from now on. */
+    void dripTcp(Duration perByte) {
+        tcpDrip = perByte;
     }
 
     InetSocketAddress address() {
@@ -153,20 +161,32 @@ final class ScriptedDnsServer implements AutoCloseable {
                 for (Reply r : script.apply(q, true)) {
                     ByteBuffer out = ByteBuffer.allocate(2 + r.bytes().length);
                     out.putShort((short) r.bytes().length).put(r.bytes()).flip();
+                    Duration drip = tcpDrip;
                     while (out.hasRemaining()) {
-                        c.write(out);
+                        if (drip == null) {
+                            c.write(out);
+                        } else {
+                            c.write(out.slice(out.position(), 1));
+                            out.position(out.position() + 1);
+                            if (closing.await(drip.toNanos(), TimeUnit.NANOSECONDS)) {
+                                return;
+                            }
+                        }
                     }
                 }
             } catch (IOException e) {
                 if (!tcp.isOpen()) {
                     return;
                 }
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }
 
     @Override
     public void close() throws Exception {
+        closing.countDown();
         udp.close();
         tcp.close();
         stranger.close();

@@ -327,6 +327,42 @@ class StreamServerTest {
     }
 
     @Test
+    void aBlockedHubDoesNotHoldBackNewConnections() throws Exception {
+        // Issue 12, point 7: the only accept loop lived on the first hub, so blocking it stopped
+        // new connections on every hub. Now every hub accepts, and a busy hub gets none.
+        try (HubGroup group = HubGroup.start(2)) {
+            StreamServer s = StreamServer.builder(StreamServerTest::echo).hubs(group).listen("127.0.0.1:0").build().start();
+            java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
+            CountDownLatch blocking = new CountDownLatch(1);
+            io.gevent4j.Greenlet<Void> blocker = group.hubs().get(0).spawn(() -> {
+                blocking.countDown();
+                long end = System.nanoTime() + LONG.multipliedBy(2).toNanos();
+                while (!release.get()) { // never yields: the whole hub is blocked
+                    if (System.nanoTime() - end > 0) {
+                        gaveUp.set(true);
+                        return;
+                    }
+                    Thread.onSpinWait();
+                }
+            });
+            try {
+                assertThat(blocking.await(LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                for (int i = 0; i < 4; i++) {
+                    try (Socket c = client(s)) {
+                        assertThat(roundTrip(c, "b" + i)).isEqualTo("b" + i);
+                    }
+                }
+                assertThat(gaveUp).as("served while the first hub was still blocked").isFalse();
+            } finally {
+                release.set(true);
+                assertThat(blocker.join(LONG)).isTrue();
+                assertThat(s.stop(LONG)).isTrue();
+            }
+        }
+    }
+
+    @Test
     void withReusePortEachHubOfAGroupListensAndServesItsOwnConnections() throws Exception {
         Assumptions.assumeTrue(java.nio.channels.ServerSocketChannel.open().supportedOptions()
                 .contains(java.net.StandardSocketOptions.SO_REUSEPORT), "no SO_REUSEPORT here");
