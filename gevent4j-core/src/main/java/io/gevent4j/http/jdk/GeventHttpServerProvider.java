@@ -14,9 +14,10 @@ import java.util.concurrent.Executor;
  * Runs existing {@code com.sun.net.httpserver} code (contexts, handlers, filters,
  * authenticators, {@code HttpExchange}) on the gevent4j HTTP server. Chosen by the JDK when
  * this class is named in the system property {@code com.sun.net.httpserver.HttpServerProvider},
- * or found by ServiceLoader (gevent4j's jar registers it, so {@code HttpServer.create()} picks it
- * when gevent4j is on the class or module path; set the property to
- * {@code sun.net.httpserver.DefaultHttpServerProvider} to get the JDK's own server back).
+ * or found by ServiceLoader when the opt-in jar {@code io.gevent4j:gevent4j-monkey} is on the class
+ * or module path (the core jar alone registers nothing, so {@code HttpServer.create()} stays the
+ * JDK's; with the opt-in, set the property to {@code sun.net.httpserver.DefaultHttpServerProvider}
+ * to get the JDK's own server back).
  *
  * <p>Differences from the JDK's server: handlers run in the connection's greenlet on the
  * default hub, not on the {@link HttpServer#setExecutor executor} (kept and returned by
