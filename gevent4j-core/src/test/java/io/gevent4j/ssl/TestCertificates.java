@@ -61,7 +61,7 @@ final class TestCertificates {
         cmd.addAll(List.of("-storepass", new String(PASSWORD), "-storetype", "PKCS12"));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IOException("keytool " + String.join(" ", args) + " failed: " + new String(out));
         }
     }
