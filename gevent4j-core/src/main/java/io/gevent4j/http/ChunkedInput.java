@@ -41,6 +41,9 @@ final class ChunkedInput extends InputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+            return 0; // at once: parsing the next chunk line here could wait for bytes not needed (readNBytes ends so)
+        }
         if (done) {
             return -1;
         }
@@ -49,9 +52,6 @@ final class ChunkedInput extends InputStream {
             if (done) {
                 return -1;
             }
-        }
-        if (len == 0) {
-            return 0;
         }
         int n = in.read(b, off, (int) Math.min(len, left));
         if (n < 0) {

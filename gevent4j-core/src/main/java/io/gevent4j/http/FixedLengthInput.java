@@ -24,11 +24,11 @@ final class FixedLengthInput extends InputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+            return 0; // InputStream's contract, even at the end of the body
+        }
         if (remaining == 0) {
             return -1;
-        }
-        if (len == 0) {
-            return 0;
         }
         int n = in.read(b, off, (int) Math.min(len, remaining));
         if (n < 0) {

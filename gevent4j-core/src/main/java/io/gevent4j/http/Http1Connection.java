@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * One HTTP/1.1 connection: the request loop that runs in the connection's greenlet.
@@ -288,15 +289,16 @@ final class Http1Connection {
         }
         long budget = s.maxDrainBytes();
         byte[] skip = new byte[8192];
+        InputStream raw = ((RequestBody) body).raw; // past the handler's close(), which closes only its view
         try {
             while (budget > 0) {
-                int n = body.read(skip, 0, (int) Math.min(skip.length, budget));
+                int n = raw.read(skip, 0, (int) Math.min(skip.length, budget));
                 if (n < 0) {
                     return true;
                 }
                 budget -= n;
             }
-            return body.read() < 0;
+            return raw.read() < 0;
         } catch (HttpError | SocketTimeoutException | EOFException e) {
             return false;
         }
@@ -408,17 +410,26 @@ final class Http1Connection {
         return false;
     }
 
-    /** The body stream a handler reads: sends 100 Continue on the first read if the client waits for it. */
+    /**
+     * The body stream a handler reads: sends 100 Continue on the first read if the client waits
+     * for it. It keeps {@code InputStream}'s contract over every framing: a zero-length read
+     * returns 0 at once, end of body is -1 each time, and after {@link #close()} (idempotent;
+     * the server still drains what is left, so keep-alive goes on) reads throw.
+     */
     private final class RequestBody extends InputStream {
         private final InputStream raw;
         private boolean mustContinue;
+        private boolean closed;
 
         RequestBody(InputStream raw, boolean mustContinue) {
             this.raw = raw;
             this.mustContinue = mustContinue;
         }
 
-        private void beforeRead() {
+        private void beforeRead() throws IOException {
+            if (closed) {
+                throw new IOException("request body closed");
+            }
             if (mustContinue) {
                 mustContinue = false;
                 if (responseCommitted) {
@@ -437,13 +448,19 @@ final class Http1Connection {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
             beforeRead();
             return raw.read(b, off, len);
         }
 
         @Override
         public int available() throws IOException {
-            return raw.available();
+            return closed ? 0 : raw.available();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
         }
 
         boolean finished() {

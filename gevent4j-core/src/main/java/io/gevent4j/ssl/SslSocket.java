@@ -326,6 +326,9 @@ public final class SslSocket implements AutoCloseable {
             Object strand = null;
             long deadline = 0;
             for (;;) {
+                if (closed) { // first: decrypted bytes still buffered are not to be read after close
+                    throw new SocketException("Socket closed");
+                }
                 if (appIn.hasRemaining()) {
                     int n = Math.min(appIn.remaining(), dst.remaining());
                     ByteBuffer slice = appIn.slice(appIn.position(), n);
@@ -333,10 +336,7 @@ public final class SslSocket implements AutoCloseable {
                     appIn.position(appIn.position() + n);
                     return n;
                 }
-                if (inboundDone || closed) {
-                    if (closed) {
-                        throw new SocketException("Socket closed");
-                    }
+                if (inboundDone) {
                     return -1;
                 }
                 if (strand == null) {
