@@ -106,6 +106,9 @@ class HttpHardeningTest {
         awaitActive(s, 1);
         RawClient silent2 = raw(s);
         awaitActive(s, 2);
+        // new connections become sheddable once silent for SHED_NEW_AFTER: let both pass it, so
+        // that they are idle before the keep-alive one below
+        java.util.concurrent.locks.LockSupport.parkNanos(Http1Connection.SHED_NEW_AFTER.plus(SHORT).toNanos());
         RawClient keepAlive = raw(s);
         keepAlive.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(keepAlive.read().status()).isEqualTo(200);
@@ -143,6 +146,25 @@ class HttpHardeningTest {
         // busy's connection goes idle and is shed at once for the one that waits
         assertThat(waiting.read().status()).isEqualTo(200);
         assertClosedWithoutMoreBytes(busy);
+    }
+
+    @Test
+    void atTheCapANewConnectionWhoseRequestIsOnItsWayIsNotShed() throws Exception {
+        // A storm as a load generator makes it: every client connects first, then sends. The
+        // connections accepted first have sent nothing yet when the next ones wait at the cap;
+        // shedding them would lose their requests (the server closed 40 of 300 so, silently).
+        HttpServer s = start(HttpServer.builder(HELLO).maxConnections(3));
+        List<RawClient> storm = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            storm.add(raw(s));
+        }
+        awaitActive(s, 3);
+        for (RawClient c : storm) {
+            c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        }
+        for (RawClient c : storm) {
+            assertThat(c.read().status()).isEqualTo(200);
+        }
     }
 
     static void awaitActive(HttpServer s, int n) {
