@@ -65,7 +65,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
      * monitor; the transition to DONE takes them in the same critical section, so a link is
      * either notified by the completion or sees DONE and runs at once. Waiters and whenReady
      * actions are notified inline (they only unpark or enqueue); user links (link, rawlink,
-     * linkValue, linkException) run in registration order in one callback on the hub.
+     * linkValue, linkException) move to `dispatching` and run on the hub, taken one at a time
+     * from that current list (runUserLinks), so an unlink by an earlier link stops a later one.
      *
      * The greenlet is found from its thread through the thread's uncaught-exception handler,
      * which is the greenlet's body (GreenletBody): a field read, no ThreadLocal map per greenlet.
@@ -735,6 +736,12 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     /**
      * Calls {@code callback} with this greenlet when it finishes, in a new greenlet (so the
      * callback may block). Links run once, in registration order; if already finished, soon.
+     *
+     * <p>Links are taken one at a time from the current list: the next link is taken only once
+     * the greenlet of this one has run up to its first wait (or its end), as in gevent. So what a
+     * link's callback unlinks before it first blocks never runs, and a link it adds runs after
+     * the others. The same rule holds for every callback list of the library (see
+     * {@link Waitable#whenReady}).
      */
     public Greenlet<T> link(Consumer<? super Greenlet<T>> callback) {
         return addUserLink(callback, LinkMode.SPAWN);
@@ -762,7 +769,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     /**
      * Removes every registration of {@code callback} made by link, linkValue, linkException or
      * rawlink that has not run yet; unknown callbacks are ignored. Unlinking a later link from an
-     * earlier link's callback prevents it.
+     * earlier link's callback prevents it (for a {@link #link}, if the earlier one unlinks before
+     * its first wait: from then on the later link may already be running).
      */
     public void unlink(Consumer<? super Greenlet<T>> callback) {
         synchronized (this) {
@@ -899,41 +907,57 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         return true;
     }
 
-    /** Runs on the hub: the user links, in registration order. */
+    /**
+     * Runs on the hub: the user links, taken one at a time from the current list, in registration
+     * order, so an earlier link can unlink a later one (or add one) before its turn. A link that
+     * runs in its own greenlet has had its turn once that greenlet ran up to its first wait or
+     * its end: the rest of the list is taken by a callback queued behind it (the run queue is
+     * FIFO), as gevent switches into the link's greenlet and takes the next link when it switches
+     * back. `dispatching` stays non-null meanwhile, so links added in between join this pass.
+     */
     private void runUserLinks() {
-        for (int i = 0; ; i++) {
+        for (;;) {
             UserLink<T> link;
             synchronized (this) {
-                if (dispatching == null || i >= dispatching.size()) {
+                if (dispatching == null || dispatching.isEmpty()) {
                     dispatching = null;
                     return;
                 }
-                link = dispatching.get(i);
+                link = dispatching.remove(0);
             }
             if (link.removed) {
                 continue;
             }
             link.removed = true;
             boolean ok = successful();
-            switch (link.mode) {
+            boolean spawn = switch (link.mode) {
                 case RAW -> {
                     try {
                         link.callback.accept(this);
                     } catch (Throwable e) {
                         hub.reportError(null, e);
                     }
+                    yield false;
                 }
-                case SPAWN -> spawnLink(link);
-                case VALUE -> {
-                    if (ok) {
-                        spawnLink(link);
+                case SPAWN -> true;
+                case VALUE -> ok;
+                case EXCEPTION -> !ok;
+            };
+            if (spawn) {
+                try {
+                    spawnLink(link);
+                } catch (RuntimeException e) { // the hub is closing: no greenlet to wait for
+                    hub.reportError(null, e);
+                    continue;
+                }
+                synchronized (this) {
+                    if (dispatching.isEmpty()) {
+                        dispatching = null;
+                        return;
                     }
                 }
-                case EXCEPTION -> {
-                    if (!ok) {
-                        spawnLink(link);
-                    }
-                }
+                hub.callSoon(this::runUserLinks);
+                return;
             }
         }
     }
