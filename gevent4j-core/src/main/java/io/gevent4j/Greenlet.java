@@ -52,7 +52,7 @@ import java.util.function.Consumer;
  * System.out.println(g.result()); // blocks this thread (or greenlet) until it finishes
  * }
  */
-public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
+public final class Greenlet<T> extends Strand implements Future<T>, Waitable, AutoCloseable {
     /*
      * Implementation overview.
      *
@@ -616,6 +616,80 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     @Override
     public boolean isDone() {
         return state == DONE;
+    }
+
+    // ---------------------------------------------------------------- scopes (gevent's `with spawn(f) as g:`)
+
+    /**
+     * Try-with-resources: waits until it has finished, so the block never leaves it running
+     * behind (gevent's {@code with spawn(f) as g:} on a normal exit, and
+     * {@link java.util.concurrent.ExecutorService#close()}'s rule). If that wait is cut short (the
+     * caller is killed, or an enclosing {@link Timeout} fires), it kills this greenlet, waits until
+     * it died, and lets the caller's exception propagate.
+     *
+     * <p>Java's {@code close()} cannot see whether the block threw, so a block that throws also
+     * waits here for the greenlet to finish. To kill it when the block throws, as gevent does, use
+     * {@link #scoped}.
+     *
+     * {@snippet :
+     * try (Greenlet<Void> pinger = Gevent.spawn(() -> ping(host))) {
+     *     serve();
+     * } // here pinger has finished
+     * }
+     *
+     * @throws IllegalStateException if called by this greenlet itself (it would wait forever)
+     */
+    @Override
+    public void close() {
+        if (of(Thread.currentThread()) == this) {
+            throw new IllegalStateException(this + " cannot close itself: it would wait forever");
+        }
+        boolean done = false;
+        try {
+            join();
+            done = true;
+        } finally {
+            if (!done) {
+                kill(); // gevent's `finally: self.kill()`: the caller's exception stays the one raised
+            }
+        }
+    }
+
+    /**
+     * gevent's {@code with spawn(f) as g:}, whole: runs {@code body} in the calling strand; if it
+     * returns, waits until this greenlet has finished (killing it if that wait is cut short, as
+     * {@link #close()}) and returns what the body returned; if it throws, kills this greenlet
+     * with the body's exception (so it ends unsuccessful with it; a checked exception arrives
+     * wrapped in {@link CompletionException}, a {@link GreenletExit} kills it as usual), waits
+     * until it died, and rethrows the body's exception. The greenlet's failure is reported to
+     * its hub's error handler like any other.
+     *
+     * {@snippet :
+     * Greenlet<Void> pinger = Gevent.spawn(() -> ping(host));
+     * String reply = pinger.scoped(() -> fetch(host)); // fetch fails: pinger is killed with its exception
+     * }
+     */
+    public <R, X extends Exception> R scoped(Gevent.Block<R, X> body) throws X {
+        Objects.requireNonNull(body, "body");
+        R value;
+        try {
+            value = body.run();
+        } catch (RuntimeException | Error e) {
+            killAfterScope(e);
+            throw e;
+        } catch (Exception e) {
+            killAfterScope(new CompletionException(e));
+            throw e;
+        }
+        close();
+        return value;
+    }
+
+    private void killAfterScope(Throwable bodyFailure) {
+        if (of(Thread.currentThread()) == this) {
+            return; // the body ran in this greenlet: its exception ends it anyway
+        }
+        kill(bodyFailure);
     }
 
     // ---------------------------------------------------------------- killing
