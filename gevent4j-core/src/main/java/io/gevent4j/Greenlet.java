@@ -933,52 +933,62 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
         }
     }
 
+    /**
+     * Publishes the user links in `dispatching` first, so that a whenReady action notified inline
+     * here can still unlink one of them, then notifies waiters and actions in order, then
+     * schedules the user links on the hub.
+     */
     @SuppressWarnings("unchecked")
     private void notifyLinks(Object ls) {
         List<UserLink<T>> user = null;
         if (ls instanceof ArrayList<?> list) {
             for (Object l : list) {
-                if (notifyInternal(l)) {
+                if (l instanceof UserLink<?>) {
                     if (user == null) {
                         user = new ArrayList<>(list.size());
                     }
                     user.add((UserLink<T>) l);
                 }
             }
-        } else if (notifyInternal(ls)) {
+        } else if (ls instanceof UserLink<?>) {
             user = new ArrayList<>(1);
             user.add((UserLink<T>) ls);
         }
+        boolean schedule = false;
         if (user != null) {
             synchronized (this) {
                 if (dispatching != null) {
                     dispatching.addAll(user);
-                    return;
+                } else {
+                    dispatching = user;
+                    schedule = true;
                 }
-                dispatching = user;
             }
+        }
+        if (ls instanceof ArrayList<?> list) {
+            for (Object l : list) {
+                notifyInternal(l);
+            }
+        } else {
+            notifyInternal(ls);
+        }
+        if (schedule) {
             hub.callSoon(this::runUserLinks);
         }
     }
 
-    /** Notifies a waiter or ready action inline; returns true if it is a user link to dispatch. */
-    private boolean notifyInternal(Object l) {
+    /** Notifies a waiter or ready action inline; a user link is left to runUserLinks. */
+    private void notifyInternal(Object l) {
         if (l instanceof Waiter w) {
             w.notifyWaiter();
-            return false;
-        }
-        if (l instanceof Greenlet<?>.ReadyAction r) {
-            if (!r.closed) {
-                r.closed = true;
-                try {
-                    r.action.run();
-                } catch (Throwable e) {
-                    hub.reportError(null, e);
-                }
+        } else if (l instanceof Greenlet<?>.ReadyAction r && !r.closed) {
+            r.closed = true;
+            try {
+                r.action.run();
+            } catch (Throwable e) {
+                hub.reportError(null, e);
             }
-            return false;
         }
-        return true;
     }
 
     /**

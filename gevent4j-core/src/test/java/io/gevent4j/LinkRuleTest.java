@@ -106,6 +106,21 @@ class LinkRuleTest {
     }
 
     @Test
+    void aWhenReadyActionThatRunsFirstCanUnlinkALaterLink() {
+        Greenlet<Integer> g = hub.greenlet(() -> 1);
+        Consumer<Greenlet<Integer>> raw = x -> log.add("raw");
+        g.whenReady(() -> {
+            log.add("action");
+            g.unlink(raw);
+        });
+        g.rawlink(raw);
+        g.rawlink(x -> log.add("last"));
+        g.start();
+        d.runUntilIdle();
+        assertThat(log).containsExactly("action", "last");
+    }
+
+    @Test
     void eventActionClosedByAnEarlierOneDoesNotRun() {
         Event e = new Event();
         Waitable.Registration[] later = new Waitable.Registration[1];
