@@ -43,6 +43,11 @@ import java.util.function.Consumer;
  * gets the kill at its next wait point of this library, and until then every JDK call it parks
  * in is interrupted again (checked every 16 ms), so a retry loop cannot outlive a kill.
  *
+ * <p>gevent's {@code with spawn(f) as g:} has two shapes, because Java's {@code close()} cannot
+ * see whether its block threw: try-with-resources ({@link #close()}) joins it on every exit, and
+ * {@link #scoped} joins it when the body returns and kills it with the body's exception when the
+ * body throws.
+ *
  * {@snippet :
  * Greenlet<String> g = Gevent.spawn(() -> {
  *     Gevent.sleep(Duration.ofMillis(10));
