@@ -43,6 +43,11 @@ import java.util.function.Consumer;
  * gets the kill at its next wait point of this library, and until then every JDK call it parks
  * in is interrupted again (checked every 16 ms), so a retry loop cannot outlive a kill.
  *
+ * <p>gevent's {@code with spawn(f) as g:} has two shapes, because Java's {@code close()} cannot
+ * see whether its block threw: try-with-resources ({@link #close()}) joins it on every exit, and
+ * {@link #scoped} joins it when the body returns and kills it with the body's exception when the
+ * body throws.
+ *
  * {@snippet :
  * Greenlet<String> g = Gevent.spawn(() -> {
  *     Gevent.sleep(Duration.ofMillis(10));
@@ -52,7 +57,7 @@ import java.util.function.Consumer;
  * System.out.println(g.result()); // blocks this thread (or greenlet) until it finishes
  * }
  */
-public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
+public final class Greenlet<T> extends Strand implements Future<T>, Waitable, AutoCloseable {
     /*
      * Implementation overview.
      *
@@ -65,7 +70,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
      * monitor; the transition to DONE takes them in the same critical section, so a link is
      * either notified by the completion or sees DONE and runs at once. Waiters and whenReady
      * actions are notified inline (they only unpark or enqueue); user links (link, rawlink,
-     * linkValue, linkException) run in registration order in one callback on the hub.
+     * linkValue, linkException) move to `dispatching` and run on the hub, taken one at a time
+     * from that current list (runUserLinks), so an unlink by an earlier link stops a later one.
      *
      * The greenlet is found from its thread through the thread's uncaught-exception handler,
      * which is the greenlet's body (GreenletBody): a field read, no ThreadLocal map per greenlet.
@@ -617,6 +623,80 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         return state == DONE;
     }
 
+    // ---------------------------------------------------------------- scopes (gevent's `with spawn(f) as g:`)
+
+    /**
+     * Try-with-resources: waits until it has finished, so the block never leaves it running
+     * behind (gevent's {@code with spawn(f) as g:} on a normal exit, and
+     * {@link java.util.concurrent.ExecutorService#close()}'s rule). If that wait is cut short (the
+     * caller is killed, or an enclosing {@link Timeout} fires), it kills this greenlet, waits until
+     * it died, and lets the caller's exception propagate.
+     *
+     * <p>Java's {@code close()} cannot see whether the block threw, so a block that throws also
+     * waits here for the greenlet to finish. To kill it when the block throws, as gevent does, use
+     * {@link #scoped}.
+     *
+     * {@snippet :
+     * try (Greenlet<Void> pinger = Gevent.spawn(() -> ping(host))) {
+     *     serve();
+     * } // here pinger has finished
+     * }
+     *
+     * @throws IllegalStateException if called by this greenlet itself (it would wait forever)
+     */
+    @Override
+    public void close() {
+        if (of(Thread.currentThread()) == this) {
+            throw new IllegalStateException(this + " cannot close itself: it would wait forever");
+        }
+        boolean done = false;
+        try {
+            join();
+            done = true;
+        } finally {
+            if (!done) {
+                kill(); // gevent's `finally: self.kill()`: the caller's exception stays the one raised
+            }
+        }
+    }
+
+    /**
+     * gevent's {@code with spawn(f) as g:}, whole: runs {@code body} in the calling strand; if it
+     * returns, waits until this greenlet has finished (killing it if that wait is cut short, as
+     * {@link #close()}) and returns what the body returned; if it throws, kills this greenlet
+     * with the body's exception (so it ends unsuccessful with it; a checked exception arrives
+     * wrapped in {@link CompletionException}, a {@link GreenletExit} kills it as usual), waits
+     * until it died, and rethrows the body's exception. The greenlet's failure is reported to
+     * its hub's error handler like any other.
+     *
+     * {@snippet :
+     * Greenlet<Void> pinger = Gevent.spawn(() -> ping(host));
+     * String reply = pinger.scoped(() -> fetch(host)); // fetch fails: pinger is killed with its exception
+     * }
+     */
+    public <R, X extends Exception> R scoped(Gevent.Block<R, X> body) throws X {
+        Objects.requireNonNull(body, "body");
+        R value;
+        try {
+            value = body.run();
+        } catch (RuntimeException | Error e) {
+            killAfterScope(e);
+            throw e;
+        } catch (Exception e) {
+            killAfterScope(new CompletionException(e));
+            throw e;
+        }
+        close();
+        return value;
+    }
+
+    private void killAfterScope(Throwable bodyFailure) {
+        if (of(Thread.currentThread()) == this) {
+            return; // the body ran in this greenlet: its exception ends it anyway
+        }
+        kill(bodyFailure);
+    }
+
     // ---------------------------------------------------------------- killing
 
     /** Kills it with a new {@link GreenletExit} and waits until it has died. Never raises. */
@@ -735,6 +815,12 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     /**
      * Calls {@code callback} with this greenlet when it finishes, in a new greenlet (so the
      * callback may block). Links run once, in registration order; if already finished, soon.
+     *
+     * <p>Links are taken one at a time from the current list: the next link is taken only once
+     * the greenlet of this one has run up to its first wait (or its end), as in gevent. So what a
+     * link's callback unlinks before it first blocks never runs, and a link it adds runs after
+     * the others. The same rule holds for every callback list of the library (see
+     * {@link Waitable#whenReady}).
      */
     public Greenlet<T> link(Consumer<? super Greenlet<T>> callback) {
         return addUserLink(callback, LinkMode.SPAWN);
@@ -762,7 +848,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     /**
      * Removes every registration of {@code callback} made by link, linkValue, linkException or
      * rawlink that has not run yet; unknown callbacks are ignored. Unlinking a later link from an
-     * earlier link's callback prevents it.
+     * earlier link's callback prevents it (for a {@link #link}, if the earlier one unlinks before
+     * its first wait: from then on the later link may already be running).
      */
     public void unlink(Consumer<? super Greenlet<T>> callback) {
         synchronized (this) {
@@ -851,89 +938,115 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         }
     }
 
+    /**
+     * Publishes the user links in `dispatching` first, so that a whenReady action notified inline
+     * here can still unlink one of them, then notifies waiters and actions in order, then
+     * schedules the user links on the hub.
+     */
     @SuppressWarnings("unchecked")
     private void notifyLinks(Object ls) {
         List<UserLink<T>> user = null;
         if (ls instanceof ArrayList<?> list) {
             for (Object l : list) {
-                if (notifyInternal(l)) {
+                if (l instanceof UserLink<?>) {
                     if (user == null) {
                         user = new ArrayList<>(list.size());
                     }
                     user.add((UserLink<T>) l);
                 }
             }
-        } else if (notifyInternal(ls)) {
+        } else if (ls instanceof UserLink<?>) {
             user = new ArrayList<>(1);
             user.add((UserLink<T>) ls);
         }
+        boolean schedule = false;
         if (user != null) {
             synchronized (this) {
                 if (dispatching != null) {
                     dispatching.addAll(user);
-                    return;
+                } else {
+                    dispatching = user;
+                    schedule = true;
                 }
-                dispatching = user;
             }
+        }
+        if (ls instanceof ArrayList<?> list) {
+            for (Object l : list) {
+                notifyInternal(l);
+            }
+        } else {
+            notifyInternal(ls);
+        }
+        if (schedule) {
             hub.callSoon(this::runUserLinks);
         }
     }
 
-    /** Notifies a waiter or ready action inline; returns true if it is a user link to dispatch. */
-    private boolean notifyInternal(Object l) {
+    /** Notifies a waiter or ready action inline; a user link is left to runUserLinks. */
+    private void notifyInternal(Object l) {
         if (l instanceof Waiter w) {
             w.notifyWaiter();
-            return false;
-        }
-        if (l instanceof Greenlet<?>.ReadyAction r) {
-            if (!r.closed) {
-                r.closed = true;
-                try {
-                    r.action.run();
-                } catch (Throwable e) {
-                    hub.reportError(null, e);
-                }
+        } else if (l instanceof Greenlet<?>.ReadyAction r && !r.closed) {
+            r.closed = true;
+            try {
+                r.action.run();
+            } catch (Throwable e) {
+                hub.reportError(null, e);
             }
-            return false;
         }
-        return true;
     }
 
-    /** Runs on the hub: the user links, in registration order. */
+    /**
+     * Runs on the hub: the user links, taken one at a time from the current list, in registration
+     * order, so an earlier link can unlink a later one (or add one) before its turn. A link that
+     * runs in its own greenlet has had its turn once that greenlet ran up to its first wait or
+     * its end: the rest of the list is taken by a callback queued behind it (the run queue is
+     * FIFO), as gevent switches into the link's greenlet and takes the next link when it switches
+     * back. `dispatching` stays non-null meanwhile, so links added in between join this pass.
+     */
     private void runUserLinks() {
-        for (int i = 0; ; i++) {
+        for (;;) {
             UserLink<T> link;
             synchronized (this) {
-                if (dispatching == null || i >= dispatching.size()) {
+                if (dispatching == null || dispatching.isEmpty()) {
                     dispatching = null;
                     return;
                 }
-                link = dispatching.get(i);
+                link = dispatching.remove(0);
             }
             if (link.removed) {
                 continue;
             }
             link.removed = true;
             boolean ok = successful();
-            switch (link.mode) {
+            boolean spawn = switch (link.mode) {
                 case RAW -> {
                     try {
                         link.callback.accept(this);
                     } catch (Throwable e) {
                         hub.reportError(null, e);
                     }
+                    yield false;
                 }
-                case SPAWN -> spawnLink(link);
-                case VALUE -> {
-                    if (ok) {
-                        spawnLink(link);
+                case SPAWN -> true;
+                case VALUE -> ok;
+                case EXCEPTION -> !ok;
+            };
+            if (spawn) {
+                try {
+                    spawnLink(link);
+                } catch (RuntimeException e) { // the hub is closing: no greenlet to wait for
+                    hub.reportError(null, e);
+                    continue;
+                }
+                synchronized (this) {
+                    if (dispatching.isEmpty()) {
+                        dispatching = null;
+                        return;
                     }
                 }
-                case EXCEPTION -> {
-                    if (!ok) {
-                        spawnLink(link);
-                    }
-                }
+                hub.callSoon(this::runUserLinks);
+                return;
             }
         }
     }

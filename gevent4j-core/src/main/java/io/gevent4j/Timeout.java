@@ -101,7 +101,11 @@ public final class Timeout extends Error implements AutoCloseable {
 
     /**
      * An unstarted timeout that raises a new exception from {@code exceptionFactory} instead of
-     * itself (gevent's {@code Timeout(seconds, exception)}).
+     * itself (gevent's {@code Timeout(seconds, exception)}). The factory is called when the
+     * timeout fires (not before: it may be costly or count its calls). A factory that returns
+     * null, or throws, does not silence the timeout: the strand gets a
+     * {@link NullPointerException} (or an {@link IllegalStateException}) naming the factory at
+     * the same wait point, with this timeout as its cause.
      */
     public static Timeout of(Duration duration, Supplier<? extends RuntimeException> exceptionFactory) {
         long n = checkedNanos(duration);
@@ -371,10 +375,32 @@ public final class Timeout extends Error implements AutoCloseable {
             if (expiry != this || !STATE.compareAndSet(Timeout.this, PENDING, FIRED)) {
                 return;
             }
-            Throwable toRaise = exceptionFactory == null ? Timeout.this : exceptionFactory.get();
+            Throwable toRaise = exceptionFactory == null ? Timeout.this : fromFactory();
             raisedException = toRaise;
             strand.deliver(toRaise, true);
         }
+    }
+
+    /**
+     * What the factory makes, or, if it makes nothing or fails, an error that says so: a timeout
+     * never vanishes (gevent raises its {@code TypeError} at the wait point too). The error carries
+     * this timeout as its cause, so {@link #raisedBy} and {@link #raised} still recognise it.
+     */
+    private Throwable fromFactory() {
+        RuntimeException e;
+        try {
+            e = exceptionFactory.get();
+        } catch (Throwable failure) {
+            IllegalStateException ise = new IllegalStateException("the exception factory " + exceptionFactory
+                    + " of a timeout (" + getMessage() + ") threw " + failure, this);
+            ise.addSuppressed(failure);
+            return ise;
+        }
+        if (e == null) {
+            return new NullPointerException("the exception factory " + exceptionFactory + " of a timeout ("
+                    + getMessage() + ") returned null instead of an exception to raise").initCause(this);
+        }
+        return e;
     }
 
     /** Records the stack of the strand that raises it (not of whoever created it). */

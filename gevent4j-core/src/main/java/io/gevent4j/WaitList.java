@@ -54,13 +54,29 @@ final class WaitList {
         }
     }
 
-    /** A whenReady registration; guarded by the owner's lock. */
-    private final class Action implements Waitable.Registration {
+    /**
+     * A whenReady registration; guarded by the owner's lock. Taken from the list when the owner
+     * becomes ready, it still runs only if it was not closed before its turn: closing it from an
+     * earlier action of the same notification prevents it (the one rule of every callback list).
+     */
+    private final class Action implements Waitable.Registration, Runnable {
         final Runnable run;
         boolean closed;
 
         Action(Runnable run) {
             this.run = run;
+        }
+
+        /** Its turn: runs the action unless it was closed (also by an earlier action). */
+        @Override
+        public void run() {
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+            }
+            run.run();
         }
 
         @Override
@@ -249,16 +265,15 @@ final class WaitList {
         return () -> {};
     }
 
-    /** Takes every action (the caller holds the lock); run them with {@link #run} outside it. */
+    /**
+     * Takes every action (the caller holds the lock); run them with {@link #run} outside it. Each
+     * one checks, at its turn, that it was not closed meanwhile (by an earlier action).
+     */
     List<Runnable> takeActions() {
         if (actions == null || actions.isEmpty()) {
             return List.of();
         }
-        List<Runnable> out = new ArrayList<>(actions.size());
-        for (Action a : actions) {
-            a.closed = true;
-            out.add(a.run);
-        }
+        List<Runnable> out = new ArrayList<>(actions);
         actions.clear();
         return out;
     }

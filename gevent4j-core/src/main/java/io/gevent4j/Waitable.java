@@ -15,6 +15,11 @@ public interface Waitable {
      * Runs {@code action} once, as soon as this is ready: at once on the calling thread if it is
      * ready already, otherwise on the thread that makes it ready. The action must not block.
      * Closing the returned registration before then prevents the action.
+     *
+     * <p>The one rule of every callback list of the library (these actions, and a greenlet's
+     * links): callbacks run in registration order, taken one at a time from the current list, so
+     * one that an earlier callback of the same notification removed (here: closed its
+     * registration) does not run, as in gevent.
      */
     Registration whenReady(Runnable action);
 

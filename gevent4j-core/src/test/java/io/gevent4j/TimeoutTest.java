@@ -150,6 +150,52 @@ class TimeoutTest {
     }
 
     @Test
+    void aFactoryThatReturnsNullRaisesAClearErrorAtTheWaitPointInsteadOfVanishing() {
+        Timeout[] t = new Timeout[1];
+        Greenlet<Object> g = run(() -> {
+            t[0] = Timeout.start(Duration.ofMillis(10), () -> null);
+            Gevent.sleep(Duration.ofSeconds(10));
+            return "slept its full length";
+        });
+        d.runUntilIdle();
+        d.advance(Duration.ofMillis(10));
+        assertThat(g.ready()).as("the sleep is cut short at the deadline").isTrue();
+        assertThat(g.exception()).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("exception factory").hasMessageContaining("returned null")
+                .hasMessageContaining("timed out after 10 ms")
+                .hasCause(t[0]);
+        assertThat(t[0].raised(g.exception())).isTrue();
+        assertThat(Timeout.raisedBy(g.exception())).containsSame(t[0]);
+        assertThat(hub.stats().timers()).isZero();
+    }
+
+    @Test
+    void aFactoryThatThrowsRaisesAClearErrorAtTheWaitPoint() {
+        RuntimeException broken = new UnsupportedOperationException("broken factory");
+        Timeout[] t = new Timeout[1];
+        Greenlet<Object> g = run(() -> {
+            t[0] = Timeout.start(Duration.ofMillis(10), () -> {
+                throw broken;
+            });
+            Gevent.sleep(Duration.ofSeconds(10));
+            return "slept its full length";
+        });
+        d.runUntilIdle();
+        d.advance(Duration.ofMillis(10));
+        assertThat(g.exception()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("exception factory").hasMessageContaining("broken factory")
+                .hasCause(t[0]);
+        assertThat(g.exception().getSuppressed()).containsExactly(broken);
+        assertThat(d.errors).as("nothing lost in the hub's timer").doesNotContain(broken);
+    }
+
+    @Test
+    void aNullFactoryIsRefusedAtOnce() {
+        assertThatThrownBy(() -> Timeout.of(Duration.ofMillis(10), null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("exceptionFactory");
+    }
+
+    @Test
     void pendingCancelRestartAndCloseFollowTheStateMachine() {
         Greenlet<Object> g = run(() -> {
             Timeout t = Timeout.of(Duration.ofMillis(10));
