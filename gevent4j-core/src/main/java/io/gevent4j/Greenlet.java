@@ -109,6 +109,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     private Timer startTimer;
     // The hub's list of live greenlets (loop-thread confined).
     Greenlet<?> liveNext;
+    /** The greenlet of the same hub this one joins without a time-out, or null (Hub#joinCycle); its hub's loop thread only. */
+    Greenlet<?> joining;
     Greenlet<?> livePrev;
 
     Greenlet(Hub hub, Callable<? extends T> task) {
@@ -507,11 +509,24 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         }
         Strand s = Strand.ofCaller();
         if (s == this) {
-            throw new IllegalStateException(this + " cannot join itself: it would wait forever");
+            throw new DeadlockException(this + " cannot join itself: it would wait forever", List.of(this));
+        }
+        // Deadlock detection (Hub#joinCycle): an untimed join between greenlets of one hub is
+        // recorded while it waits, so that the join that closes a cycle fails instead of parking.
+        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && s instanceof Greenlet<?> g && g.hub == hub ? g : null;
+        if (caller != null) {
+            DeadlockException cycle = hub.joinCycle(caller, this);
+            if (cycle != null) {
+                throw cycle;
+            }
+            caller.joining = this;
         }
         Waiter w = new Waiter(s);
         synchronized (this) {
             if (state == DONE) {
+                if (caller != null) {
+                    caller.joining = null;
+                }
                 return true;
             }
             addLink(w);
@@ -519,6 +534,9 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         try {
             s.await(w, s.deadlineAfter(nanos));
         } finally {
+            if (caller != null) {
+                caller.joining = null;
+            }
             if (state != DONE) {
                 removeLink(w);
             }

@@ -175,6 +175,12 @@ public final class Hub implements AutoCloseable {
     private final CountDownLatch terminatedLatch = new CountDownLatch(1);
     private final Object threadPoolLock = new Object();
     private volatile ThreadPool threadPool;
+    /**
+     * Strands in {@link #awaitIdle}: added by any thread, woken by the loop when it finds no
+     * referenced work, or when it ends. Empty (one volatile read per park of the loop) unless
+     * someone waits.
+     */
+    private final ConcurrentLinkedQueue<Waiter> idleWaiters = new ConcurrentLinkedQueue<>();
 
     private Hub(String name, HubClock clock, boolean ownThread, boolean daemon) {
         VirtualThreads.probe();
@@ -357,6 +363,21 @@ public final class Hub implements AutoCloseable {
             return cancelled;
         }
 
+        /**
+         * Makes it unreferenced (gevent's {@code ref=False}): while pending it no longer keeps
+         * {@link Hub#awaitIdle} waiting. It still fires on time. Thread-safe; returns this.
+         */
+        public Scheduled unref() {
+            hub.setReferenced(this, false);
+            return this;
+        }
+
+        /** Undoes {@link #unref()}. Thread-safe; returns this. */
+        public Scheduled ref() {
+            hub.setReferenced(this, true);
+            return this;
+        }
+
         @Override
         void fire() {
             if (!cancelled) {
@@ -373,6 +394,15 @@ public final class Hub implements AutoCloseable {
 
     void removeTimer(Timer t) {
         timers.remove(t);
+    }
+
+    /** Marks a timer of this hub referenced or not, from any thread (in order with its adding). */
+    void setReferenced(Timer t, boolean referenced) {
+        if (inLoop()) {
+            timers.setReferenced(t, referenced);
+        } else {
+            post(() -> timers.setReferenced(t, referenced));
+        }
     }
 
     /** Adds a timer from any thread, {@code nanos} from now. */
@@ -412,6 +442,131 @@ public final class Hub implements AutoCloseable {
         } finally {
             idlers.remove(w);
         }
+    }
+
+    // ---------------------------------------------------------------- idleness (gevent's hub.join)
+
+    /**
+     * Waits until this hub has no referenced work left: gevent's {@code hub.join()} (what
+     * {@code gevent.wait()} without objects does). Returns true once it is idle (or has ended),
+     * false if {@code timeout} passed first.
+     *
+     * <p>Referenced work is: greenlets and callbacks ready to run, work arriving from other
+     * threads, referenced timers (sleeps, time-outs, {@link #callLater} callbacks, greenlets
+     * spawned later; not those made {@linkplain Scheduled#unref() unreferenced} nor
+     * {@linkplain Gevent#sleep(Duration, boolean) unreferenced sleeps}), channels registered with
+     * its selector, greenlets parked in a JDK call (a socket read, {@code Thread.sleep}), and
+     * tasks of its {@linkplain #threadPool() thread pool}. A greenlet parked in one of this
+     * library's waits without a time-out (an {@link Event}, a {@link Queue}, a join) is not work:
+     * as in gevent, only something else can wake it, so the hub is idle while it waits.
+     *
+     * <p>Who may call it: a plain thread, a greenlet of another hub, or a greenlet of this hub
+     * (which then waits for the rest of the hub; its own time-out does not count as work). Not a
+     * callback on a loop. Interrupted by a kill or an enclosing {@link Timeout}.
+     */
+    public boolean awaitIdle(Duration timeout) {
+        long nanos = toNanos(timeout);
+        Strand s = Strand.ofCaller();
+        if (terminated) {
+            return true;
+        }
+        Waiter w = new Waiter(s);
+        w.unref = true; // the waiter's own time-out is not work of this hub
+        idleWaiters.add(w);
+        if (terminated) { // Dekker with the end of the loop: it sets `terminated`, then wakes the queue
+            idleWaiters.remove(w);
+            return true;
+        }
+        boolean idle = false;
+        try {
+            if (inLoop()) {
+                callSoon(() -> {}); // look again at the end of this pass
+            } else {
+                post(() -> {}); // wake the loop so that it looks
+            }
+            idle = s.await(w, s.deadlineAfter(nanos));
+        } finally {
+            if (!idle) {
+                idleWaiters.remove(w);
+            }
+        }
+        return idle || terminated;
+    }
+
+    /** {@link #awaitIdle(Duration)} without a time-out. */
+    public void awaitIdle() {
+        awaitIdle(Duration.ofSeconds(Long.MAX_VALUE / 2_000_000_000L));
+    }
+
+    /**
+     * Whether anything that may still run keeps this hub busy (see {@link #awaitIdle}). On the
+     * loop thread, with nothing mounted: a greenlet of this hub with a waiter in WAITING is parked
+     * in a library wait; one without is parked in a JDK call (or about to run: then it is queued).
+     */
+    boolean hasReferencedWork() {
+        if (!runQueue.isEmpty() || !inbox.isEmpty() || !idlers.isEmpty() || timers.referenced() > 0
+                || !selector.keys().isEmpty()) {
+            return true;
+        }
+        for (Greenlet<?> g = liveHead; g != null; g = g.liveNext) {
+            Waiter w = g.waiter;
+            if (w == null || !w.isWaiting()) {
+                return true;
+            }
+        }
+        ThreadPool p = threadPool;
+        return p != null && p.pending() > 0;
+    }
+
+    /** How often a loop looks again for idleness while someone waits in {@link #awaitIdle}. */
+    private static final long IDLE_RECHECK_MILLIS = 10;
+
+    private void wakeIdleWaiters() {
+        Waiter w;
+        while ((w = idleWaiters.poll()) != null) {
+            w.notifyWaiter();
+        }
+    }
+
+    // ---------------------------------------------------------------- deadlock detection
+
+    /**
+     * The deadlock that {@code caller} (a greenlet of this hub, running) would enter by joining
+     * {@code target} without a time-out, or null if it is not certain. Certain: following the
+     * untimed joins from {@code target} leads back to {@code caller}, through greenlets of this
+     * hub that are all parked in that join, and no {@link Timeout} is pending on any of them.
+     * Then no join of the cycle can ever return (a greenlet finishes only by running), and only
+     * an exception (a kill) could end one. Reads state of other greenlets: on the loop thread,
+     * none of them runs meanwhile.
+     */
+    DeadlockException joinCycle(Greenlet<?> caller, Greenlet<?> target) {
+        List<Greenlet<?>> cycle = new ArrayList<>();
+        cycle.add(caller);
+        Greenlet<?> t = target;
+        while (t != caller) {
+            if (t == null || t.hub() != this || cycle.size() > 100_000) {
+                return null;
+            }
+            Waiter w = t.waiter;
+            if (w == null || !w.isWaiting() || cycle.contains(t)) {
+                return null; // not parked in its join, or a cycle that does not pass through the caller
+            }
+            cycle.add(t);
+            t = t.joining;
+        }
+        if (timers.interruptsAny(java.util.Set.copyOf(cycle))) {
+            return null; // a time-out will end one of these joins
+        }
+        StringBuilder m = new StringBuilder("deadlock: ").append(caller)
+                .append(" would wait forever to join ").append(target).append(": ");
+        for (int i = 0; i < cycle.size(); i++) {
+            Greenlet<?> next = cycle.get((i + 1) % cycle.size());
+            m.append(i == 0 ? "" : ", ").append('"').append(cycle.get(i).name()).append("\" joins \"")
+                    .append(next.name()).append('"');
+        }
+        m.append(". No join of this cycle can ever return: none has a time-out, and a greenlet finishes"
+                + " only by running. Join with a time-out, or kill one of them.");
+        return new DeadlockException(m.toString(), List.copyOf(cycle));
     }
 
     // ---------------------------------------------------------------- I/O registration
@@ -503,6 +658,7 @@ public final class Hub implements AutoCloseable {
             LOOP.remove();
             LIVE.remove(this);
             terminated = true;
+            wakeIdleWaiters(); // after `terminated`: a waiter that adds itself later sees it
             selectorCloseQuietly();
             terminatedLatch.countDown();
             if (fatal != null || !closing) {
@@ -640,6 +796,12 @@ public final class Hub implements AutoCloseable {
             }
             return;
         }
+        if (!idleWaiters.isEmpty() && !hasReferencedWork()) {
+            wakeIdleWaiters();
+            if (!runQueue.isEmpty()) {
+                return; // greenlets of this hub were waiting: they run first
+            }
+        }
         if (!mayBlock) {
             if (hasKeys) {
                 selectNow();
@@ -654,6 +816,11 @@ public final class Hub implements AutoCloseable {
                 return;
             }
             timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
+        }
+        if (!idleWaiters.isEmpty() && (timeoutMillis == 0 || timeoutMillis > IDLE_RECHECK_MILLIS)) {
+            // Someone waits for idleness: look again soon, for work that ends without waking the
+            // loop (a thread-pool task, a channel closed elsewhere whose key is not yet dropped).
+            timeoutMillis = IDLE_RECHECK_MILLIS;
         }
         if (closing && liveCount == 0) {
             return;
@@ -957,6 +1124,7 @@ public final class Hub implements AutoCloseable {
             if (loopThread.getState() == Thread.State.NEW && loopThread != Thread.currentThread()) {
                 LIVE.remove(this);
                 terminated = true;
+                wakeIdleWaiters();
                 selectorCloseQuietly();
                 terminatedLatch.countDown();
             }
@@ -996,6 +1164,7 @@ public final class Hub implements AutoCloseable {
         runUntilIdle();
         LIVE.remove(this);
         terminated = true;
+        wakeIdleWaiters();
         selectorCloseQuietly();
         terminatedLatch.countDown();
     }
