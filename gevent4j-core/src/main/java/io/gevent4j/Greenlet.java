@@ -109,8 +109,11 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
     private Timer startTimer;
     // The hub's list of live greenlets (loop-thread confined).
     Greenlet<?> liveNext;
-    /** The greenlet of the same hub this one joins without a time-out, or null (Hub#joinCycle); its hub's loop thread only. */
-    Greenlet<?> joining;
+    /**
+     * What this greenlet waits for without a time-out, for deadlock detection (Hub#deadlockCycle):
+     * a greenlet it joins or an RLock it acquires, or null. Its hub's loop thread only.
+     */
+    Object waitsFor;
     Greenlet<?> livePrev;
 
     Greenlet(Hub hub, Callable<? extends T> task) {
@@ -511,21 +514,21 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
         if (s == this) {
             throw new DeadlockException(this + " cannot join itself: it would wait forever", List.of(this));
         }
-        // Deadlock detection (Hub#joinCycle): an untimed join between greenlets of one hub is
+        // Deadlock detection (Hub#deadlockCycle): an untimed join between greenlets of one hub is
         // recorded while it waits, so that the join that closes a cycle fails instead of parking.
         Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && s instanceof Greenlet<?> g && g.hub == hub ? g : null;
         if (caller != null) {
-            DeadlockException cycle = hub.joinCycle(caller, this);
+            DeadlockException cycle = hub.deadlockCycle(caller, this);
             if (cycle != null) {
                 throw cycle;
             }
-            caller.joining = this;
+            caller.waitsFor = this;
         }
         Waiter w = new Waiter(s);
         synchronized (this) {
             if (state == DONE) {
                 if (caller != null) {
-                    caller.joining = null;
+                    caller.waitsFor = null;
                 }
                 return true;
             }
@@ -535,7 +538,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable {
             s.await(w, s.deadlineAfter(nanos));
         } finally {
             if (caller != null) {
-                caller.joining = null;
+                caller.waitsFor = null;
             }
             if (state != DONE) {
                 removeLink(w);

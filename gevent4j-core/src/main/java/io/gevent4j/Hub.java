@@ -531,42 +531,64 @@ public final class Hub implements AutoCloseable {
     // ---------------------------------------------------------------- deadlock detection
 
     /**
-     * The deadlock that {@code caller} (a greenlet of this hub, running) would enter by joining
-     * {@code target} without a time-out, or null if it is not certain. Certain: following the
-     * untimed joins from {@code target} leads back to {@code caller}, through greenlets of this
-     * hub that are all parked in that join, and no {@link Timeout} is pending on any of them.
-     * Then no join of the cycle can ever return (a greenlet finishes only by running), and only
-     * an exception (a kill) could end one. Reads state of other greenlets: on the loop thread,
-     * none of them runs meanwhile.
+     * The deadlock that {@code caller} (a greenlet of this hub, running) would enter by waiting
+     * without a time-out on {@code on} (a {@link Greenlet} it joins, or an {@link RLock} it
+     * acquires), or null if it is not certain. Certain: following who must act next (the joined
+     * greenlet; the lock's owner) leads back to {@code caller}, through greenlets of this hub
+     * that are all parked in such an untimed wait, and no {@link Timeout} is pending on any of
+     * them. A greenlet finishes only by running, and an RLock is released only by its owner, so
+     * no wait of the cycle can ever end normally; only an exception (a kill) could end one.
+     * Reads the state of other greenlets: on the loop thread, none of them runs meanwhile.
      */
-    DeadlockException joinCycle(Greenlet<?> caller, Greenlet<?> target) {
+    DeadlockException deadlockCycle(Greenlet<?> caller, Object on) {
         List<Greenlet<?>> cycle = new ArrayList<>();
+        List<Object> edges = new ArrayList<>();
         cycle.add(caller);
-        Greenlet<?> t = target;
+        edges.add(on);
+        Greenlet<?> t = mustAct(on);
         while (t != caller) {
             if (t == null || t.hub() != this || cycle.size() > 100_000) {
                 return null;
             }
             Waiter w = t.waiter;
-            if (w == null || !w.isWaiting() || cycle.contains(t)) {
-                return null; // not parked in its join, or a cycle that does not pass through the caller
+            Object next = t.waitsFor;
+            if (w == null || !w.isWaiting() || next == null || cycle.contains(t)) {
+                return null; // not parked in such a wait, or a cycle that does not pass through the caller
             }
             cycle.add(t);
-            t = t.joining;
+            edges.add(next);
+            t = mustAct(next);
         }
         if (timers.interruptsAny(java.util.Set.copyOf(cycle))) {
-            return null; // a time-out will end one of these joins
+            return null; // a time-out will end one of these waits
         }
-        StringBuilder m = new StringBuilder("deadlock: ").append(caller)
-                .append(" would wait forever to join ").append(target).append(": ");
+        StringBuilder m = new StringBuilder("deadlock: ").append(caller).append(" would wait forever to ")
+                .append(on instanceof Greenlet<?> ? "join " : "acquire ").append(on).append(": ");
         for (int i = 0; i < cycle.size(); i++) {
             Greenlet<?> next = cycle.get((i + 1) % cycle.size());
-            m.append(i == 0 ? "" : ", ").append('"').append(cycle.get(i).name()).append("\" joins \"")
-                    .append(next.name()).append('"');
+            m.append(i == 0 ? "" : ", ").append('"').append(cycle.get(i).name()).append('"');
+            if (edges.get(i) instanceof RLock lock) {
+                m.append(" waits for RLock@").append(Integer.toHexString(System.identityHashCode(lock)))
+                        .append(" held by \"").append(next.name()).append('"');
+            } else {
+                m.append(" joins \"").append(next.name()).append('"');
+            }
         }
-        m.append(". No join of this cycle can ever return: none has a time-out, and a greenlet finishes"
-                + " only by running. Join with a time-out, or kill one of them.");
+        m.append(". None of these waits can ever end: none has a time-out, a greenlet finishes only by"
+                + " running and a lock is released only by its owner. Wait with a time-out, take locks in"
+                + " one order, or kill one of them.");
         return new DeadlockException(m.toString(), List.copyOf(cycle));
+    }
+
+    /** The greenlet that must act to end a wait on {@code on}, or null if none is known. */
+    private static Greenlet<?> mustAct(Object on) {
+        if (on instanceof Greenlet<?> g) {
+            return g;
+        }
+        if (on instanceof RLock lock && lock.currentOwner() instanceof Greenlet<?> owner) {
+            return owner;
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- I/O registration

@@ -13,6 +13,10 @@ import org.junit.jupiter.api.Test;
 class DeadlockDetectionTest {
     private static final Duration SECOND = Duration.ofSeconds(1);
 
+    private static String id(RLock lock) {
+        return "RLock@" + Integer.toHexString(System.identityHashCode(lock));
+    }
+
     @Test
     void twoGreenletsJoiningEachOther() {
         try (DrivenHub d = new DrivenHub()) {
@@ -32,7 +36,7 @@ class DeadlockDetectionTest {
             assertThat(b.get().exception()).isInstanceOf(DeadlockException.class)
                     .hasMessageContaining("\"b\" joins \"a\", \"a\" joins \"b\"")
                     .hasMessageContaining("would wait forever")
-                    .hasMessageContaining("Join with a time-out, or kill one of them");
+                    .hasMessageContaining("Wait with a time-out, take locks in one order, or kill one of them");
             assertThat(((DeadlockException) b.get().exception()).cycle()).containsExactly(b.get(), a);
             // The cycle is broken: a's join returns once b has failed.
             assertThat(a.isDone()).isTrue();
@@ -155,6 +159,97 @@ class DeadlockDetectionTest {
             assertThat(a.value()).isFalse();
             assertThat(b.get().join(Delays.LONG)).isTrue();
             assertThat(b.get().exception()).isNull();
+        }
+    }
+
+    @Test
+    void twoLocksTakenInOppositeOrders() {
+        try (DrivenHub d = new DrivenHub()) {
+            RLock first = new RLock();
+            RLock second = new RLock();
+            Greenlet<Void> a = Greenlet.ofRunnable(d.hub, () -> {
+                first.acquire();
+                Gevent.sleep(); // let b take the second lock
+                second.acquire();
+                second.release();
+                first.release();
+            }).name("a");
+            Greenlet<Void> b = Greenlet.ofRunnable(d.hub, () -> {
+                second.acquire();
+                Gevent.sleep();
+                first.acquire();
+                first.release();
+                second.release();
+            }).name("b");
+            a.start();
+            b.start();
+            d.runUntilIdle();
+
+            assertThat(b.exception()).isInstanceOf(DeadlockException.class)
+                    .hasMessageContaining("\"b\" waits for " + id(first) + " held by \"a\"")
+                    .hasMessageContaining("\"a\" waits for " + id(second) + " held by \"b\"");
+            // b died holding the second lock (it never released it), so a still waits: only the
+            // greenlet that closes the cycle is refused.
+            assertThat(a.isDone()).isFalse();
+        }
+    }
+
+    @Test
+    void aLockHolderJoiningAGreenletThatWaitsForItsLock() {
+        try (DrivenHub d = new DrivenHub()) {
+            RLock lock = new RLock();
+            Greenlet<Void> worker = Greenlet.ofRunnable(d.hub, () -> {
+                lock.acquire();
+                lock.release();
+            }).name("worker");
+            Greenlet<Void> holder = Greenlet.ofRunnable(d.hub, () -> {
+                lock.acquire();
+                try {
+                    worker.start();
+                    Gevent.sleep(); // the worker parks on the lock
+                    worker.join();
+                } finally {
+                    lock.release();
+                }
+            }).name("holder");
+            holder.start();
+            d.runUntilIdle();
+
+            assertThat(holder.exception()).isInstanceOf(DeadlockException.class)
+                    .hasMessageContaining("\"holder\" joins \"worker\", \"worker\" waits for " + id(lock)
+                            + " held by \"holder\"");
+            assertThat(worker.isDone()).isTrue(); // the holder released the lock as it unwound
+            assertThat(worker.exception()).isNull();
+        }
+    }
+
+    @Test
+    void aTimedLockWaitIsNotADeadlock() {
+        try (DrivenHub d = new DrivenHub()) {
+            RLock first = new RLock();
+            RLock second = new RLock();
+            Greenlet<Boolean> a = d.hub.greenlet(() -> {
+                first.acquire();
+                Gevent.sleep();
+                boolean got = second.acquire(SECOND);
+                first.release();
+                return got;
+            }).name("a");
+            Greenlet<Void> b = Greenlet.ofRunnable(d.hub, () -> {
+                second.acquire();
+                Gevent.sleep();
+                first.acquire();
+                first.release();
+                second.release();
+            }).name("b");
+            a.start();
+            b.start();
+            d.runUntilIdle();
+            assertThat(b.isDone()).isFalse();
+            d.advance(SECOND);
+            assertThat(a.value()).isFalse();
+            assertThat(b.isDone()).isTrue();
+            assertThat(b.exception()).isNull();
         }
     }
 }
