@@ -541,6 +541,10 @@ public final class Hub implements AutoCloseable {
      * Reads the state of other greenlets: on the loop thread, none of them runs meanwhile.
      */
     DeadlockException deadlockCycle(Greenlet<?> caller, Object on) {
+        Greenlet<?> first = mustAct(on);
+        if (first != caller && (first == null || first.waitsFor == null)) {
+            return null; // the common case (the target runs, or waits on something else): no allocation
+        }
         List<Greenlet<?>> cycle = new ArrayList<>();
         List<Object> edges = new ArrayList<>();
         cycle.add(caller);
