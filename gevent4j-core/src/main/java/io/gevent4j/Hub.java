@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Who may call it: any thread. {@link #spawn}, {@link #callSoon} and {@link #close} are
  * thread-safe; work submitted from another thread crosses through the hub's inbox and wakes the
  * loop only if it is parked in its selector. Nothing here blocks the caller except
- * {@link #close} and {@link #awaitTermination}, which wait for the loop to end.
+ * {@link #close} and {@link #awaitTermination}, which wait for the loop to end, and
+ * {@link #awaitIdle}, which waits until it has no referenced work (gevent's {@code hub.join}).
  *
  * <p>Only one greenlet of a hub runs at a time, and it gives the hub up only where it blocks
  * (a library wait, or a JDK blocking call that parks its virtual thread). Code that runs on one

@@ -45,6 +45,18 @@ class HubIdleRealTimeTest {
     }
 
     @Test
+    void geventAwaitWithoutTimeOutInAGreenlet() {
+        try (Hub hub = Hub.start("idle-gevent-await-forever")) {
+            Greenlet<Void> sleeper = hub.spawn(() -> Gevent.sleep(SHORT));
+            Greenlet<Boolean> waiter = hub.spawn(() -> {
+                Gevent.await();
+                return sleeper.isDone();
+            });
+            assertThat(waiter.result(LONG)).isTrue();
+        }
+    }
+
+    @Test
     void aGreenletBlockedInAJdkCallIsWork() {
         try (Hub hub = Hub.start("idle-jdk")) {
             long t0 = System.nanoTime();
