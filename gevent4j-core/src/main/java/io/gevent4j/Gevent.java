@@ -133,6 +133,24 @@ public final class Gevent {
     }
 
     /**
+     * {@link #sleep(Duration)} that, with {@code ref} false, does not keep the hub busy (gevent's
+     * {@code sleep(seconds, ref=False)}): {@link #await()} and {@link Hub#awaitIdle} may return
+     * while the caller still sleeps. With {@code ref} true, the same as {@link #sleep(Duration)}.
+     * On a plain thread (it uses no hub) {@code ref} changes nothing.
+     */
+    public static void sleep(Duration duration, boolean ref) {
+        long nanos = Hub.toNanos(duration);
+        if (ref || nanos <= 0) {
+            sleep(duration);
+            return;
+        }
+        Strand s = Strand.ofCaller();
+        Waiter w = new Waiter(s);
+        w.unref = true;
+        s.await(w, s.deadlineAfter(nanos));
+    }
+
+    /**
      * Waits until the hub has nothing else to run (no ready greenlet, no callback): gevent's
      * {@code idle()}. On a plain thread, a {@link Thread#yield()}.
      */
@@ -183,6 +201,24 @@ public final class Gevent {
     /** {@link #joinAllOrRaise(Collection, Duration)} that returns once {@code count} have finished. */
     public static <G extends Greenlet<?>> List<G> joinAllOrRaise(Collection<G> greenlets, Duration timeout, int count) {
         return waitFor(greenlets, Hub.toNanos(timeout), positive(count), true);
+    }
+
+    /**
+     * Waits until the caller's hub (the {@linkplain Hub#defaultHub() default hub} on a plain
+     * thread) has no referenced work left: gevent's {@code wait()} without objects, i.e.
+     * {@code hub.join()}. See {@link Hub#awaitIdle(Duration)} for what counts as work. (Java's
+     * {@code Object.wait} is final, so gevent's {@code wait} is {@code await} here.)
+     */
+    public static void await() {
+        Hub.current().awaitIdle();
+    }
+
+    /**
+     * {@link #await()} with a time-out: true once the hub is idle, false if {@code timeout}
+     * passed first.
+     */
+    public static boolean await(Duration timeout) {
+        return Hub.current().awaitIdle(timeout);
     }
 
     /** Waits until all {@code objects} are ready; returns them in the order they became ready. */

@@ -115,6 +115,11 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     private Timer startTimer;
     // The hub's list of live greenlets (loop-thread confined).
     Greenlet<?> liveNext;
+    /**
+     * What this greenlet waits for without a time-out, for deadlock detection (Hub#deadlockCycle):
+     * a greenlet it joins or an RLock it acquires, or null. Its hub's loop thread only.
+     */
+    Object waitsFor;
     Greenlet<?> livePrev;
 
     Greenlet(Hub hub, Callable<? extends T> task) {
@@ -513,11 +518,24 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
         }
         Strand s = Strand.ofCaller();
         if (s == this) {
-            throw new IllegalStateException(this + " cannot join itself: it would wait forever");
+            throw new DeadlockException(this + " cannot join itself: it would wait forever", List.of(this));
+        }
+        // Deadlock detection (Hub#deadlockCycle): an untimed join between greenlets of one hub is
+        // recorded while it waits, so that the join that closes a cycle fails instead of parking.
+        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && s instanceof Greenlet<?> g && g.hub == hub ? g : null;
+        if (caller != null) {
+            DeadlockException cycle = hub.deadlockCycle(caller, this);
+            if (cycle != null) {
+                throw cycle;
+            }
+            caller.waitsFor = this;
         }
         Waiter w = new Waiter(s);
         synchronized (this) {
             if (state == DONE) {
+                if (caller != null) {
+                    caller.waitsFor = null;
+                }
                 return true;
             }
             addLink(w);
@@ -525,6 +543,9 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
         try {
             s.await(w, s.deadlineAfter(nanos));
         } finally {
+            if (caller != null) {
+                caller.waitsFor = null;
+            }
             if (state != DONE) {
                 removeLink(w);
             }

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Who may call it: any thread. {@link #spawn}, {@link #callSoon} and {@link #close} are
  * thread-safe; work submitted from another thread crosses through the hub's inbox and wakes the
  * loop only if it is parked in its selector. Nothing here blocks the caller except
- * {@link #close} and {@link #awaitTermination}, which wait for the loop to end.
+ * {@link #close} and {@link #awaitTermination}, which wait for the loop to end, and
+ * {@link #awaitIdle}, which waits until it has no referenced work (gevent's {@code hub.join}).
  *
  * <p>Only one greenlet of a hub runs at a time, and it gives the hub up only where it blocks
  * (a library wait, or a JDK blocking call that parks its virtual thread). Code that runs on one
@@ -175,6 +176,12 @@ public final class Hub implements AutoCloseable {
     private final CountDownLatch terminatedLatch = new CountDownLatch(1);
     private final Object threadPoolLock = new Object();
     private volatile ThreadPool threadPool;
+    /**
+     * Strands in {@link #awaitIdle}: added by any thread, woken by the loop when it finds no
+     * referenced work, or when it ends. Empty (one volatile read per park of the loop) unless
+     * someone waits.
+     */
+    private final ConcurrentLinkedQueue<Waiter> idleWaiters = new ConcurrentLinkedQueue<>();
 
     private Hub(String name, HubClock clock, boolean ownThread, boolean daemon) {
         VirtualThreads.probe();
@@ -357,6 +364,21 @@ public final class Hub implements AutoCloseable {
             return cancelled;
         }
 
+        /**
+         * Makes it unreferenced (gevent's {@code ref=False}): while pending it no longer keeps
+         * {@link Hub#awaitIdle} waiting. It still fires on time. Thread-safe; returns this.
+         */
+        public Scheduled unref() {
+            hub.setReferenced(this, false);
+            return this;
+        }
+
+        /** Undoes {@link #unref()}. Thread-safe; returns this. */
+        public Scheduled ref() {
+            hub.setReferenced(this, true);
+            return this;
+        }
+
         @Override
         void fire() {
             if (!cancelled) {
@@ -373,6 +395,15 @@ public final class Hub implements AutoCloseable {
 
     void removeTimer(Timer t) {
         timers.remove(t);
+    }
+
+    /** Marks a timer of this hub referenced or not, from any thread (in order with its adding). */
+    void setReferenced(Timer t, boolean referenced) {
+        if (inLoop()) {
+            timers.setReferenced(t, referenced);
+        } else {
+            post(() -> timers.setReferenced(t, referenced));
+        }
     }
 
     /** Adds a timer from any thread, {@code nanos} from now. */
@@ -412,6 +443,157 @@ public final class Hub implements AutoCloseable {
         } finally {
             idlers.remove(w);
         }
+    }
+
+    // ---------------------------------------------------------------- idleness (gevent's hub.join)
+
+    /**
+     * Waits until this hub has no referenced work left: gevent's {@code hub.join()} (what
+     * {@code gevent.wait()} without objects does). Returns true once it is idle (or has ended),
+     * false if {@code timeout} passed first.
+     *
+     * <p>Referenced work is: greenlets and callbacks ready to run, work arriving from other
+     * threads, referenced timers (sleeps, time-outs, {@link #callLater} callbacks, greenlets
+     * spawned later; not those made {@linkplain Scheduled#unref() unreferenced} nor
+     * {@linkplain Gevent#sleep(Duration, boolean) unreferenced sleeps}), channels registered with
+     * its selector, greenlets parked in a JDK call (a socket read, {@code Thread.sleep}), and
+     * tasks of its {@linkplain #threadPool() thread pool}. A greenlet parked in one of this
+     * library's waits without a time-out (an {@link Event}, a {@link Queue}, a join) is not work:
+     * as in gevent, only something else can wake it, so the hub is idle while it waits.
+     *
+     * <p>Who may call it: a plain thread, a greenlet of another hub, or a greenlet of this hub
+     * (which then waits for the rest of the hub; its own time-out does not count as work). Not a
+     * callback on a loop. Interrupted by a kill or an enclosing {@link Timeout}.
+     */
+    public boolean awaitIdle(Duration timeout) {
+        long nanos = toNanos(timeout);
+        Strand s = Strand.ofCaller();
+        if (terminated) {
+            return true;
+        }
+        Waiter w = new Waiter(s);
+        w.unref = true; // the waiter's own time-out is not work of this hub
+        idleWaiters.add(w);
+        if (terminated) { // Dekker with the end of the loop: it sets `terminated`, then wakes the queue
+            idleWaiters.remove(w);
+            return true;
+        }
+        boolean idle = false;
+        try {
+            if (inLoop()) {
+                callSoon(() -> {}); // look again at the end of this pass
+            } else {
+                post(() -> {}); // wake the loop so that it looks
+            }
+            idle = s.await(w, s.deadlineAfter(nanos));
+        } finally {
+            if (!idle) {
+                idleWaiters.remove(w);
+            }
+        }
+        return idle || terminated;
+    }
+
+    /** {@link #awaitIdle(Duration)} without a time-out. */
+    public void awaitIdle() {
+        awaitIdle(Duration.ofSeconds(Long.MAX_VALUE / 2_000_000_000L));
+    }
+
+    /**
+     * Whether anything that may still run keeps this hub busy (see {@link #awaitIdle}). On the
+     * loop thread, with nothing mounted: a greenlet of this hub with a waiter in WAITING is parked
+     * in a library wait; one without is parked in a JDK call (or about to run: then it is queued).
+     */
+    boolean hasReferencedWork() {
+        if (!runQueue.isEmpty() || !inbox.isEmpty() || !idlers.isEmpty() || timers.referenced() > 0
+                || !selector.keys().isEmpty()) {
+            return true;
+        }
+        for (Greenlet<?> g = liveHead; g != null; g = g.liveNext) {
+            Waiter w = g.waiter;
+            if (w == null || !w.isWaiting()) {
+                return true;
+            }
+        }
+        ThreadPool p = threadPool;
+        return p != null && p.pending() > 0;
+    }
+
+    /** How often a loop looks again for idleness while someone waits in {@link #awaitIdle}. */
+    private static final long IDLE_RECHECK_MILLIS = 10;
+
+    private void wakeIdleWaiters() {
+        Waiter w;
+        while ((w = idleWaiters.poll()) != null) {
+            w.notifyWaiter();
+        }
+    }
+
+    // ---------------------------------------------------------------- deadlock detection
+
+    /**
+     * The deadlock that {@code caller} (a greenlet of this hub, running) would enter by waiting
+     * without a time-out on {@code on} (a {@link Greenlet} it joins, or an {@link RLock} it
+     * acquires), or null if it is not certain. Certain: following who must act next (the joined
+     * greenlet; the lock's owner) leads back to {@code caller}, through greenlets of this hub
+     * that are all parked in such an untimed wait, and no {@link Timeout} is pending on any of
+     * them. A greenlet finishes only by running, and an RLock is released only by its owner, so
+     * no wait of the cycle can ever end normally; only an exception (a kill) could end one.
+     * Reads the state of other greenlets: on the loop thread, none of them runs meanwhile.
+     */
+    DeadlockException deadlockCycle(Greenlet<?> caller, Object on) {
+        Greenlet<?> first = mustAct(on);
+        if (first != caller && (first == null || first.waitsFor == null)) {
+            return null; // the common case (the target runs, or waits on something else): no allocation
+        }
+        List<Greenlet<?>> cycle = new ArrayList<>();
+        List<Object> edges = new ArrayList<>();
+        cycle.add(caller);
+        edges.add(on);
+        Greenlet<?> t = mustAct(on);
+        while (t != caller) {
+            if (t == null || t.hub() != this || cycle.size() > 100_000) {
+                return null;
+            }
+            Waiter w = t.waiter;
+            Object next = t.waitsFor;
+            if (w == null || !w.isWaiting() || next == null || cycle.contains(t)) {
+                return null; // not parked in such a wait, or a cycle that does not pass through the caller
+            }
+            cycle.add(t);
+            edges.add(next);
+            t = mustAct(next);
+        }
+        if (timers.interruptsAny(java.util.Set.copyOf(cycle))) {
+            return null; // a time-out will end one of these waits
+        }
+        StringBuilder m = new StringBuilder("deadlock: ").append(caller).append(" would wait forever to ")
+                .append(on instanceof Greenlet<?> ? "join " : "acquire ").append(on).append(": ");
+        for (int i = 0; i < cycle.size(); i++) {
+            Greenlet<?> next = cycle.get((i + 1) % cycle.size());
+            m.append(i == 0 ? "" : ", ").append('"').append(cycle.get(i).name()).append('"');
+            if (edges.get(i) instanceof RLock lock) {
+                m.append(" waits for RLock@").append(Integer.toHexString(System.identityHashCode(lock)))
+                        .append(" held by \"").append(next.name()).append('"');
+            } else {
+                m.append(" joins \"").append(next.name()).append('"');
+            }
+        }
+        m.append(". None of these waits can ever end: none has a time-out, a greenlet finishes only by"
+                + " running and a lock is released only by its owner. Wait with a time-out, take locks in"
+                + " one order, or kill one of them.");
+        return new DeadlockException(m.toString(), List.copyOf(cycle));
+    }
+
+    /** The greenlet that must act to end a wait on {@code on}, or null if none is known. */
+    private static Greenlet<?> mustAct(Object on) {
+        if (on instanceof Greenlet<?> g) {
+            return g;
+        }
+        if (on instanceof RLock lock && lock.currentOwner() instanceof Greenlet<?> owner) {
+            return owner;
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- I/O registration
@@ -503,6 +685,7 @@ public final class Hub implements AutoCloseable {
             LOOP.remove();
             LIVE.remove(this);
             terminated = true;
+            wakeIdleWaiters(); // after `terminated`: a waiter that adds itself later sees it
             selectorCloseQuietly();
             terminatedLatch.countDown();
             if (fatal != null || !closing) {
@@ -640,6 +823,12 @@ public final class Hub implements AutoCloseable {
             }
             return;
         }
+        if (!idleWaiters.isEmpty() && !hasReferencedWork()) {
+            wakeIdleWaiters();
+            if (!runQueue.isEmpty()) {
+                return; // greenlets of this hub were waiting: they run first
+            }
+        }
         if (!mayBlock) {
             if (hasKeys) {
                 selectNow();
@@ -654,6 +843,11 @@ public final class Hub implements AutoCloseable {
                 return;
             }
             timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
+        }
+        if (!idleWaiters.isEmpty() && (timeoutMillis == 0 || timeoutMillis > IDLE_RECHECK_MILLIS)) {
+            // Someone waits for idleness: look again soon, for work that ends without waking the
+            // loop (a thread-pool task, a channel closed elsewhere whose key is not yet dropped).
+            timeoutMillis = IDLE_RECHECK_MILLIS;
         }
         if (closing && liveCount == 0) {
             return;
@@ -957,6 +1151,7 @@ public final class Hub implements AutoCloseable {
             if (loopThread.getState() == Thread.State.NEW && loopThread != Thread.currentThread()) {
                 LIVE.remove(this);
                 terminated = true;
+                wakeIdleWaiters();
                 selectorCloseQuietly();
                 terminatedLatch.countDown();
             }
@@ -996,6 +1191,7 @@ public final class Hub implements AutoCloseable {
         runUntilIdle();
         LIVE.remove(this);
         terminated = true;
+        wakeIdleWaiters();
         selectorCloseQuietly();
         terminatedLatch.countDown();
     }

@@ -79,6 +79,8 @@ public final class RLock implements Waitable {
 
     private boolean acquireNanos(Strand s, long nanos) {
         WaitList.Node n;
+        // Deadlock detection (Hub#deadlockCycle): an untimed wait of a greenlet is recorded.
+        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && s instanceof Greenlet<?> g ? g : null;
         synchronized (lock) {
             if (takeIfFree(s)) {
                 return true;
@@ -87,9 +89,27 @@ public final class RLock implements Waitable {
                 s.raisePending();
                 return false;
             }
+            if (caller != null) {
+                DeadlockException cycle = caller.hub().deadlockCycle(caller, this);
+                if (cycle != null) {
+                    throw cycle;
+                }
+                caller.waitsFor = this;
+            }
             n = waiters.add(s, null);
         }
-        return waiters.park(n, s.deadlineAfter(nanos), granted -> handOff());
+        try {
+            return waiters.park(n, s.deadlineAfter(nanos), granted -> handOff());
+        } finally {
+            if (caller != null) {
+                caller.waitsFor = null;
+            }
+        }
+    }
+
+    /** The owner, or null; read by deadlock detection. */
+    Strand currentOwner() {
+        return owner;
     }
 
     /** Releases one hold; the last one frees the lock (for the longest waiter, if any). */

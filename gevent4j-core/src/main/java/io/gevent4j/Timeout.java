@@ -371,6 +371,11 @@ public final class Timeout extends Error implements AutoCloseable {
         }
 
         @Override
+        Strand interrupts() {
+            return strand;
+        }
+
+        @Override
         void fire() {
             if (expiry != this || !STATE.compareAndSet(Timeout.this, PENDING, FIRED)) {
                 return;

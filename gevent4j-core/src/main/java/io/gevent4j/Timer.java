@@ -13,6 +13,19 @@ abstract class Timer implements Runnable {
     long seq;
     /** Position in the heap, or -1 when not in one. */
     int index = -1;
+    /**
+     * Unreferenced (gevent's {@code ref=False}): it does not keep {@link Hub#awaitIdle} waiting.
+     * Changed only through {@link TimerHeap#setReferenced} while in a heap (it keeps the count).
+     */
+    boolean unref;
+
+    /**
+     * The strand this timer ends a wait of by an exception (a {@link Timeout}'s expiry), or null.
+     * Read by the deadlock check: a wait under a pending time-out is not forever.
+     */
+    Strand interrupts() {
+        return null;
+    }
 
     /** Runs on the hub's loop thread once the deadline has passed. Must not block. */
     abstract void fire();

@@ -19,6 +19,8 @@ final class TimerHeap {
     private long[] seqs = new long[INITIAL];
     private int size;
     private long nextSeq;
+    /** Timers in the heap that are unreferenced ({@link Timer#unref}). */
+    private int unreferenced;
 
     int size() {
         return size;
@@ -26,6 +28,33 @@ final class TimerHeap {
 
     boolean isEmpty() {
         return size == 0;
+    }
+
+    /** Timers that keep their hub from being idle (all but the unreferenced ones). */
+    int referenced() {
+        return size - unreferenced;
+    }
+
+    /** Marks {@code t} referenced or not, keeping the count right if it is in this heap. */
+    void setReferenced(Timer t, boolean referenced) {
+        if (t.unref != !referenced) {
+            t.unref = !referenced;
+            int i = t.index;
+            if (i >= 0 && i < size && heap[i] == t) {
+                unreferenced += referenced ? -1 : 1;
+            }
+        }
+    }
+
+    /** Whether some timer in this heap ends a wait of {@code s} by an exception (its time-out). */
+    boolean interruptsAny(java.util.Set<? extends Strand> strands) {
+        for (int i = 0; i < size; i++) {
+            Strand s = heap[i].interrupts();
+            if (s != null && strands.contains(s)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     Timer peek() {
@@ -40,6 +69,9 @@ final class TimerHeap {
             resize(size * 2);
         }
         t.seq = nextSeq++;
+        if (t.unref) {
+            unreferenced++;
+        }
         siftUp(size++, t, t.deadline, t.seq);
     }
 
@@ -63,7 +95,11 @@ final class TimerHeap {
     }
 
     private void removeAt(int i) {
-        heap[i].index = -1;
+        Timer removed = heap[i];
+        removed.index = -1;
+        if (removed.unref) {
+            unreferenced--;
+        }
         int last = --size;
         if (i != last) {
             Timer moved = heap[last];

@@ -63,4 +63,34 @@ class TimerHeapTest {
         }
         assertThat(heap.poll()).isNull();
     }
+
+    @Test
+    void countsReferencedTimersThroughAddsRemovalsPollsAndChanges() {
+        SplittableRandom random = new SplittableRandom(7);
+        TimerHeap heap = new TimerHeap();
+        List<T> in = new ArrayList<>();
+        for (int step = 0; step < 5_000; step++) {
+            int op = random.nextInt(4);
+            if (op == 0 || in.isEmpty()) {
+                T t = new T(step, random.nextLong(1_000));
+                t.unref = random.nextBoolean();
+                heap.add(t);
+                in.add(t);
+            } else if (op == 1) {
+                T t = in.remove(random.nextInt(in.size()));
+                assertThat(heap.remove(t)).isTrue();
+            } else if (op == 2) {
+                in.remove((T) heap.poll());
+            } else {
+                heap.setReferenced(in.get(random.nextInt(in.size())), random.nextBoolean());
+            }
+            long expected = in.stream().filter(t -> !t.unref).count();
+            assertThat(heap.referenced()).isEqualTo((int) expected);
+        }
+        T outside = new T(-1, 0);
+        heap.setReferenced(outside, false); // not in the heap: only its flag changes
+        assertThat(outside.unref).isTrue();
+        long expected = in.stream().filter(t -> !t.unref).count();
+        assertThat(heap.referenced()).isEqualTo((int) expected);
+    }
 }
