@@ -18,7 +18,9 @@ class SmokeTest {
             return i;
         })).toList();
         List<Greenlet<Integer>> done = Gevent.joinAll(jobs, Delays.LONG);
-        assertThat(done).containsExactlyElementsOf(jobs);
+        // what the README promises: all three done, values in list order (joinAll's own order is
+        // completion order, which a cold JVM may shuffle for the job that sleeps zero)
+        assertThat(done).containsExactlyInAnyOrderElementsOf(jobs);
         assertThat(jobs.stream().map(Greenlet::value).toList()).containsExactly(0, 1, 2);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Delays.SHORT.multipliedBy(2));
     }
