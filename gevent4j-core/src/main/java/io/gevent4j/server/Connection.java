@@ -188,6 +188,11 @@ public final class Connection implements AutoCloseable {
      * calls {@link #drainAndClose}. One non-blocking read, no allocation beyond a 1-byte buffer.
      */
     boolean closeOrHalfClose() throws IOException {
+        if (idleIndex != null) {
+            // Lingering holds no slot: shedding it would free none for the accept loop.
+            idleIndex.remove(this);
+            idleState.compareAndSet(IDLE, BUSY);
+        }
         if (ssl != null || !tcp.isOpen()) {
             close();
             return false;

@@ -86,6 +86,8 @@ public final class StreamServer implements AutoCloseable {
      */
     static final Duration LINGER = Duration.ofSeconds(2);
     static final long LINGER_BYTES = 4L << 20;
+    /** Connections that may linger at once: the connection limit, but at least this many. */
+    static final int MIN_LINGERING = 16;
 
     /** What a server runs for each connection, in the connection's own greenlet. */
     @FunctionalInterface
@@ -793,7 +795,7 @@ public final class StreamServer implements AutoCloseable {
      * sweeps {@code lingering}: each connection is closed by one side or the other.
      */
     private boolean startLingering(Greenlet<?> g, Connection conn) {
-        if (lingering.size() >= slots.max()) {
+        if (lingering.size() >= Math.max(MIN_LINGERING, slots.max())) {
             return false; // bounded: lingering sockets hold descriptors but no slot
         }
         lingering.put(g, conn);

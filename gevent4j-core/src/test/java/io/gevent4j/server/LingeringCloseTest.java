@@ -124,6 +124,25 @@ class LingeringCloseTest {
     }
 
     @Test
+    void aLingeringConnectionHoldsNoSlotOfTheLimitOrThePool() throws Exception {
+        for (boolean withPool : new boolean[] {false, true}) {
+            StreamServer.Builder b = StreamServer.builder(LingeringCloseTest::pingReply).hub(hub).listen("127.0.0.1:0");
+            StreamServer s = (withPool ? b.pool(new io.gevent4j.Pool(1)) : b.maxConnections(1)).build();
+            servers.add(s);
+            s.start();
+            Socket first = client(s);
+            first.getOutputStream().write(PING);
+            first.getOutputStream().write(new byte[1024]);
+            assertWholeReplyThenEndOfStream(first);
+            eventually(() -> s.lingeringConnections() == 1);
+            Socket second = client(s); // served while the first still lingers
+            second.getOutputStream().write(PING);
+            assertWholeReplyThenEndOfStream(second);
+            eventually(() -> s.lingeringConnections() == 2); // both linger: the first did not hold its slot
+        }
+    }
+
+    @Test
     void aGracefulStopClosesLingeringConnectionsAtItsDeadline() throws Exception {
         StreamServer s = start(LingeringCloseTest::pingReply);
         Socket c = client(s);
