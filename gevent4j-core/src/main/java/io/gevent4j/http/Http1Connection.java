@@ -38,9 +38,6 @@ final class Http1Connection {
     private static final DateTimeFormatter CLF = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final long NONE = Long.MAX_VALUE;
-    /** After a refusal, how long and how much of what the client still sends is read and dropped. */
-    private static final Duration LINGER = Duration.ofSeconds(2);
-    private static final long LINGER_BYTES = 4L << 20;
 
     final Output out;
     boolean closeAfterResponse;
@@ -373,41 +370,11 @@ final class Http1Connection {
         try {
             out.flush();
         } catch (IOException gone) {
-            return; // the client left before reading the error
+            // the client left before reading the error
         }
-        lingerAfterRefusal();
-    }
-
-    /**
-     * After a refusal, before the socket is closed: half-close, then read and drop what the
-     * client is still sending, at most {@link #LINGER} and {@link #LINGER_BYTES}. Closing a
-     * socket with unread input makes the kernel send a reset, which can destroy the refusal
-     * before the client reads it (a 413 to an upload in flight). Plain TCP only (TLS ends with
-     * its close_notify).
-     */
-    private void lingerAfterRefusal() {
-        if (conn.isSecure()) {
-            return;
-        }
-        try {
-            conn.tcp().shutdownOutput();
-            long deadline = System.nanoTime() + LINGER.toNanos();
-            ByteBuffer skip = ByteBuffer.allocate(16 * 1024);
-            for (long budget = LINGER_BYTES; budget > 0; ) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                conn.timeout(Duration.ofNanos(left));
-                int n = conn.recvInto(skip.clear());
-                if (n < 0) {
-                    return;
-                }
-                budget -= n;
-            }
-        } catch (IOException goneOrTimedOut) {
-            // closed next either way
-        }
+        // The connection closes next: StreamServer's lingering close half-closes it and drops
+        // what the client still sends (an upload in flight after a 413), so that the refusal is
+        // not destroyed by a reset before the client reads it.
     }
 
     private void accessLog(HttpRequest req, HttpResponse res) {

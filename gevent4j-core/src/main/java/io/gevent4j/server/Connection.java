@@ -180,6 +180,73 @@ public final class Connection implements AutoCloseable {
         }
     }
 
+    /**
+     * The first half of the server's lingering close (see {@code StreamServer}'s overview).
+     * Closes now and returns false when there is nothing to wait for: TLS (it ends with its
+     * close_notify), a socket already closed, or a peer that has closed (end of stream) or reset.
+     * Otherwise sends our FIN after the reply (half-close) and returns true: the caller then
+     * calls {@link #drainAndClose}. One non-blocking read, no allocation beyond a 1-byte buffer.
+     */
+    boolean closeOrHalfClose() throws IOException {
+        if (idleIndex != null) {
+            // Lingering holds no slot: shedding it would free none for the accept loop.
+            idleIndex.remove(this);
+            idleState.compareAndSet(IDLE, BUSY);
+        }
+        if (ssl != null || !tcp.isOpen()) {
+            close();
+            return false;
+        }
+        int n;
+        try {
+            n = tcp.channel().read(ByteBuffer.allocate(1)); // non-blocking: 0 = peer open, nothing pending
+        } catch (IOException resetOrClosed) {
+            n = -1;
+        }
+        if (n < 0) {
+            close(); // all input read: the kernel sends a FIN, not a reset
+            return false;
+        }
+        try {
+            tcp.shutdownOutput();
+        } catch (IOException e) {
+            close();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The second half of the lingering close: reads and drops what the peer still sends until
+     * its end of stream, at most {@code maxBytes} and until {@code deadline} ({@code
+     * System.nanoTime()}), then closes. Never throws; parks the calling greenlet.
+     */
+    void drainAndClose(long deadline, long maxBytes) {
+        try {
+            ByteBuffer skip = ByteBuffer.allocate(16 * 1024);
+            for (long budget = maxBytes; budget > 0; ) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                tcp.timeout(Duration.ofNanos(left));
+                int n = tcp.recvInto(skip.clear());
+                if (n < 0) {
+                    return;
+                }
+                budget -= n;
+            }
+        } catch (IOException | RuntimeException goneOrTimedOut) {
+            // closed next either way
+        } finally {
+            try {
+                close();
+            } catch (IOException e) {
+                // nothing more to do
+            }
+        }
+    }
+
     /** Closes the connection (TLS: with a close_notify) and wakes any strand blocked on it. Idempotent. */
     @Override
     public void close() throws IOException {

@@ -80,6 +80,14 @@ public final class StreamServer implements AutoCloseable {
     private static final Duration MIN_BACKOFF = Duration.ofMillis(10);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
     static final Duration KILL_GRACE = Duration.ofSeconds(2);
+    /**
+     * The lingering close's bounds: how long and how much of what a client still sends after its
+     * handler returned is read and dropped before the socket is closed.
+     */
+    static final Duration LINGER = Duration.ofSeconds(2);
+    static final long LINGER_BYTES = 4L << 20;
+    /** Connections that may linger at once: the connection limit, but at least this many. */
+    static final int MIN_LINGERING = 16;
 
     /** What a server runs for each connection, in the connection's own greenlet. */
     @FunctionalInterface
@@ -125,6 +133,10 @@ public final class StreamServer implements AutoCloseable {
     private final Slots stopped = new Slots(1);
     private final Set<Greenlet<?>> active = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Greenlet<?>, Connection> connections = new ConcurrentHashMap<>();
+    /** Connections in their lingering close (handler done, slot released), by their greenlet. */
+    private final ConcurrentHashMap<Greenlet<?>, Connection> lingering = new ConcurrentHashMap<>();
+    /** Set by stop() at its deadline: no connection starts lingering any more. */
+    private volatile boolean lingerCutoff;
 
     private StreamServer(Builder b) {
         this.handler = b.handler;
@@ -491,8 +503,30 @@ public final class StreamServer implements AutoCloseable {
             rest.remove(self);
             Gevent.killAll(rest, KILL_GRACE);
         }
+        endLingering(deadline, self);
         stopped.open();
         return graceful;
+    }
+
+    /**
+     * Lets lingering closes go on until the stop's deadline (they hold no slot and are not
+     * counted as handlers), then closes what still lingers: a stop never waits longer for them.
+     */
+    private void endLingering(long deadline, Greenlet<?> self) {
+        for (Greenlet<?> g : new ArrayList<>(lingering.keySet())) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            if (g != self) {
+                g.join(Duration.ofNanos(left));
+            }
+        }
+        lingerCutoff = true;
+        for (var e : new ArrayList<>(lingering.entrySet())) {
+            closeQuietly(e.getValue()); // its greenlet wakes with "Socket closed" and ends
+            lingering.remove(e.getKey(), e.getValue());
+        }
     }
 
     /** {@link #stop(Duration)} with one second of grace, like gevent's default. */
@@ -544,6 +578,11 @@ public final class StreamServer implements AutoCloseable {
     /** Connections whose handler runs now. */
     public int activeConnections() {
         return active.size();
+    }
+
+    /** Connections in their lingering close now (handler done, waiting for the client's FIN); for tests. */
+    int lingeringConnections() {
+        return lingering.size();
     }
 
     /** The hub of the accept loop (after {@link #start()}). */
@@ -726,18 +765,84 @@ public final class StreamServer implements AutoCloseable {
             }
         } finally {
             connections.remove(me);
+            boolean linger = false;
             try {
                 if (conn != null) {
-                    conn.close();
+                    linger = conn.closeOrHalfClose();
                 } else {
                     socket.close();
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "closing a connection of " + this, e);
             } finally {
+                if (linger && !startLingering(me, conn)) {
+                    linger = false;
+                    closeQuietly(conn);
+                }
                 active.remove(me);
                 slots.release();
             }
+            if (linger) {
+                linger(me, conn);
+            }
+        }
+    }
+
+    /**
+     * Registers {@code conn} (half-closed, owned by {@code g}) as lingering; false if it must be
+     * closed at once instead: too many connections linger already, or a stop has passed its
+     * deadline. Dekker pair with stop(): put, then read {@code lingerCutoff}; stop sets it, then
+     * sweeps {@code lingering}: each connection is closed by one side or the other.
+     */
+    private boolean startLingering(Greenlet<?> g, Connection conn) {
+        if (lingering.size() >= Math.max(MIN_LINGERING, slots.max())) {
+            return false; // bounded: lingering sockets hold descriptors but no slot
+        }
+        lingering.put(g, conn);
+        if (lingerCutoff) {
+            lingering.remove(g);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The lingering close, after the slot is released: reads and drops what the client still
+     * sends, until its FIN, at most {@link #LINGER} and {@link #LINGER_BYTES}, then closes. With
+     * a pool, in a new greenlet, so that the pool's place is free at once.
+     */
+    private void linger(Greenlet<?> me, Connection conn) {
+        long deadline = System.nanoTime() + LINGER.toNanos();
+        if (pool != null) {
+            lingering.remove(me);
+            Greenlet<?> g = Hub.current().greenlet(() -> {
+                Greenlet<?> self = Greenlet.current().orElseThrow();
+                if (startLingering(self, conn)) {
+                    try {
+                        conn.drainAndClose(deadline, LINGER_BYTES);
+                    } finally {
+                        lingering.remove(self);
+                    }
+                } else {
+                    closeQuietly(conn);
+                }
+                return null;
+            });
+            g.start();
+            return;
+        }
+        try {
+            conn.drainAndClose(deadline, LINGER_BYTES);
+        } finally {
+            lingering.remove(me);
+        }
+    }
+
+    private void closeQuietly(Connection conn) {
+        try {
+            conn.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing a connection of " + this, e);
         }
     }
 
