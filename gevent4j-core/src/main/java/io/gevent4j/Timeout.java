@@ -142,23 +142,10 @@ public final class Timeout extends Error implements AutoCloseable {
      * cut it short. Any other timeout (an enclosing one) propagates.
      */
     public static boolean silently(Duration duration, Runnable body) {
-        Timeout t = of(duration);
-        Throwable end;
-        try {
-            t.start();
+        return Gevent.<Boolean, RuntimeException>withTimeout(duration, () -> {
             body.run();
-            end = null;
-        } catch (Throwable e) {
-            end = e;
-        }
-        end = t.closeScope(end);
-        if (end == null) {
-            return true;
-        }
-        if (end == t) {
-            return false;
-        }
-        throw rethrowUnchecked(end);
+            return Boolean.TRUE;
+        }, Boolean.FALSE);
     }
 
     /** How long it lasts once started, or empty for {@link #never()}. */
