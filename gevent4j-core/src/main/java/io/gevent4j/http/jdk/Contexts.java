@@ -223,7 +223,7 @@ final class Contexts {
         Duration limit = config.maxRspTime;
         long started = System.nanoTime();
         Timeout deadline = limit == null ? null : Timeout.start(limit);
-        Exception failure = null;
+        Throwable failure = null;
         boolean timedOut = false;
         try {
             handle(ctx, ex);
@@ -232,7 +232,9 @@ final class Contexts {
                 throw t;
             }
             timedOut = true;
-        } catch (Exception e) {
+        } catch (io.gevent4j.GreenletExit e) {
+            throw e;
+        } catch (Exception | Error e) {
             failure = e;
         } finally {
             if (deadline != null) {
@@ -256,11 +258,21 @@ final class Contexts {
         if (ex.aborted()) {
             throw new java.net.SocketException("the exchange was closed before a response was sent");
         }
+        if (failure != null && !ex.responseStarted()) {
+            // The JDK's rule: a handler (or filter) that fails before any of its response is
+            // out ends the connection without a response; the client sees it closed.
+            LOG.log(System.Logger.Level.WARNING, "handler failed before sending a response: " + request, failure);
+            ex.abort();
+            throw new java.net.SocketException("the handler failed before sending a response");
+        }
         boolean complete = ex.writeFinished();
         ex.finish();
         if (failure != null) {
             if (!complete) {
-                throw failure;
+                if (failure instanceof Exception e) {
+                    throw e;
+                }
+                throw (Error) failure;
             }
             // The JDK's rule: a handler that fails after its response is complete leaves the
             // connection open for the next request.

@@ -130,6 +130,11 @@ final class Exchange extends HttpsExchange {
         return aborted;
     }
 
+    /** Whether any of the response has gone to the client (its status line at least). */
+    boolean responseStarted() {
+        return response.isCommitted();
+    }
+
     /** When the response became complete ({@link #writeFinished()}), by System.nanoTime. */
     long completedAt() {
         return completedAt;

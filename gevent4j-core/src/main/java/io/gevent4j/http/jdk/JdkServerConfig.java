@@ -98,7 +98,10 @@ final class JdkServerConfig {
                 .maxIdleConnections(maxIdleConnections)
                 .maxHeaders(maxReqHeaders)
                 .maxHeaderBytes(maxReqHeaderSize)
-                .maxDrainBytes(drainAmount);
+                // The JDK keeps the connection only if the unread body ends within drainAmount
+                // bytes (strictly fewer: it skips drainAmount bytes, then needs to see the end);
+                // the core keeps it if the body is at most maxDrainBytes long.
+                .maxDrainBytes(Math.max(0, drainAmount - 1));
         if (maxReqTime != null) {
             b.headerTimeout(maxReqTime).bodyTimeout(maxReqTime);
         }

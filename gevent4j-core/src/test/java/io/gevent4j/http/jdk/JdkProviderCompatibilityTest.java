@@ -235,6 +235,28 @@ class JdkProviderCompatibilityTest {
     }
 
     @Test
+    void aHandlerOrFilterFailingBeforeItsResponseClosesTheConnectionWithoutOne() throws Exception {
+        // The JDK's FilterTest and HeadersTest: the client sees the connection end, no 500.
+        HttpServer server = start(ex -> {
+            throw new IllegalStateException("before any response");
+        });
+        server.createContext("/filtered", ex -> sendText(ex, 200, "unreached")).getFilters()
+                .add(com.sun.net.httpserver.Filter.beforeHandler("fails", e -> {
+                    throw new AssertionError("an Error from a filter");
+                }));
+        try {
+            for (String path : List.of("/", "/filtered")) {
+                try (Client c = new Client(server)) {
+                    c.send("GET " + path + " HTTP/1.1\r\nHost: h\r\n\r\n");
+                    assertThat(c.closedByServer()).as(path + ": closed before any byte").isTrue();
+                }
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void anUnresolvedBindAddressIsAnIOExceptionAsWithTheJdk() {
         InetSocketAddress unresolved = InetSocketAddress.createUnresolved("unresolved.invalid", 0);
         GeventHttpServerProvider p = new GeventHttpServerProvider();
@@ -446,6 +468,24 @@ class JdkProviderCompatibilityTest {
             assertThat(c.exchange(post).status()).as("drained: kept").isEqualTo(204);
         } finally {
             dflt.stop(0);
+        }
+    }
+
+    @Test
+    void drainAmountKeepsTheConnectionOnlyForAnUnreadBodyShorterThanIt() throws Exception {
+        // The JDK's DrainAmountPropertyTest: drainAmount - 1 unread bytes keep, drainAmount close.
+        HttpHandler ignoresBody = ex -> {
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        };
+        HttpServer server = start(config("sun.net.httpserver.drainAmount", "16"), ignoresBody);
+        try (Client c = new Client(server)) {
+            String post = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n%s";
+            assertThat(c.exchange(post.formatted(15, "b".repeat(15))).status()).isEqualTo(204);
+            assertThat(c.exchange(post.formatted(16, "b".repeat(16))).status()).as("15 drained: kept").isEqualTo(204);
+            assertThat(c.closedByServer()).as("16 unread bytes: closed").isTrue();
+        } finally {
+            server.stop(0);
         }
     }
 }
