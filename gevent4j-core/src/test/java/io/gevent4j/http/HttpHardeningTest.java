@@ -216,23 +216,30 @@ class HttpHardeningTest {
 
     @Test
     void aFastBodyIsNotLimitedByTheRateCheckEvenIfTheHandlerIsSlowBetweenReads() throws Exception {
+        // The whole body is in the socket before the handler reads it, so the client never makes
+        // the server wait. The handler pauses SHORT after each 1,000-byte read; the rate allows
+        // only SHORT/4 per 1,000 bytes, so counting the handler's pauses against the client (the
+        // bug) gives 408 after a few reads, while counting only the waits for the client gives 200.
+        long rate = 4_000L * 1000 / SHORT.toMillis(); // bytes per second: 1,000 bytes per SHORT/4
         HttpServer s = start(HttpServer.builder((req, res) -> {
             InputStream in = req.body();
             byte[] buf = new byte[1000];
             long total = 0;
             for (int n; (n = in.read(buf)) > 0; ) {
                 total += n;
-                hub.threadPool().submit(() -> null).get(); // some work between reads
+                io.gevent4j.Gevent.sleep(SHORT); // the handler's own work between reads
             }
             res.send(200, Long.toString(total));
-        }).minBodyRate(1_000_000, Duration.ofMillis(1)));
+        }).minBodyRate(rate, SHORT));
         RawClient c = raw(s);
-        byte[] body = new byte[200_000];
-        c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n");
-        c.socket.getOutputStream().write(body);
+        byte[] body = new byte[10_000];
+        byte[] head = ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] request = java.util.Arrays.copyOf(head, head.length + body.length);
+        c.socket.getOutputStream().write(request); // head and body in one write: no wait for the client
         RawClient.Response r = c.read();
         assertThat(r.status()).isEqualTo(200);
-        assertThat(r.text()).isEqualTo("200000");
+        assertThat(r.text()).isEqualTo("10000");
     }
 
     // ---------------------------------------------------------------- 6. body limits
