@@ -1,6 +1,8 @@
 package io.gevent4j.server;
 
 import io.gevent4j.internal.Channels;
+import io.gevent4j.BoundedSemaphore;
+import io.gevent4j.Event;
 import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
 import io.gevent4j.GreenletExit;
@@ -64,8 +66,8 @@ public final class StreamServer implements AutoCloseable {
      * (parks on the listener's readiness), spawn the handler greenlet on the next hub, repeat.
      * With a HubGroup and reusePort (where the OS has SO_REUSEPORT) there is one listener and
      * one accept loop per hub on the same port, and each hub serves what it accepts.
-     * The slot is released by the handler greenlet's finally (any hub, hence Slots is
-     * thread-safe). stopAccepting kills the loop greenlet: its wait points are the slot
+     * The slot is released by the handler greenlet's finally (on any hub: the semaphore is
+     * shared by threads). stopAccepting kills the loop greenlet: its wait points are the slot
      * acquire, accept, and the back-off sleep, and an accepted socket is handed to a spawned
      * greenlet without a wait point in between, so a kill never loses a connection.
      *
@@ -101,7 +103,7 @@ public final class StreamServer implements AutoCloseable {
     private final ServerSocketChannel boundChannel;
     private final int backlog;
     private final boolean reusePort;
-    private final Slots slots;
+    private final BoundedSemaphore slots;
     /** Idle connections, shed oldest first to admit new ones at the cap; null without a cap. */
     private final IdleConnections idle;
     /** gevent's {@code spawn=pool}: handlers join this pool; a full pool stops the accepting. */
@@ -130,7 +132,7 @@ public final class StreamServer implements AutoCloseable {
     private Hub acceptHub;
     private volatile boolean started;
     private volatile boolean stopping;
-    private final Slots stopped = new Slots(1);
+    private final Event stopped = new Event();
     private final Set<Greenlet<?>> active = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Greenlet<?>, Connection> connections = new ConcurrentHashMap<>();
     /** Connections in their lingering close (handler done, slot released), by their greenlet. */
@@ -144,8 +146,8 @@ public final class StreamServer implements AutoCloseable {
         this.boundChannel = b.channel;
         this.backlog = b.backlog;
         this.reusePort = b.reusePort;
-        this.slots = b.pool != null ? new Slots(Integer.MAX_VALUE)
-                : b.maxConnections > 0 ? new Slots(b.maxConnections) : ConnectionLimit.shared();
+        this.slots = b.pool != null ? new BoundedSemaphore(Integer.MAX_VALUE)
+                : b.maxConnections > 0 ? new BoundedSemaphore(b.maxConnections) : ConnectionLimit.shared();
         this.pool = b.pool;
         this.idle = b.pool == null && b.maxConnections != Integer.MAX_VALUE ? new IdleConnections() : null;
         this.sslContext = b.sslContext;
@@ -325,7 +327,7 @@ public final class StreamServer implements AutoCloseable {
                 // nothing more to do
             }
         }
-        stopped.open();
+        stopped.set();
     }
 
     /**
@@ -368,7 +370,7 @@ public final class StreamServer implements AutoCloseable {
     /** {@link #start()}s if needed, then blocks until the server is stopped. */
     public void serveForever() throws IOException {
         start();
-        stopped.awaitOpen(-1);
+        stopped.await();
         String f = failure;
         if (f != null) {
             throw new IllegalStateException(this + " stopped: " + f);
@@ -377,7 +379,7 @@ public final class StreamServer implements AutoCloseable {
 
     /** Blocks until the server is stopped, at most {@code timeout}; returns whether it is. */
     public boolean awaitStop(Duration timeout) {
-        return stopped.awaitOpen(toNanos(timeout));
+        return stopped.await(timeout) || stopped.isSet();
     }
 
     /** Stops accepting new connections (they wait in the backlog); handlers go on. */
@@ -504,7 +506,7 @@ public final class StreamServer implements AutoCloseable {
             Gevent.killAll(rest, KILL_GRACE);
         }
         endLingering(deadline, self);
-        stopped.open();
+        stopped.set();
         return graceful;
     }
 
@@ -541,11 +543,11 @@ public final class StreamServer implements AutoCloseable {
             if (h.isClosed() || h.isTerminated()) {
                 continue;
             }
-            Slots passed = new Slots(1);
+            Event passed = new Event();
             // The outer callback runs in some pass; the inner one in the next pass, after the
             // select of the pass before it has deregistered the cancelled keys.
-            h.callSoon(() -> h.callSoon(passed::open));
-            passed.awaitOpen(Duration.ofSeconds(1).toNanos());
+            h.callSoon(() -> h.callSoon(passed::set));
+            passed.await(Duration.ofSeconds(1));
         }
     }
 
@@ -560,7 +562,7 @@ public final class StreamServer implements AutoCloseable {
      * property {@code gevent4j.maxConnections} overrides it. Computed once, on first use.
      */
     public static int defaultMaxConnections() {
-        return ConnectionLimit.shared().max();
+        return ConnectionLimit.shared().initialPermits();
     }
 
     // ---------------------------------------------------------------- state
@@ -795,7 +797,7 @@ public final class StreamServer implements AutoCloseable {
      * sweeps {@code lingering}: each connection is closed by one side or the other.
      */
     private boolean startLingering(Greenlet<?> g, Connection conn) {
-        if (lingering.size() >= Math.max(MIN_LINGERING, slots.max())) {
+        if (lingering.size() >= Math.max(MIN_LINGERING, slots.initialPermits())) {
             return false; // bounded: lingering sockets hold descriptors but no slot
         }
         lingering.put(g, conn);
