@@ -1,5 +1,6 @@
 package io.gevent4j.server;
 
+import io.gevent4j.BoundedSemaphore;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 
@@ -24,10 +25,11 @@ final class ConnectionLimit {
     private ConnectionLimit() {}
 
     private static final class Holder {
-        static final Slots SHARED = new Slots(compute());
+        static final BoundedSemaphore SHARED = new BoundedSemaphore(compute());
     }
 
-    static Slots shared() {
+    /** The shared limit: one permit per running handler of every server that shares it. */
+    static BoundedSemaphore shared() {
         return Holder.SHARED;
     }
 

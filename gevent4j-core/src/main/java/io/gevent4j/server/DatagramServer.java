@@ -1,5 +1,6 @@
 package io.gevent4j.server;
 
+import io.gevent4j.BoundedSemaphore;
 import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
 import io.gevent4j.GreenletExit;
@@ -77,10 +78,10 @@ public final class DatagramServer implements AutoCloseable {
     private final Handler handler;
     private final InetSocketAddress bindAddress;
     private final int maxDatagram;
-    private final Slots slots;
+    private final BoundedSemaphore slots;
     private final Hub fixedHub;
     private final Object lock = new Object();
-    private final Slots sendLock = new Slots(1);
+    private final BoundedSemaphore sendLock = new BoundedSemaphore(1);
     private final Set<Greenlet<?>> active = ConcurrentHashMap.newKeySet();
     private UdpSocket socket;
     private Greenlet<Void> loop;
@@ -90,7 +91,7 @@ public final class DatagramServer implements AutoCloseable {
         this.handler = b.handler;
         this.bindAddress = b.address;
         this.maxDatagram = b.maxDatagram;
-        this.slots = new Slots(b.maxConcurrency);
+        this.slots = new BoundedSemaphore(b.maxConcurrency);
         this.fixedHub = b.hub;
     }
 

@@ -24,6 +24,6 @@ class ConnectionLimitTest {
             long limit = unix.getMaxFileDescriptorCount();
             assertThat((long) max).isLessThan(limit / 2).isGreaterThanOrEqualTo(ConnectionLimit.FLOOR);
         }
-        assertThat(ConnectionLimit.shared().max()).isEqualTo(max);
+        assertThat(ConnectionLimit.shared().initialPermits()).isEqualTo(max);
     }
 }

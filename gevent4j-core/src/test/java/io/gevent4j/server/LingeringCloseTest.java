@@ -120,7 +120,7 @@ class LingeringCloseTest {
         eventually(() -> s.activeConnections() == 0);
         assertThat(s.lingeringConnections()).isEqualTo(1); // half-closed, waiting for our FIN
         eventually(() -> s.lingeringConnections() == 0);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(StreamServer.LINGER);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(ConnectionTasks.LINGER);
     }
 
     @Test
