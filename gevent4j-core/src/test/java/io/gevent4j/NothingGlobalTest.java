@@ -3,6 +3,7 @@ package io.gevent4j;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gevent4j.probe.JvmWideProbe;
+import io.gevent4j.testkit.Delays;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;

@@ -1,8 +1,8 @@
 package io.gevent4j.server;
 
-import static io.gevent4j.server.ServerDelays.LONG;
-import static io.gevent4j.server.ServerDelays.MEDIUM;
-import static io.gevent4j.server.ServerDelays.SHORT;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.MEDIUM;
+import static io.gevent4j.testkit.Delays.SHORT;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

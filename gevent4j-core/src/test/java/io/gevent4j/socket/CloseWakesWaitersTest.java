@@ -1,7 +1,7 @@
 package io.gevent4j.socket;
 
-import static io.gevent4j.socket.TestDelays.LONG;
-import static io.gevent4j.socket.TestDelays.SHORT;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.SHORT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gevent4j.Gevent;

@@ -1,8 +1,8 @@
 package io.gevent4j.socket;
 
-import static io.gevent4j.socket.TestDelays.LONG;
-import static io.gevent4j.socket.TestDelays.SHORT;
-import static io.gevent4j.socket.TestDelays.since;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.SHORT;
+import static io.gevent4j.testkit.Delays.since;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
