@@ -8,6 +8,7 @@ import io.gevent4j.Hub;
 import io.gevent4j.socket.TcpListener;
 import io.gevent4j.socket.TcpSocket;
 import io.gevent4j.testkit.Delays;
+import io.gevent4j.testkit.Probe;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -217,7 +218,7 @@ class SslSocketTest {
         SslSocket tls = client(() -> SslSocket.client(connectTcp(), certs.context(null, "trust.p12"), "localhost"))
                 .result(LONG);
         Greenlet<byte[]> first = hub.spawn(() -> tls.recv(10));
-        Gevent.sleep(SHORT);
+        Probe.awaitParked(first, LONG);
         Greenlet<byte[]> second = hub.spawn(() -> tls.recv(10));
         assertThat(failure(second)).isInstanceOf(IllegalStateException.class).hasMessageContaining("already reading");
         hub.spawn(() -> {
