@@ -15,21 +15,25 @@ import io.gevent4j.testkit.Probe;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
  * The time-out contract of {@code TimeoutContractTest} (gevent's {@code testing/timing.py}) for
- * the waits of the I/O layer, through public API only: a socket, listener, UDP or {@link Io} wait
- * with its own timeout ends as specified once that timeout has passed and not before; an
+ * the waits of the I/O layer, through public API only: a socket (recv, sendAll, connect),
+ * listener, UDP or {@link Io} wait with its own timeout ends as specified once that timeout has
+ * passed and not before; an
  * enclosing {@link Timeout} ends a wait without its own timeout, and one shorter than the wait's
  * own, and is raised as itself (never lost, never replaced); a kill ends the wait. Greenlet cases
  * run on a {@link ManualHub} (the I/O is real loopback, the time is the hub's manual clock);
@@ -291,6 +295,72 @@ class IoTimeoutContractTest {
                     p.close();
                 }
             };
+        }
+    }
+
+    /**
+     * A connect that stays pending: a listener with a backlog of 1 that never accepts, its queue
+     * filled first, so that the kernel drops further SYNs. The fillers connect from a platform
+     * thread with a real-time bound (the caller may be a greenlet of a hand-driven hub).
+     */
+    @Nested
+    class TcpSocketConnect extends Contract {
+        @Override
+        Subject open() throws Exception {
+            ServerSocketChannel full = ServerSocketChannel.open();
+            full.bind(LOOPBACK, 1);
+            InetSocketAddress address = (InetSocketAddress) full.getLocalAddress();
+            List<Socket> queued = new ArrayList<>();
+            List<TcpSocket> connecting = new ArrayList<>();
+            AtomicBoolean pending = new AtomicBoolean();
+            Thread filler = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 16 && !pending.get(); i++) {
+                    Socket s = new Socket();
+                    try {
+                        s.connect(address, (int) Delays.SHORT.toMillis());
+                        queued.add(s);
+                    } catch (IOException timedOut) {
+                        pending.set(true);
+                        try {
+                            s.close();
+                        } catch (IOException ignored) {
+                            // nothing to release
+                        }
+                    }
+                }
+            });
+            filler.join();
+            Subject subject = new Subject() {
+                @Override
+                public Object timedWait(Duration timeout) throws Exception {
+                    TcpSocket s = TcpSocket.open();
+                    connecting.add(s);
+                    return s.connectTo(address, timeout);
+                }
+
+                @Override
+                public void untimedWait() throws Exception {
+                    TcpSocket s = TcpSocket.open();
+                    connecting.add(s);
+                    s.connectTo(address);
+                }
+
+                @Override
+                public void cleanUp() throws IOException {
+                    for (TcpSocket s : connecting) {
+                        s.close();
+                    }
+                    for (Socket s : queued) {
+                        s.close();
+                    }
+                    full.close();
+                }
+            };
+            if (!pending.get()) {
+                subject.cleanUp();
+                throw new AssertionError("a connect to a full accept queue stays pending: none did");
+            }
+            return subject;
         }
     }
 
