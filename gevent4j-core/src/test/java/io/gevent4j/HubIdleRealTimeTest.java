@@ -1,7 +1,7 @@
 package io.gevent4j;
 
-import static io.gevent4j.Delays.LONG;
-import static io.gevent4j.Delays.SHORT;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.SHORT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.gevent4j;
 
-import static io.gevent4j.Delays.LONG;
+import static io.gevent4j.testkit.Delays.LONG;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -2,6 +2,7 @@ package io.gevent4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gevent4j.testkit.Delays;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

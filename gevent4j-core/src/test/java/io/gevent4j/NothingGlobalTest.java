@@ -3,6 +3,7 @@ package io.gevent4j;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gevent4j.probe.JvmWideProbe;
+import io.gevent4j.testkit.Delays;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link JvmWideProbe} (a JDK HttpServer answering a request, a {@code localhost} look-up, the
  * installed resolver, global handlers, threads, properties) and must print exactly what it prints
  * with no gevent4j at all. The fork's class path is the core's classes and its runtime
- * dependencies only: not this module's test classes, whose {@code META-INF/services} opt the
- * core's own tests in. The opted-in side is {@code gevent4j-monkey}'s {@code MonkeyTest}.
+ * dependencies only: not this module's test class path, whose {@code META-INF/services}
+ * ({@code src/test/classpath}) opt the core's own tests in. The opted-in side is {@code gevent4j-monkey}'s {@code MonkeyTest}.
  */
 class NothingGlobalTest {
     @TempDir

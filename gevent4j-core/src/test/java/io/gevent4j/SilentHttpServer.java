@@ -1,5 +1,6 @@
 package io.gevent4j;
 
+import io.gevent4j.testkit.Delays;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.gevent4j.testkit.Delays;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package io.gevent4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gevent4j.testkit.Delays;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.gevent4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gevent4j.testkit.Delays;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

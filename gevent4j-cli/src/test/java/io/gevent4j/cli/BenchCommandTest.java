@@ -3,6 +3,7 @@ package io.gevent4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gevent4j.cli.CountingHttpServer.Answer;
+import io.gevent4j.testkit.Delays;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
@@ -67,7 +68,7 @@ class BenchCommandTest {
     @Test
     void aWarmUpSendsTheSameLoadFirstAndCountsNoneOfIt() throws Exception {
         try (CountingHttpServer server = new CountingHttpServer(i -> Answer.OK)) {
-            CliRun run = CliRun.of("bench", "-q", "--json", "--warmup", CliDelays.arg(CliDelays.MEDIUM), "-k",
+            CliRun run = CliRun.of("bench", "-q", "--json", "--warmup", CliRun.arg(Delays.MEDIUM.multipliedBy(2)), "-k",
                     "-n", "200", "-c", "4", server.url());
             assertThat(run.exitCode()).as(run.err()).isZero();
             long warmup = jsonLong(run.out(), "warmupRequests");
@@ -84,8 +85,8 @@ class BenchCommandTest {
         try (CountingHttpServer server = new CountingHttpServer(i -> Answer.OK)) {
             long start = System.nanoTime();
             CliRun run = CliRun.of("bench", "--progress-every", "50ms", "--json", "--warmup",
-                    CliDelays.arg(CliDelays.MEDIUM), "-k", "-d", CliDelays.arg(CliDelays.MEDIUM), "-c", "3", server.url());
-            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(2 * CliDelays.MEDIUM.toNanos());
+                    CliRun.arg(Delays.MEDIUM.multipliedBy(2)), "-k", "-d", CliRun.arg(Delays.MEDIUM.multipliedBy(2)), "-c", "3", server.url());
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(2 * Delays.MEDIUM.multipliedBy(2).toNanos());
             assertThat(run.exitCode()).as(run.err()).isZero();
             long warmup = jsonLong(run.out(), "warmupRequests");
             long completed = jsonLong(run.out(), "completed");
@@ -94,7 +95,7 @@ class BenchCommandTest {
             assertThat(server.requests.get()).isEqualTo(warmup + completed);
             // the counted run's own clock starts when the warm-up ends
             assertThat(Double.parseDouble(jsonField(run.out(), "seconds")))
-                    .isGreaterThanOrEqualTo(CliDelays.MEDIUM.toNanos() / 1e9);
+                    .isGreaterThanOrEqualTo(Delays.MEDIUM.multipliedBy(2).toNanos() / 1e9);
             assertThat(run.err()).contains("progress: warming up: ");
         }
     }
@@ -133,8 +134,8 @@ class BenchCommandTest {
         try (CountingHttpServer server = new CountingHttpServer(i -> Answer.OK)) {
             long start = System.nanoTime();
             CliRun run = CliRun.of("bench", "--progress-every", "100ms", "-k", "-d",
-                    CliDelays.arg(CliDelays.MEDIUM), "-c", "3", server.url());
-            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(CliDelays.MEDIUM.toNanos());
+                    CliRun.arg(Delays.MEDIUM.multipliedBy(2)), "-c", "3", server.url());
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Delays.MEDIUM.multipliedBy(2).toNanos());
             assertThat(run.exitCode()).as(run.err()).isZero();
             long completed = Long.parseLong(run.field("Completed requests"));
             assertThat(completed).isPositive().isEqualTo(server.requests.get());

@@ -2,6 +2,7 @@ package io.gevent4j.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 
 /** Runs the command in-process, as a user runs it, and keeps what it printed. */
 record CliRun(int exitCode, String out, String err) {
@@ -10,6 +11,11 @@ record CliRun(int exitCode, String out, String err) {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new CliRun(code, out.toString(), err.toString());
+    }
+
+    /** A duration as the command's options spell it. */
+    static String arg(Duration d) {
+        return d.toMillis() + "ms";
     }
 
     /** The value after {@code label:} on a line of the text report. */

@@ -2,6 +2,7 @@ package io.gevent4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gevent4j.testkit.Delays;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -11,8 +12,8 @@ class DemoCommandTest {
     @Test
     void printsOneTableOfThreeServersWithAZeroFailureGreenletRow() {
         // 20 connections x SHORT each cannot fit the sequential server into 2 x SHORT: it hits its limit
-        CliRun run = CliRun.of("demo", "-n", "20", "-c", "20", "--delay", CliDelays.arg(CliDelays.SHORT),
-                "--sequential-limit", CliDelays.arg(CliDelays.SHORT.multipliedBy(2)));
+        CliRun run = CliRun.of("demo", "-n", "20", "-c", "20", "--delay", CliRun.arg(Delays.SHORT),
+                "--sequential-limit", CliRun.arg(Delays.SHORT.multipliedBy(2)));
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<String> lines = Arrays.asList(run.out().split("\n"));
         assertThat(lines.getFirst()).startsWith("gevent4j demo: 20 requests, 20 concurrent");

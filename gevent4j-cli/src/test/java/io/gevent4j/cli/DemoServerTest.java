@@ -3,6 +3,7 @@ package io.gevent4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gevent4j.Hub;
+import io.gevent4j.testkit.Delays;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -33,19 +34,19 @@ class DemoServerTest {
         try {
             CountDownLatch entered = new CountDownLatch(1);
             DemoServer server = DemoServer.start(kind, new InetSocketAddress("127.0.0.1", 0), List.of(hub),
-                    announcing(entered, CliDelays.MEDIUM), line -> { });
+                    announcing(entered, Delays.MEDIUM.multipliedBy(2)), line -> { });
             int port = server.address().getPort();
             try (Socket s = new Socket("127.0.0.1", port)) {
                 s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(entered.await(CliDelays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-                server.close(CliDelays.LONG);
+                assertThat(entered.await(Delays.VERY_LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                server.close(Delays.VERY_LONG);
                 String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
                 assertThat(reply).isEqualTo("HTTP/1.0 200 Ok\r\n\r\nHelloWorld");
             }
             // and it no longer accepts
             assertThat(connectRefused(port)).isTrue();
         } finally {
-            assertThat(hub.close(CliDelays.LONG)).isTrue();
+            assertThat(hub.close(Delays.VERY_LONG)).isTrue();
         }
     }
 
@@ -58,14 +59,14 @@ class DemoServerTest {
                     List.of(hub), announcing(entered, Duration.ofHours(1)), line -> { });
             try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
                 s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(entered.await(CliDelays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                assertThat(entered.await(Delays.VERY_LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
                 long start = System.nanoTime();
-                server.close(CliDelays.SHORT);
-                assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(CliDelays.SHORT.toNanos());
+                server.close(Delays.SHORT);
+                assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Delays.SHORT.toNanos());
                 assertThat(s.getInputStream().readAllBytes()).isEmpty(); // closed, no reply
             }
         } finally {
-            assertThat(hub.close(CliDelays.LONG)).isTrue();
+            assertThat(hub.close(Delays.VERY_LONG)).isTrue();
         }
     }
 

@@ -2,6 +2,7 @@ package io.gevent4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gevent4j.testkit.Delays;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,7 +34,7 @@ class ServeCommandTest {
     /** Process.destroy() would also close our end of its pipes; kill(1) only signals. */
     static void sigterm(Process p) throws Exception {
         Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).inheritIO().start();
-        assertThat(kill.waitFor(CliDelays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(kill.waitFor(Delays.VERY_LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         assertThat(kill.exitValue()).isZero();
     }
 
@@ -57,7 +58,7 @@ class ServeCommandTest {
                 assertThat(out.readLine()).contains("127.0.0.1", " ok ");
             }
             sigterm(p);
-            assertThat(p.waitFor(CliDelays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(p.waitFor(Delays.VERY_LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             assertThat(out.readLine()).isEqualTo("stopped");
         } finally {
             p.destroyForcibly().waitFor();
@@ -67,7 +68,7 @@ class ServeCommandTest {
     @Test
     void demoAnswersLikeTheDemoServer(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Process p = start(dir.resolve("err"), "serve", "demo", "--port", "0", "--hubs", "2",
-                "--delay", CliDelays.arg(CliDelays.SHORT));
+                "--delay", CliRun.arg(Delays.SHORT));
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String first = out.readLine();
             Matcher m = LISTENING.matcher(String.valueOf(first));
@@ -78,7 +79,7 @@ class ServeCommandTest {
             assertThat(run.field("Completed requests")).isEqualTo("20");
             assertThat(run.field("Failed requests")).startsWith("0 ");
             sigterm(p);
-            assertThat(p.waitFor(CliDelays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(p.waitFor(Delays.VERY_LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             assertThat(out.readLine()).isEqualTo("stopped");
         } finally {
             p.destroyForcibly().waitFor();
@@ -106,7 +107,7 @@ class ServeCommandTest {
             assertThat(run.field("Failed requests")).startsWith("0 ");
             assertThat(run.field("Connections opened")).isEqualTo("4");
             sigterm(p);
-            assertThat(p.waitFor(CliDelays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(p.waitFor(Delays.VERY_LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             List<String> rest = out.lines().toList();
             assertThat(rest).hasSize(201).last().isEqualTo("stopped");
         } finally {

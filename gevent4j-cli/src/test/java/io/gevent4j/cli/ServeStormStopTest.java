@@ -2,6 +2,7 @@ package io.gevent4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gevent4j.testkit.Delays;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -30,7 +31,7 @@ class ServeStormStopTest {
     @ValueSource(ints = {1, 2})
     void everyRequestInFlightIsAnsweredBeforeTheStop(int hubs, @TempDir Path dir) throws Exception {
         Process p = ServeCommandTest.start(dir.resolve("err"), "serve", "demo", "--port", "0", "--hubs",
-                Integer.toString(hubs), "--delay", CliDelays.arg(CliDelays.MEDIUM), "--grace", CliDelays.arg(CliDelays.LONG));
+                Integer.toString(hubs), "--delay", CliRun.arg(Delays.MEDIUM.multipliedBy(2)), "--grace", CliRun.arg(Delays.VERY_LONG));
         List<Socket> clients = new ArrayList<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             Matcher m = LISTENING.matcher(String.valueOf(out.readLine()));
@@ -38,7 +39,7 @@ class ServeStormStopTest {
             int port = Integer.parseInt(m.group(1));
             for (int i = 0; i < STORM; i++) {
                 Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-                s.setSoTimeout((int) CliDelays.LONG.multipliedBy(2).toMillis());
+                s.setSoTimeout((int) Delays.VERY_LONG.multipliedBy(2).toMillis());
                 s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 clients.add(s);
             }
@@ -53,7 +54,7 @@ class ServeStormStopTest {
                 }
             }
             assertThat(answered).isEqualTo(STORM);
-            assertThat(p.waitFor(CliDelays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(p.waitFor(Delays.VERY_LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             assertThat(out.readLine()).isEqualTo("stopped");
         } finally {
             for (Socket s : clients) {

@@ -2,6 +2,7 @@ package io.gevent4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gevent4j.testkit.Delays;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -62,7 +63,7 @@ class ServeUnderFdLimitTest {
             // More connections than the server has descriptors, all open at once, then a request on each.
             for (int i = 0; i < CLIENTS; i++) {
                 Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-                s.setSoTimeout((int) CliDelays.LONG.toMillis());
+                s.setSoTimeout((int) Delays.VERY_LONG.toMillis());
                 clients.add(s);
             }
             for (Socket s : clients) {
@@ -85,7 +86,7 @@ class ServeUnderFdLimitTest {
             }
             assertThat(log).doesNotContain("died");
             ServeCommandTest.sigterm(p);
-            assertThat(p.waitFor(CliDelays.LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(p.waitFor(Delays.VERY_LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         } finally {
             for (Socket s : clients) {
                 s.close();
@@ -96,7 +97,7 @@ class ServeUnderFdLimitTest {
 
     private static String plainRequest(int port) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout((int) CliDelays.LONG.toMillis());
+            s.setSoTimeout((int) Delays.VERY_LONG.toMillis());
             s.getOutputStream().write("GET / HTTP/1.0\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         }

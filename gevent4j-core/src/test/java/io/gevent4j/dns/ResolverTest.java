@@ -5,6 +5,10 @@ import static io.gevent4j.dns.ScriptedDnsServer.garbage;
 import static io.gevent4j.dns.ScriptedDnsServer.rcode;
 import static io.gevent4j.dns.ScriptedDnsServer.send;
 import static io.gevent4j.dns.ScriptedDnsServer.truncated;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.MEDIUM;
+import static io.gevent4j.testkit.Delays.SHORT;
+import static io.gevent4j.testkit.Delays.scaled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,15 +31,6 @@ import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 
 class ResolverTest {
-    static final double FACTOR = Double.parseDouble(System.getProperty("gevent4j.test.delayFactor", "1"));
-    static final Duration SHORT = scaled(50);
-    static final Duration MEDIUM = scaled(200);
-    static final Duration LONG = scaled(5_000);
-
-    static Duration scaled(long millis) {
-        return Duration.ofMillis(Math.max(1, Math.round(millis * FACTOR)));
-    }
-
     static final Map<String, List<String>> ZONE = Map.of(
             "www.example.test", List.of("192.0.2.10", "192.0.2.11", "2001:db8::10"),
             "v4only.example.test", List.of("192.0.2.20"),

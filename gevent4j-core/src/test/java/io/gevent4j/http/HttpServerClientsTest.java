@@ -1,7 +1,7 @@
 package io.gevent4j.http;
 
-import static io.gevent4j.http.HttpDelays.LONG;
-import static io.gevent4j.http.HttpDelays.MEDIUM;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.MEDIUM;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 

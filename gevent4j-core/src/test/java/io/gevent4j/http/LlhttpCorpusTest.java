@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,13 +15,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * llhttp's request cases (/work/shared/reference/http-corpus, MIT) fed to the parser and the
+ * llhttp's request cases (the vendored test resource {@code http-corpus/}, MIT) fed to the parser and the
  * body framing on byte arrays, judged as the corpus README says: every reject case must get no
  * more than {@code requests} complete messages; every accept case must complete its first
  * {@code requests} messages (a refusal is excused on a {@code may_differ} point), and a partial
@@ -27,38 +28,38 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the README's checker does (this server requires Host in HTTP/1.1, RFC 9112 §3.2).
  */
 class LlhttpCorpusTest {
-    /**
-     * The corpus lives in the steering repository's {@code shared/}, beside this repository's
-     * checkout (CI lays a copy there): {@code ../shared} from the repository root, that is
-     * {@code ../../shared} from this module. {@code -Dgevent4j.httpCorpus=FILE} overrides it.
-     */
-    static final Path CORPUS = locateCorpus();
+    /** The vendored corpus, a test resource of this module (its README gives source and license). */
+    static final String RESOURCE = "/http-corpus/llhttp-requests.jsonl";
 
-    private static Path locateCorpus() {
+    /**
+     * The corpus lines, read from {@link #RESOURCE}, or from the file that
+     * {@code -Dgevent4j.httpCorpus=FILE} names. Missing data is a failure, never a skip: a test
+     * that silently passes without its data proves nothing.
+     */
+    static List<String> corpusLines() throws IOException {
         String explicit = System.getProperty("gevent4j.httpCorpus");
         if (explicit != null) {
-            return Path.of(explicit);
+            return Files.readAllLines(Path.of(explicit), StandardCharsets.UTF_8);
         }
-        String rel = "shared/reference/http-corpus/llhttp-requests.jsonl";
-        for (Path candidate : List.of(Path.of("../..", rel), Path.of("..", rel), Path.of("/work", rel))) {
-            if (Files.exists(candidate)) {
-                return candidate.toAbsolutePath().normalize();
+        try (InputStream in = LlhttpCorpusTest.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new FileNotFoundException("the HTTP corpus test resource " + RESOURCE + " is missing");
             }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         }
-        return Path.of("../..", rel).toAbsolutePath().normalize();
     }
 
     static Stream<Arguments> cases() throws IOException {
-        if (!Files.exists(CORPUS)) {
-            return Stream.of(Arguments.of("corpus missing", null));
-        }
         ObjectMapper json = new ObjectMapper();
         List<Arguments> out = new ArrayList<>();
-        for (String line : Files.readAllLines(CORPUS)) {
+        for (String line : corpusLines()) {
             if (!line.isBlank()) {
                 JsonNode n = json.readTree(line);
                 out.add(Arguments.of(n.get("id").asText(), n));
             }
+        }
+        if (out.isEmpty()) {
+            throw new IOException("the HTTP corpus has no cases");
         }
         return out.stream();
     }
@@ -83,7 +84,6 @@ class LlhttpCorpusTest {
     /** The README's pass rule over the whole corpus, with the excused cases listed. */
     @org.junit.jupiter.api.Test
     void passesTheCorpusAsAWhole() throws IOException {
-        Assumptions.assumeTrue(Files.exists(CORPUS), "corpus not found at " + CORPUS);
         int acceptAgree = 0;
         int acceptTotal = 0;
         int rejectAgree = 0;
@@ -124,7 +124,6 @@ class LlhttpCorpusTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void judgesLikeTheCorpusSays(String id, JsonNode c) {
-        Assumptions.assumeTrue(c != null, "corpus not found at " + CORPUS);
         byte[] raw = withHost(Base64.getDecoder().decode(c.get("raw_b64").asText()), c.get("host_at"));
         int requests = c.get("requests").asInt();
         boolean partial = c.get("partial").asBoolean();

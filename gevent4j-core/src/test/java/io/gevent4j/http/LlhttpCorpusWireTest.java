@@ -1,7 +1,7 @@
 package io.gevent4j.http;
 
-import static io.gevent4j.http.HttpDelays.LONG;
-import static io.gevent4j.http.HttpDelays.MEDIUM;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.MEDIUM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +15,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -85,7 +84,6 @@ class LlhttpCorpusWireTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void judgedOnTheWire(String id, JsonNode c) throws IOException {
-        Assumptions.assumeTrue(c != null, "corpus not found");
         byte[] raw = LlhttpCorpusTest.withHost(Base64.getDecoder().decode(c.get("raw_b64").asText()), c.get("host_at"),
                 "Host: " + server.address().getAddress().getHostAddress() + ":" + server.address().getPort() + "\r\n");
         int requests = c.get("requests").asInt();

@@ -1,6 +1,6 @@
 package io.gevent4j.http;
 
-import static io.gevent4j.http.HttpDelays.LONG;
+import static io.gevent4j.testkit.Delays.LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gevent4j.Hub;

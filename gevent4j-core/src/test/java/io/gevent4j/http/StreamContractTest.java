@@ -1,6 +1,6 @@
 package io.gevent4j.http;
 
-import static io.gevent4j.http.HttpDelays.LONG;
+import static io.gevent4j.testkit.Delays.LONG;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,7 +1,7 @@
 package io.gevent4j.server;
 
-import static io.gevent4j.server.ServerDelays.LONG;
-import static io.gevent4j.server.ServerDelays.SHORT;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.SHORT;
 import static io.gevent4j.server.StreamServerTest.eventually;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;

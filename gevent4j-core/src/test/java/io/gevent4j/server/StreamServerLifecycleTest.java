@@ -1,6 +1,6 @@
 package io.gevent4j.server;
 
-import static io.gevent4j.server.ServerDelays.LONG;
+import static io.gevent4j.testkit.Delays.LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

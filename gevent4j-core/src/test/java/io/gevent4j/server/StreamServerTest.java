@@ -1,14 +1,15 @@
 package io.gevent4j.server;
 
-import static io.gevent4j.server.ServerDelays.LONG;
-import static io.gevent4j.server.ServerDelays.MEDIUM;
-import static io.gevent4j.server.ServerDelays.SHORT;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.MEDIUM;
+import static io.gevent4j.testkit.Delays.SHORT;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gevent4j.Hub;
 import io.gevent4j.HubGroup;
+import io.gevent4j.testkit.Probe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -231,14 +232,21 @@ class StreamServerTest {
     @Test
     void gracefulStopLetsAHandlerFinishWithinTheTimeout() throws Exception {
         CountDownLatch inHandler = new CountDownLatch(1);
+        io.gevent4j.Event release = new io.gevent4j.Event();
         StreamServer s = start(StreamServer.builder(c -> {
             inHandler.countDown();
-            io.gevent4j.Gevent.sleep(MEDIUM);
+            release.await(); // still at work when the stop begins: released once it has
             c.sendAll("done".getBytes(US_ASCII));
         }));
         try (Socket c = client(s)) {
             assertThat(inHandler.await(LONG.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            Thread releaser = Thread.ofPlatform().start(() -> {
+                Probe.await(s::isStopping, LONG, () -> "the stop to begin");
+                release.set();
+            });
             assertThat(s.stop(LONG)).as("graceful").isTrue();
+            releaser.join(LONG.toMillis());
+            assertThat(releaser.isAlive()).isFalse();
             assertThat(c.getInputStream().readAllBytes()).isEqualTo("done".getBytes(US_ASCII));
         }
         assertThat(s.awaitStop(Duration.ZERO)).isTrue();

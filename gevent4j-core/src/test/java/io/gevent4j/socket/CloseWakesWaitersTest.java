@@ -1,12 +1,12 @@
 package io.gevent4j.socket;
 
-import static io.gevent4j.socket.TestDelays.LONG;
-import static io.gevent4j.socket.TestDelays.SHORT;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.SHORT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
 import io.gevent4j.Hub;
+import io.gevent4j.testkit.Probe;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -56,7 +56,8 @@ class CloseWakesWaitersTest {
                 }
             });
             Greenlet<Io.Selection> selector = other.spawn(() -> Io.select(List.of(s.channel()), List.of(), HOUR));
-            Gevent.sleep(SHORT);
+            Probe.awaitParked(reader, LONG);
+            Probe.awaitParked(selector, LONG);
             assertThat(reader.ready()).isFalse();
             assertThat(selector.ready()).isFalse();
             hub.spawn(() -> {
@@ -84,7 +85,7 @@ class CloseWakesWaitersTest {
                     return e.getMessage();
                 }
             });
-            Gevent.sleep(SHORT);
+            Probe.awaitParked(reader, LONG);
             assertThat(reader.ready()).isFalse();
             Io.close(source);
             assertThat(reader.join(LONG)).isTrue();
@@ -121,7 +122,7 @@ class CloseWakesWaitersTest {
                         return e.getMessage();
                     }
                 });
-                Gevent.sleep(SHORT);
+                Probe.awaitParked(connector, LONG);
                 assertThat(connector.ready()).isFalse();
                 s.close();
                 assertThat(connector.join(LONG)).isTrue();

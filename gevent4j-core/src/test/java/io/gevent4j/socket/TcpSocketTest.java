@@ -1,9 +1,9 @@
 package io.gevent4j.socket;
 
-import static io.gevent4j.socket.TestDelays.LONG;
-import static io.gevent4j.socket.TestDelays.MEDIUM;
-import static io.gevent4j.socket.TestDelays.SHORT;
-import static io.gevent4j.socket.TestDelays.since;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.MEDIUM;
+import static io.gevent4j.testkit.Delays.SHORT;
+import static io.gevent4j.testkit.Delays.since;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +12,7 @@ import io.gevent4j.Greenlet;
 import io.gevent4j.GreenletExit;
 import io.gevent4j.Hub;
 import io.gevent4j.Timeout;
+import io.gevent4j.testkit.Probe;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -301,7 +302,8 @@ class TcpSocketTest {
                 s.sendAll(new byte[64 * 1024 * 1024]); // the peer never reads: blocks for buffer space
                 return null;
             });
-            Gevent.sleep(SHORT); // let both park
+            Probe.awaitParked(reader, LONG);
+            Probe.awaitParked(writer, LONG);
             assertThat(reader.ready()).isFalse();
             assertThat(writer.ready()).isFalse();
             hub.spawn(() -> {
@@ -332,7 +334,7 @@ class TcpSocketTest {
     void closingAListenerWakesItsAcceptFromAnotherThread() throws Exception {
         TcpListener listener = TcpListener.bind(ANY);
         Greenlet<TcpSocket> acceptor = hub.spawn(listener::accept);
-        Gevent.sleep(SHORT);
+        Probe.awaitParked(acceptor, LONG);
         assertThat(acceptor.ready()).isFalse();
         listener.close(); // from the test thread, while the hub may be parked in its selector
         assertThat(failure(acceptor)).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
@@ -345,10 +347,8 @@ class TcpSocketTest {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
             TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
             Greenlet<byte[]> first = hub.spawn(() -> s.recv(10));
-            Greenlet<byte[]> second = hub.spawn(() -> {
-                Gevent.sleep(SHORT);
-                return s.recv(10);
-            });
+            Probe.awaitParked(first, LONG);
+            Greenlet<byte[]> second = hub.spawn(() -> s.recv(10));
             assertThat(failure(second)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("already waiting to read");
             accepted.result(LONG).sendAll(new byte[] {7});
@@ -364,7 +364,7 @@ class TcpSocketTest {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
             TcpSocket s = hub.spawn(() -> TcpSocket.connect(listener.localAddress(), LONG)).result(LONG);
             Greenlet<byte[]> reader = hub.spawn(() -> s.recv(10));
-            Gevent.sleep(SHORT);
+            Probe.awaitParked(reader, LONG);
             assertThat(reader.kill(LONG)).isTrue();
             assertThat(reader.exit()).get().isInstanceOf(GreenletExit.class);
             accepted.result(LONG).sendAll(new byte[] {9});
@@ -408,7 +408,7 @@ class TcpSocketTest {
             }).result(LONG);
             assertThat(first.close(LONG)).isTrue();
             Greenlet<byte[]> reader = hub.spawn(() -> s.timeout(LONG).recv(1));
-            Gevent.sleep(SHORT);
+            Probe.awaitParked(reader, LONG);
             accepted.result(LONG).sendAll(new byte[] {4});
             assertThat(reader.result(LONG)).containsExactly(4);
             s.close();

@@ -1,11 +1,12 @@
 package io.gevent4j.socket;
 
-import static io.gevent4j.socket.TestDelays.LONG;
+import static io.gevent4j.testkit.Delays.LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
 import io.gevent4j.Hub;
+import io.gevent4j.testkit.Delays;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class ThirdPartyBlockingClientTest {
     static final int CALLS = 1_000;
-    static final Duration DELAY = TestDelays.scaled(100);
+    static final Duration DELAY = Delays.scaled(100);
 
     /** A minimal HTTP/1.1 server on its own hub: each request is answered after DELAY. */
     static final class SlowServer implements AutoCloseable {

@@ -1,14 +1,14 @@
 package io.gevent4j.socket;
 
-import static io.gevent4j.socket.TestDelays.LONG;
-import static io.gevent4j.socket.TestDelays.SHORT;
-import static io.gevent4j.socket.TestDelays.since;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.SHORT;
+import static io.gevent4j.testkit.Delays.since;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
 import io.gevent4j.Hub;
+import io.gevent4j.testkit.Probe;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -63,7 +63,7 @@ class UdpAndSelectTest {
             a.connect(b.localAddress());
             b.connect(a.localAddress());
             Greenlet<Integer> reader = hub.spawn(() -> b.recv(ByteBuffer.allocate(100)));
-            Gevent.sleep(SHORT);
+            Probe.awaitParked(reader, LONG);
             assertThat(reader.ready()).isFalse();
             a.send(ByteBuffer.wrap(new byte[17]));
             assertThat(reader.result(LONG)).isEqualTo(17);
@@ -80,7 +80,7 @@ class UdpAndSelectTest {
             assertThat(since(start)).isGreaterThanOrEqualTo(SHORT);
             s.noTimeout();
             Greenlet<InetSocketAddress> g = hub.spawn(() -> s.recvFrom(ByteBuffer.allocate(10)));
-            Gevent.sleep(SHORT);
+            Probe.awaitParked(g, LONG);
             s.close();
             g.join(LONG);
             assertThat(g.exception()).isInstanceOf(SocketException.class).hasMessageContaining("Socket closed");
@@ -93,17 +93,17 @@ class UdpAndSelectTest {
         try (var source = pipe.source(); var sink = pipe.sink()) {
             source.configureBlocking(false);
             sink.configureBlocking(false);
-            Greenlet<Void> writer = hub.spawn(() -> {
-                Io.waitWrite(sink, LONG);
-                Gevent.sleep(SHORT);
-                sink.write(ByteBuffer.wrap(new byte[] {5}));
-                return null;
-            });
             Greenlet<Integer> reader = hub.spawn(() -> {
                 Io.waitRead(source, LONG);
                 ByteBuffer b = ByteBuffer.allocate(1);
                 source.read(b);
                 return (int) b.get(0);
+            });
+            Greenlet<Void> writer = hub.spawn(() -> {
+                Io.waitWrite(sink, LONG);
+                Probe.awaitParked(reader, LONG); // the byte arrives while the reader waits
+                sink.write(ByteBuffer.wrap(new byte[] {5}));
+                return null;
             });
             assertThat(reader.result(LONG)).isEqualTo(5);
             writer.result(LONG);
@@ -137,7 +137,7 @@ class UdpAndSelectTest {
             s1.configureBlocking(false);
             s2.configureBlocking(false);
             Greenlet<Io.Selection> g = hub.spawn(() -> Io.select(List.of(s1, s2), List.of(), LONG));
-            Gevent.sleep(SHORT);
+            Probe.awaitParked(g, LONG);
             assertThat(g.ready()).isFalse();
             k2.write(ByteBuffer.wrap(new byte[] {1}));
             Io.Selection sel = g.result(LONG);

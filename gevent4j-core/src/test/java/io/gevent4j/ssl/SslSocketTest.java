@@ -7,6 +7,8 @@ import io.gevent4j.Greenlet;
 import io.gevent4j.Hub;
 import io.gevent4j.socket.TcpListener;
 import io.gevent4j.socket.TcpSocket;
+import io.gevent4j.testkit.Delays;
+import io.gevent4j.testkit.Probe;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -30,9 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SslSocketTest {
-    static final double FACTOR = Double.parseDouble(System.getProperty("gevent4j.test.delayFactor", "1"));
-    static final Duration SHORT = Duration.ofMillis(Math.round(100 * FACTOR));
-    static final Duration LONG = Duration.ofMillis(Math.round(10_000 * FACTOR));
+    static final Duration SHORT = Delays.scaled(100);
+    static final Duration LONG = Delays.VERY_LONG;
 
     @TempDir
     static Path certDir;
@@ -217,7 +218,7 @@ class SslSocketTest {
         SslSocket tls = client(() -> SslSocket.client(connectTcp(), certs.context(null, "trust.p12"), "localhost"))
                 .result(LONG);
         Greenlet<byte[]> first = hub.spawn(() -> tls.recv(10));
-        Gevent.sleep(SHORT);
+        Probe.awaitParked(first, LONG);
         Greenlet<byte[]> second = hub.spawn(() -> tls.recv(10));
         assertThat(failure(second)).isInstanceOf(IllegalStateException.class).hasMessageContaining("already reading");
         hub.spawn(() -> {

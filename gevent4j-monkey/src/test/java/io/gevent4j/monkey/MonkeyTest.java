@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gevent4j.Gevent;
 import io.gevent4j.monkey.probe.MonkeyProbe;
+import io.gevent4j.testkit.Delays;
 import java.io.File;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * alone changes nothing) is the core's {@code NothingGlobalTest}.
  */
 class MonkeyTest {
-    static final long PROBE_MILLIS = 30_000L * Long.getLong("gevent4j.test.delayFactor", 1);
+    static final long PROBE_MILLIS = Delays.scaled(30_000).toMillis();
     static final List<String> OPTED_IN = List.of(
             "httpProvider=" + MonkeyHttpServerProvider.class.getName(),
             "httpServerFromGevent4j=true",

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.gevent4j.testkit.Delays;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,9 +29,8 @@ import org.junit.jupiter.api.Test;
  */
 class JdkProviderCompatibilityTest {
     static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    static final double FACTOR = Double.parseDouble(System.getProperty("gevent4j.test.delayFactor", "1"));
     /** The JDK's time settings are whole seconds: the shortest, scaled. */
-    static final long SECONDS = Math.max(1, Math.round(FACTOR));
+    static final long SECONDS = Math.max(1, Math.round(Delays.FACTOR));
     /** How long a client waits for what must come (well below the core's own 20 s head time-out). */
     static final Duration CLIENT_WAIT = Duration.ofSeconds(10);
 
