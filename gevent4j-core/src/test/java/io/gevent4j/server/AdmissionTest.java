@@ -1,7 +1,7 @@
 package io.gevent4j.server;
 
-import static io.gevent4j.server.ServerDelays.LONG;
-import static io.gevent4j.server.ServerDelays.MEDIUM;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.MEDIUM;
 import static io.gevent4j.server.StreamServerTest.client;
 import static io.gevent4j.server.StreamServerTest.echo;
 import static io.gevent4j.server.StreamServerTest.eventually;
