@@ -1,5 +1,10 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.WaitList;
+
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.Timer;
+import io.gevent4j.internal.Waiter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
@@ -57,7 +62,7 @@ import java.util.function.Consumer;
  * System.out.println(g.result()); // blocks this thread (or greenlet) until it finishes
  * }
  */
-public final class Greenlet<T> extends Strand implements Future<T>, Waitable, AutoCloseable {
+public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     /*
      * Implementation overview.
      *
@@ -73,8 +78,10 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
      * linkValue, linkException) move to `dispatching` and run on the hub, taken one at a time
      * from that current list (runUserLinks), so an unlink by an earlier link stops a later one.
      *
-     * The greenlet is found from its thread through the thread's uncaught-exception handler,
-     * which is the greenlet's body (GreenletBody): a field read, no ThreadLocal map per greenlet.
+     * The greenlet waits as its strand (GreenletStrand, a LoopStrand of the engine): the pending
+     * exception, the waiter and the thread live there. The strand is the thread's body and its
+     * uncaught-exception handler, so the greenlet is found from its thread with a field read
+     * (no ThreadLocal map per greenlet); the engine finds the strand without naming Greenlet.
      */
 
     private static final int NEW = 0;
@@ -82,9 +89,9 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     private static final int RUNNING = 2;
     private static final int DONE = 3;
 
-    private static final byte VALUE = 1;
-    private static final byte FAILED = 2;
-    private static final byte EXITED = 3;
+    static final byte VALUE = 1;
+    static final byte FAILED = 2;
+    static final byte EXITED = 3;
 
     private static final VarHandle STATE;
 
@@ -101,7 +108,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     /** A Callable or a Runnable (stored as given: no wrapper object, no extra stack frame). */
     private Object task;
     private volatile int state;
-    private volatile Thread thread;
+    /** What this greenlet waits as: the engine's strand, its thread's body. */
+    private final GreenletStrand strand;
     /** The value, or the throwable it ended with. Written before `state` becomes DONE. */
     private Object outcome;
     private byte kind;
@@ -113,14 +121,11 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     private volatile String name;
     private int ident = -1;
     private Timer startTimer;
-    // The hub's list of live greenlets (loop-thread confined).
-    Greenlet<?> liveNext;
     /**
-     * What this greenlet waits for without a time-out, for deadlock detection (Hub#deadlockCycle):
+     * What this greenlet waits for without a time-out, for deadlock detection (Deadlocks.cycle):
      * a greenlet it joins or an RLock it acquires, or null. Its hub's loop thread only.
      */
     Object waitsFor;
-    Greenlet<?> livePrev;
 
     Greenlet(Hub hub, Callable<? extends T> task) {
         this(hub, (Object) Objects.requireNonNull(task, "task"));
@@ -134,6 +139,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     private Greenlet(Hub hub, Object task) {
         this.hub = hub;
         this.task = task;
+        this.strand = new GreenletStrand(hub.loop(), this);
         Greenlet<?> spawner = of(Thread.currentThread());
         this.parent = spawner == null ? null : new WeakReference<>(spawner);
         this.spawnTree = spawner == null ? null : spawner.spawnTree();
@@ -184,7 +190,22 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     }
 
     static Greenlet<?> of(Thread t) {
-        return t.isVirtual() && t.getUncaughtExceptionHandler() instanceof GreenletBody body ? body.greenlet : null;
+        return io.gevent4j.internal.LoopStrand.of(t) instanceof GreenletStrand gs ? gs.greenlet : null;
+    }
+
+    /** The greenlet that waits as {@code s}, or null if {@code s} is another kind of strand. */
+    static Greenlet<?> ofStrand(Strand s) {
+        return s instanceof GreenletStrand gs ? gs.greenlet : null;
+    }
+
+    /** What this greenlet waits as. */
+    GreenletStrand strand() {
+        return strand;
+    }
+
+    /** The greenlet's virtual thread while it runs, or null. */
+    Thread thread() {
+        return strand.thread();
     }
 
     static Callable<Void> callable(Runnable task) {
@@ -224,7 +245,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
             SpawnCallbacks.onStart(this);
             Timer t = new Timer() {
                 @Override
-                void fire() {
+                protected void fire() {
                     if (state == SCHEDULED) {
                         launch();
                     }
@@ -233,72 +254,22 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
             synchronized (this) {
                 startTimer = t;
             }
-            hub.addTimerFromAnyThread(t, nanos);
+            hub.loop().addTimerFromAnyThread(t, nanos);
         }
         return this;
     }
 
     private void launch() {
-        GreenletBody body = new GreenletBody(this);
-        Thread t = hub.newGreenletThread(body);
-        t.setUncaughtExceptionHandler(body);
-        thread = t;
-        t.start();
+        strand.startThread();
     }
 
-    /** The body of the greenlet's virtual thread, and the handle that finds the greenlet from it. */
-    private static final class GreenletBody implements Runnable, Thread.UncaughtExceptionHandler {
-        final Greenlet<?> greenlet;
-
-        GreenletBody(Greenlet<?> greenlet) {
-            this.greenlet = greenlet;
-        }
-
-        /** The greenlet's whole life; the task is called from this frame (one frame less on every parked stack). */
-        @Override
-        public void run() {
-            Greenlet<?> g = greenlet;
-            if (!g.begin()) {
-                return;
-            }
-            byte k;
-            Object o;
-            try {
-                if (g.task instanceof Callable<?> c) {
-                    o = c.call();
-                } else {
-                    ((Runnable) g.task).run();
-                    o = null;
-                }
-                k = VALUE;
-            } catch (GreenletExit e) {
-                o = e;
-                k = EXITED;
-            } catch (Throwable e) {
-                o = e;
-                k = FAILED;
-            }
-            Throwable kill = g.unraisedKill();
-            if (kill != null && o != kill) {
-                // Killed inside a JDK call: whatever the call threw (or the body made of it), the
-                // kill is the outcome, with the body's exception kept as its cause.
-                if (o instanceof Throwable bodyFailure) {
-                    Timeout.attachCause(kill, bodyFailure);
-                }
-                o = kill;
-                k = kill instanceof GreenletExit ? EXITED : FAILED;
-            }
-            g.end(k, o);
-        }
-
-        @Override
-        public void uncaughtException(Thread t, Throwable e) {
-            greenlet.hub.reportError(greenlet, e);
-        }
+    /** The task, a Callable or a Runnable (read by the body, in GreenletStrand). */
+    Object task() {
+        return task;
     }
 
     /** Called first on the greenlet's thread: false if it was killed before it ran. */
-    private boolean begin() {
+    boolean begin() {
         if (!STATE.compareAndSet(this, SCHEDULED, RUNNING)) {
             return false; // killed before it ran
         }
@@ -307,13 +278,14 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
             return false;
         }
         ran = true;
-        hub.greenletStarted(this);
+        strand.began();
         return true;
     }
 
-    private void end(byte k, Object o) {
-        clearPending();
-        hub.greenletFinished(this);
+    /** Called last on the greenlet's thread with its outcome. */
+    void end(byte k, Object o) {
+        strand.clearPending();
+        strand.ended();
         finish(k, o);
     }
 
@@ -345,61 +317,12 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
 
     /** After DONE: reports a failure (before the links, so a joiner sees it reported), then notifies. */
     private void announceDone(byte k, Object o, Object ls) {
-        thread = null;
+        strand.forgetThread();
         if (k == FAILED) {
             hub.reportError(this, (Throwable) o);
         }
         if (ls != null) {
             notifyLinks(ls);
-        }
-    }
-
-    // ---------------------------------------------------------------- Strand
-
-    @Override
-    Thread thread() {
-        return thread;
-    }
-
-    @Override
-    long now() {
-        return hub.now();
-    }
-
-    @Override
-    Hub timerHub() {
-        return hub;
-    }
-
-    @Override
-    boolean armTimer(Waiter w) {
-        hub.addTimer(w);
-        return true;
-    }
-
-    @Override
-    void disarmTimer(Waiter w) {
-        hub.removeTimer(w);
-    }
-
-    /**
-     * Starts Gevent.sleep(nanos) of this greenlet, called by itself on its hub: a lean copy of
-     * {@link Strand#await} for the commonest wait. The caller then calls
-     * {@link #parkWhileWaiting} and {@link #afterSleep}.
-     */
-    Waiter beginSleep(long nanos) {
-        Waiter w = new Waiter(this);
-        w.deadline = deadlineAfter(nanos);
-        waiter = w;
-        raisePendingOrUnwait(w);
-        hub.addTimer(w);
-        return w;
-    }
-
-    private void raisePendingOrUnwait(Waiter w) {
-        if (hasPending()) {
-            waiter = null;
-            raisePending();
         }
     }
 
@@ -474,7 +397,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     /** Names it (also the name of its virtual thread, as thread dumps show). */
     public Greenlet<T> name(String newName) {
         this.name = Objects.requireNonNull(newName, "name");
-        Thread t = thread;
+        Thread t = strand.thread();
         if (t != null) {
             t.setName(newName);
         }
@@ -516,15 +439,16 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
         if (nanos <= 0 && WaitList.onLoop()) {
             return false; // a zero wait never blocks: fine on a hub's loop too
         }
-        Strand s = Strand.ofCaller();
-        if (s == this) {
+        Strand s = Strand.current();
+        if (s == strand) {
             throw new DeadlockException(this + " cannot join itself: it would wait forever", List.of(this));
         }
-        // Deadlock detection (Hub#deadlockCycle): an untimed join between greenlets of one hub is
+        // Deadlock detection (Deadlocks.cycle): an untimed join between greenlets of one hub is
         // recorded while it waits, so that the join that closes a cycle fails instead of parking.
-        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && s instanceof Greenlet<?> g && g.hub == hub ? g : null;
+        Greenlet<?> g = ofStrand(s);
+        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && g != null && g.hub == hub ? g : null;
         if (caller != null) {
-            DeadlockException cycle = hub.deadlockCycle(caller, this);
+            DeadlockException cycle = Deadlocks.cycle(caller, this);
             if (cycle != null) {
                 throw cycle;
             }
@@ -743,7 +667,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     private boolean kill(Throwable exception, long nanos) {
         killAsync(exception);
         if (of(Thread.currentThread()) == this) {
-            raisePending(); // killing oneself: the exception is raised right here
+            strand.raisePending(); // killing oneself: the exception is raised right here
             return false;
         }
         return joinNanos(nanos);
@@ -772,7 +696,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
                 return;
             }
             if (s == RUNNING) {
-                deliver(exception);
+                strand.deliver(exception);
                 return;
             }
             Timer pendingStart;
@@ -793,7 +717,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
                 ls = detachOnDone();
             }
             if (pendingStart != null) {
-                hub.removeTimerFromAnyThread(pendingStart);
+                hub.loop().removeTimerFromAnyThread(pendingStart);
             }
             // Killed before it ran: it never will. Report a failure, then fire the links.
             announceDone(k, exception, ls);

@@ -1,6 +1,7 @@
 package io.gevent4j.server;
 
-import io.gevent4j.internal.Core;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.Waiter;
 import java.util.ArrayDeque;
 
 /**
@@ -15,11 +16,10 @@ import java.util.ArrayDeque;
  * only when somebody actually waits.
  */
 final class Slots {
-    private final Core.Access core = Core.access();
     private final int max;
     private int used;
     private boolean open;
-    private final ArrayDeque<Object> waiters = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
     Slots(int max) {
         if (max <= 0) {
@@ -47,22 +47,22 @@ final class Slots {
 
     /** Takes a slot, waiting while none is free. A kill or Timeout while waiting propagates. */
     void acquire() {
-        Object strand = null;
+        Strand strand = null;
         for (;;) {
-            Object w;
+            Waiter w;
             synchronized (this) {
                 if (used < max) {
                     used++;
                     return;
                 }
                 if (strand == null) {
-                    strand = core.strandOfCaller();
+                    strand = Strand.current();
                 }
-                w = core.newWaiter(strand);
+                w = new Waiter(strand);
                 waiters.add(w);
             }
             try {
-                core.await(strand, w, core.noDeadline());
+                strand.await(w, Strand.NO_DEADLINE);
             } finally {
                 synchronized (this) {
                     waiters.remove(w);
@@ -81,11 +81,11 @@ final class Slots {
 
     private void wakeOne() {
         for (;;) {
-            Object w;
+            Waiter w;
             synchronized (this) {
                 w = waiters.poll();
             }
-            if (w == null || core.notifyWaiter(w)) {
+            if (w == null || w.notifyWaiter()) {
                 return;
             }
         }
@@ -95,14 +95,14 @@ final class Slots {
 
     /** Opens the gate for good and wakes everybody waiting in {@link #awaitOpen}. Any thread. */
     void open() {
-        Object[] all;
+        Waiter[] all;
         synchronized (this) {
             open = true;
-            all = waiters.toArray();
+            all = waiters.toArray(new Waiter[0]);
             waiters.clear();
         }
-        for (Object w : all) {
-            core.notifyWaiter(w);
+        for (Waiter w : all) {
+            w.notifyWaiter();
         }
     }
 
@@ -112,18 +112,18 @@ final class Slots {
 
     /** Waits until {@link #open} was called, at most {@code nanos} (negative: no limit). Returns whether open. */
     boolean awaitOpen(long nanos) {
-        Object strand;
-        Object w;
+        Strand strand;
+        Waiter w;
         synchronized (this) {
             if (open) {
                 return true;
             }
-            strand = core.strandOfCaller();
-            w = core.newWaiter(strand);
+            strand = Strand.current();
+            w = new Waiter(strand);
             waiters.add(w);
         }
         try {
-            core.await(strand, w, nanos < 0 ? core.noDeadline() : core.deadlineAfter(strand, nanos));
+            strand.await(w, nanos < 0 ? Strand.NO_DEADLINE : strand.deadlineAfter(nanos));
         } finally {
             synchronized (this) {
                 waiters.remove(w);

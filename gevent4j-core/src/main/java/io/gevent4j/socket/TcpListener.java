@@ -1,5 +1,8 @@
 package io.gevent4j.socket;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.ChannelIo;
+
 import io.gevent4j.internal.Channels;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -76,7 +79,7 @@ public final class TcpListener implements AutoCloseable {
     public TcpSocket accept() throws IOException {
         SocketChannel c = accept0();
         if (c == null) {
-            Object strand = IoWatch.CORE.strandOfCaller();
+            Strand strand = Strand.current();
             long deadline = io.deadline(strand);
             do {
                 io.await(strand, SelectionKey.OP_ACCEPT, deadline, "accept");

@@ -1,5 +1,8 @@
 package io.gevent4j.socket;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.ChannelIo;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -68,7 +71,7 @@ public final class UdpSocket implements AutoCloseable {
         if (n != 0 || !src.hasRemaining()) {
             return n;
         }
-        Object strand = IoWatch.CORE.strandOfCaller();
+        Strand strand = Strand.current();
         long deadline = io.deadline(strand);
         for (;;) {
             io.await(strand, SelectionKey.OP_WRITE, deadline, "sendTo");
@@ -86,7 +89,7 @@ public final class UdpSocket implements AutoCloseable {
     public InetSocketAddress recvFrom(ByteBuffer dst) throws IOException {
         SocketAddress from = receive0(dst);
         if (from == null) {
-            Object strand = IoWatch.CORE.strandOfCaller();
+            Strand strand = Strand.current();
             long deadline = io.deadline(strand);
             do {
                 io.await(strand, SelectionKey.OP_READ, deadline, "recvFrom");
@@ -108,7 +111,7 @@ public final class UdpSocket implements AutoCloseable {
         if (n != 0 || !src.hasRemaining()) {
             return n;
         }
-        Object strand = IoWatch.CORE.strandOfCaller();
+        Strand strand = Strand.current();
         long deadline = io.deadline(strand);
         for (;;) {
             io.await(strand, SelectionKey.OP_WRITE, deadline, "send");
