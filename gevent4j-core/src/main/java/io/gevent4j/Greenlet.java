@@ -71,12 +71,10 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * CAS by the body; the kill of an unstarted greenlet CASes SCHEDULED -> DONE under the
      * monitor, so exactly one wins and a killed greenlet never runs its task.
      *
-     * Links (joiners' waiters, whenReady actions, user links) live in `links`, guarded by the
-     * monitor; the transition to DONE takes them in the same critical section, so a link is
-     * either notified by the completion or sees DONE and runs at once. Waiters and whenReady
-     * actions are notified inline (they only unpark or enqueue); user links (link, rawlink,
-     * linkValue, linkException) move to `dispatching` and run on the hub, taken one at a time
-     * from that current list (runUserLinks), so an unlink by an earlier link stops a later one.
+     * Links (joiners, whenReady actions, user links) live in GreenletLinks (joiners and actions
+     * in a WaitList), guarded by the monitor; the transition to DONE takes them in the same
+     * critical section, so a link is either notified by the completion or sees DONE and runs at
+     * once (see GreenletLinks for the order and the one-at-a-time rule of user links).
      *
      * The greenlet waits as its strand (GreenletStrand, a LoopStrand of the engine): the pending
      * exception, the waiter and the thread live there. The strand is the thread's body and its
@@ -114,10 +112,8 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     private Object outcome;
     private byte kind;
     private boolean ran;
-    /** Guarded by this: null, one link, or an ArrayList of links, in registration order. */
-    private Object links;
-    /** User links taken at completion and not yet run; guarded by this. */
-    private List<UserLink<T>> dispatching;
+    /** Joiners, whenReady actions and user links; made on the first one; guarded by this. */
+    private GreenletLinks<T> links;
     private volatile String name;
     private int ident = -1;
     private Timer startTimer;
@@ -294,7 +290,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     private void finish(byte k, Object o) {
-        Object ls;
+        GreenletLinks.Taken ls;
         synchronized (this) {
             outcome = o;
             kind = k;
@@ -305,10 +301,9 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     /** Under the monitor, once DONE is published: drops the task and ident, takes the links. */
-    private Object detachOnDone() {
+    private GreenletLinks.Taken detachOnDone() {
         task = null;
-        Object ls = links;
-        links = null;
+        GreenletLinks.Taken ls = links == null ? null : links.takeOnDone();
         if (ident >= 0) {
             hub.releaseIdent(ident);
         }
@@ -316,13 +311,13 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     /** After DONE: reports a failure (before the links, so a joiner sees it reported), then notifies. */
-    private void announceDone(byte k, Object o, Object ls) {
+    private void announceDone(byte k, Object o, GreenletLinks.Taken ls) {
         strand.forgetThread();
         if (k == FAILED) {
             hub.reportError(this, (Throwable) o);
         }
         if (ls != null) {
-            notifyLinks(ls);
+            links.notifyDone(ls);
         }
     }
 
@@ -454,7 +449,8 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
             }
             caller.waitsFor = this;
         }
-        Waiter w = new Waiter(s);
+        WaitList.Node n;
+        GreenletLinks<T> ls;
         synchronized (this) {
             if (state == DONE) {
                 if (caller != null) {
@@ -462,16 +458,14 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
                 }
                 return true;
             }
-            addLink(w);
+            ls = links();
+            n = ls.addJoiner(s);
         }
         try {
-            s.await(w, s.deadlineAfter(nanos));
+            ls.park(n, s.deadlineAfter(nanos));
         } finally {
             if (caller != null) {
                 caller.waitsFor = null;
-            }
-            if (state != DONE) {
-                removeLink(w);
             }
         }
         return state == DONE;
@@ -700,7 +694,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
                 return;
             }
             Timer pendingStart;
-            Object ls;
+            GreenletLinks.Taken ls;
             byte k = exception instanceof GreenletExit ? EXITED : FAILED;
             synchronized (this) {
                 // The outcome is written before the CAS publishes DONE; if the body won the race
@@ -725,36 +719,16 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- links
+    // ---------------------------------------------------------------- links (GreenletLinks)
 
-    private enum LinkMode { RAW, SPAWN, VALUE, EXCEPTION }
-
-    private static final class UserLink<T> {
-        final Consumer<? super Greenlet<T>> callback;
-        final LinkMode mode;
-        volatile boolean removed;
-
-        UserLink(Consumer<? super Greenlet<T>> callback, LinkMode mode) {
-            this.callback = callback;
-            this.mode = mode;
+    /** The links, made on first use; the caller holds the monitor. */
+    private GreenletLinks<T> links() {
+        GreenletLinks<T> ls = links;
+        if (ls == null) {
+            ls = new GreenletLinks<>(this);
+            links = ls;
         }
-    }
-
-    private final class ReadyAction implements Registration {
-        final Runnable action;
-        volatile boolean closed;
-
-        ReadyAction(Runnable action) {
-            this.action = action;
-        }
-
-        @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                removeLink(this);
-            }
-        }
+        return ls;
     }
 
     /**
@@ -768,17 +742,17 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * {@link Waitable#whenReady}).
      */
     public Greenlet<T> link(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, LinkMode.SPAWN);
+        return addUserLink(callback, GreenletLinks.LinkMode.SPAWN);
     }
 
     /** Like {@link #link} but only if it finished successfully (including killed by GreenletExit). */
     public Greenlet<T> linkValue(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, LinkMode.VALUE);
+        return addUserLink(callback, GreenletLinks.LinkMode.VALUE);
     }
 
     /** Like {@link #link} but only if it failed. */
     public Greenlet<T> linkException(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, LinkMode.EXCEPTION);
+        return addUserLink(callback, GreenletLinks.LinkMode.EXCEPTION);
     }
 
     /**
@@ -787,7 +761,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * handler and does not stop the other links.
      */
     public Greenlet<T> rawlink(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, LinkMode.RAW);
+        return addUserLink(callback, GreenletLinks.LinkMode.RAW);
     }
 
     /**
@@ -798,18 +772,8 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      */
     public void unlink(Consumer<? super Greenlet<T>> callback) {
         synchronized (this) {
-            if (links instanceof UserLink<?> one && one.callback == callback) {
-                one.removed = true;
-                links = null;
-            } else if (links instanceof ArrayList<?> list) {
-                list.removeIf(l -> l instanceof UserLink<?> u && u.callback == callback && (u.removed = true));
-            }
-            if (dispatching != null) {
-                for (UserLink<T> u : dispatching) {
-                    if (u.callback == callback) {
-                        u.removed = true;
-                    }
-                }
+            if (links != null) {
+                links.unlink(callback);
             }
         }
     }
@@ -817,187 +781,34 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     /** Whether any link is registered and has not run yet. */
     public boolean hasLinks() {
         synchronized (this) {
-            if (links != null) {
-                return true;
-            }
-            return dispatching != null && dispatching.stream().anyMatch(u -> !u.removed);
+            return links != null && links.hasLinks();
         }
     }
 
-    private Greenlet<T> addUserLink(Consumer<? super Greenlet<T>> callback, LinkMode mode) {
-        UserLink<T> link = new UserLink<>(Objects.requireNonNull(callback, "callback"), mode);
+    private Greenlet<T> addUserLink(Consumer<? super Greenlet<T>> callback, GreenletLinks.LinkMode mode) {
+        Objects.requireNonNull(callback, "callback");
+        GreenletLinks<T> ls;
         synchronized (this) {
+            ls = links();
             if (state != DONE) {
-                addLink(link);
+                ls.addUserLink(callback, mode);
                 return this;
             }
         }
-        List<UserLink<T>> one = new ArrayList<>(1);
-        one.add(link);
-        synchronized (this) {
-            if (dispatching == null) {
-                dispatching = one;
-            } else {
-                dispatching.add(link);
-                return this; // a dispatch is already scheduled and will include it
-            }
-        }
-        hub.callSoon(this::runUserLinks);
+        ls.dispatchLate(callback, mode);
         return this;
     }
 
     @Override
     public Registration whenReady(Runnable action) {
-        ReadyAction r = new ReadyAction(Objects.requireNonNull(action, "action"));
+        Objects.requireNonNull(action, "action");
         synchronized (this) {
             if (state != DONE) {
-                addLink(r);
-                return r;
+                return links().addAction(action);
             }
         }
-        r.closed = true;
         action.run();
-        return r;
-    }
-
-    /** Guarded by this. */
-    @SuppressWarnings("unchecked")
-    private void addLink(Object link) {
-        if (links == null) {
-            links = link;
-        } else if (links instanceof ArrayList<?> list) {
-            ((ArrayList<Object>) list).add(link);
-        } else {
-            ArrayList<Object> list = new ArrayList<>(4);
-            list.add(links);
-            list.add(link);
-            links = list;
-        }
-    }
-
-    private synchronized void removeLink(Object link) {
-        if (links == link) {
-            links = null;
-        } else if (links instanceof ArrayList<?> list) {
-            list.remove(link);
-        }
-    }
-
-    /**
-     * Publishes the user links in `dispatching` first, so that a whenReady action notified inline
-     * here can still unlink one of them, then notifies waiters and actions in order, then
-     * schedules the user links on the hub.
-     */
-    @SuppressWarnings("unchecked")
-    private void notifyLinks(Object ls) {
-        List<UserLink<T>> user = null;
-        if (ls instanceof ArrayList<?> list) {
-            for (Object l : list) {
-                if (l instanceof UserLink<?>) {
-                    if (user == null) {
-                        user = new ArrayList<>(list.size());
-                    }
-                    user.add((UserLink<T>) l);
-                }
-            }
-        } else if (ls instanceof UserLink<?>) {
-            user = new ArrayList<>(1);
-            user.add((UserLink<T>) ls);
-        }
-        boolean schedule = false;
-        if (user != null) {
-            synchronized (this) {
-                if (dispatching != null) {
-                    dispatching.addAll(user);
-                } else {
-                    dispatching = user;
-                    schedule = true;
-                }
-            }
-        }
-        if (ls instanceof ArrayList<?> list) {
-            for (Object l : list) {
-                notifyInternal(l);
-            }
-        } else {
-            notifyInternal(ls);
-        }
-        if (schedule) {
-            hub.callSoon(this::runUserLinks);
-        }
-    }
-
-    /** Notifies a waiter or ready action inline; a user link is left to runUserLinks. */
-    private void notifyInternal(Object l) {
-        if (l instanceof Waiter w) {
-            w.notifyWaiter();
-        } else if (l instanceof Greenlet<?>.ReadyAction r && !r.closed) {
-            r.closed = true;
-            try {
-                r.action.run();
-            } catch (Throwable e) {
-                hub.reportError(null, e);
-            }
-        }
-    }
-
-    /**
-     * Runs on the hub: the user links, taken one at a time from the current list, in registration
-     * order, so an earlier link can unlink a later one (or add one) before its turn. A link that
-     * runs in its own greenlet has had its turn once that greenlet ran up to its first wait or
-     * its end: the rest of the list is taken by a callback queued behind it (the run queue is
-     * FIFO), as gevent switches into the link's greenlet and takes the next link when it switches
-     * back. `dispatching` stays non-null meanwhile, so links added in between join this pass.
-     */
-    private void runUserLinks() {
-        for (;;) {
-            UserLink<T> link;
-            synchronized (this) {
-                if (dispatching == null || dispatching.isEmpty()) {
-                    dispatching = null;
-                    return;
-                }
-                link = dispatching.remove(0);
-            }
-            if (link.removed) {
-                continue;
-            }
-            link.removed = true;
-            boolean ok = successful();
-            boolean spawn = switch (link.mode) {
-                case RAW -> {
-                    try {
-                        link.callback.accept(this);
-                    } catch (Throwable e) {
-                        hub.reportError(null, e);
-                    }
-                    yield false;
-                }
-                case SPAWN -> true;
-                case VALUE -> ok;
-                case EXCEPTION -> !ok;
-            };
-            if (spawn) {
-                try {
-                    spawnLink(link);
-                } catch (RuntimeException e) { // the hub is closing: no greenlet to wait for
-                    hub.reportError(null, e);
-                    continue;
-                }
-                synchronized (this) {
-                    if (dispatching.isEmpty()) {
-                        dispatching = null;
-                        return;
-                    }
-                }
-                hub.callSoon(this::runUserLinks);
-                return;
-            }
-        }
-    }
-
-    private void spawnLink(UserLink<T> link) {
-        hub.spawn(() -> link.callback.accept(this)).name("link of " + name());
+        return () -> {};
     }
 
     @Override

@@ -197,13 +197,12 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
                 waitingOn, List.of(stack), kids);
     }
 
-    /** The first frame of the library or the application: where a library wait was called. */
+    /** The first frame above the engine (and the greenlet's link list): where a library wait was called. */
     private static String libraryCaller(StackTraceElement[] stack) {
         for (StackTraceElement e : stack) {
             String c = e.getClassName();
             if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")
-                    || c.equals("io.gevent4j.internal.Strand") || c.equals("io.gevent4j.internal.LoopStrand")
-                    || c.equals("io.gevent4j.internal.Waiter")) {
+                    || c.startsWith("io.gevent4j.internal.") || c.equals("io.gevent4j.GreenletLinks")) {
                 continue;
             }
             return e.toString();
