@@ -38,7 +38,7 @@ public final class Loop {
      * The loop is the virtual-thread scheduler (the Executor handed to the JDK's builder) of its
      * strands. execute() only enqueues: on the loop's own OS thread (the loop itself, or a
      * strand mounted on it) into the unsynchronised runQueue, from anywhere else into the
-     * lock-free inbox. The loop thread alone touches runQueue, timers, idlers and the live list.
+     * lock-free inbox. The loop thread alone touches runQueue, timers, the idlers and the live list.
      *
      * One pass (runPass): drain the inbox, fire expired timers (they only enqueue), run the
      * tasks that were queued when the pass began (FIFO: sleep(0) round-robins), poll the I/O
@@ -130,8 +130,8 @@ public final class Loop {
     /** Where execute() queues on the loop thread: the run queue, or the timer wake-ups. */
     private ArrayDeque<Runnable> loopTarget = runQueue;
     private final TimerHeap timers = new TimerHeap();
-    /** Strands in {@link LoopStrand#idle()}: woken when nothing else is runnable. */
-    private final WaitList idlers = new WaitList(this);
+    /** Strands in {@link LoopStrand#idle()} and in {@link #awaitIdle}. */
+    private final Idleness idleness = new Idleness(this);
     private final LiveStrands live = new LiveStrands();
     @SuppressWarnings("unused") // through SLICE_COUNT
     private long sliceCount;
@@ -150,8 +150,6 @@ public final class Loop {
     private volatile boolean closing;
     private volatile boolean terminated;
     private final CountDownLatch terminatedLatch = new CountDownLatch(1);
-    /** Strands in {@link #awaitIdle}: any thread adds; the loop wakes them when it finds no referenced work. */
-    private final ConcurrentLinkedQueue<Waiter> idleWaiters = new ConcurrentLinkedQueue<>();
     /** Actions run (each on a new platform thread) if the loop ends without {@link #close}. */
     private final CopyOnWriteArrayList<Runnable> deathActions = new CopyOnWriteArrayList<>();
 
@@ -319,11 +317,7 @@ public final class Loop {
 
     /** Parks {@code s} (of this loop, the caller) until nothing else is runnable (gevent's idle). */
     void idle(LoopStrand s) {
-        WaitList.Node n;
-        synchronized (this) {
-            n = idlers.add(s, null);
-        }
-        idlers.park(n, Strand.NO_DEADLINE, null);
+        idleness.idle(s);
     }
 
     // ---------------------------------------------------------------- idleness (gevent's hub.join)
@@ -333,31 +327,7 @@ public final class Loop {
      * idle or ended, false if {@code nanos} passed first.
      */
     public boolean awaitIdle(long nanos) {
-        Strand s = Strand.current();
-        if (terminated) {
-            return true;
-        }
-        Waiter w = new Waiter(s);
-        w.unref = true; // the waiter's own time-out is not work of this loop
-        idleWaiters.add(w);
-        if (terminated) { // Dekker with the end of the loop: it sets `terminated`, then wakes the queue
-            idleWaiters.remove(w);
-            return true;
-        }
-        boolean idle = false;
-        try {
-            if (inLoop()) {
-                execute(() -> {}); // look again at the end of this pass
-            } else {
-                post(() -> {}); // wake the loop so that it looks
-            }
-            idle = s.await(w, s.deadlineAfter(nanos));
-        } finally {
-            if (!idle) {
-                idleWaiters.remove(w);
-            }
-        }
-        return idle || terminated;
+        return idleness.awaitIdle(nanos);
     }
 
     /**
@@ -366,18 +336,11 @@ public final class Loop {
      * parked in a JDK call (or about to run: then it is queued).
      */
     private boolean hasReferencedWork() {
-        if (!runQueue.isEmpty() || !inbox.isEmpty() || !idlers.isEmpty() || timers.referenced() > 0
+        if (!runQueue.isEmpty() || !inbox.isEmpty() || idleness.hasIdlers() || timers.referenced() > 0
                 || io.hasRegistrations() || live.anyOutsideLibraryWait()) {
             return true;
         }
         return host.busyElsewhere();
-    }
-
-    private void wakeIdleWaiters() {
-        Waiter w;
-        while ((w = idleWaiters.poll()) != null) {
-            w.notifyWaiter();
-        }
     }
 
     // ---------------------------------------------------------------- I/O registration
@@ -482,15 +445,17 @@ public final class Loop {
         }
         runQueued(clockRead, passStart);
         boolean hasIo = io.hasRegistrations();
-        if (!runQueue.isEmpty() || !inbox.isEmpty() || !idlers.isEmpty()) {
+        if (!runQueue.isEmpty() || !inbox.isEmpty() || idleness.hasIdlers()) {
             if (hasIo) {
                 pollNow();
             }
-            wakeIdlersIfNothingRuns();
+            if (runQueue.isEmpty() && inbox.isEmpty()) {
+                idleness.wakeIdlers(); // nothing else to run
+            }
             return;
         }
-        if (!idleWaiters.isEmpty() && !hasReferencedWork()) {
-            wakeIdleWaiters();
+        if (idleness.someoneAwaits() && !hasReferencedWork()) {
+            idleness.wakeAwaiting();
             if (!runQueue.isEmpty()) {
                 return; // strands of this loop were waiting: they run first
             }
@@ -528,15 +493,6 @@ public final class Loop {
         }
     }
 
-    /** Nothing else to run: wakes the idlers (first-in first-out). */
-    private void wakeIdlersIfNothingRuns() {
-        if (!idlers.isEmpty() && runQueue.isEmpty() && inbox.isEmpty()) {
-            synchronized (this) {
-                idlers.grantAll(null);
-            }
-        }
-    }
-
     /** Nothing is runnable: blocks in the poller until the next timer, I/O, or a post. */
     private void block() {
         long timeoutMillis = 0; // 0: no timer, block until woken
@@ -548,7 +504,7 @@ public final class Loop {
             }
             timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
         }
-        if (!idleWaiters.isEmpty() && (timeoutMillis == 0 || timeoutMillis > IDLE_RECHECK_MILLIS)) {
+        if ((timeoutMillis == 0 || timeoutMillis > IDLE_RECHECK_MILLIS) && idleness.someoneAwaits()) {
             // Someone waits for idleness: look again soon, for work that ends without waking the
             // loop (a thread-pool task, a channel closed elsewhere whose key is not yet dropped).
             timeoutMillis = IDLE_RECHECK_MILLIS;
@@ -770,7 +726,7 @@ public final class Loop {
     private void ended() {
         LIVE.remove(this);
         terminated = true;
-        wakeIdleWaiters(); // after `terminated`: a waiter that adds itself later sees it
+        idleness.wakeAwaiting(); // after `terminated`: a waiter that adds itself later sees it
         io.close();
         terminatedLatch.countDown();
     }
