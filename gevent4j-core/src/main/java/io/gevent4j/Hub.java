@@ -85,8 +85,13 @@ public final class Hub implements AutoCloseable {
     private volatile HubErrorHandler errorHandler = LOGGING_HANDLER;
     private final Object threadPoolLock = new Object();
     private volatile ThreadPool threadPool;
-    private int nextIdent;
-    private final java.util.PriorityQueue<Integer> freeIdents = new java.util.PriorityQueue<>();
+
+    /** The hub's thread pool if it was made (the loop asks whether it has pending work). */
+    ThreadPool threadPoolIfMade() {
+        return threadPool;
+    }
+    /** Greenlets' minimal idents: the smallest free number, reused after a greenlet dies. */
+    private final Idents idents = new Idents();
 
     private Hub(String name, HubClock clock, boolean ownThread, boolean daemon) {
         this.name = Objects.requireNonNull(name, "name");
@@ -318,16 +323,11 @@ public final class Hub implements AutoCloseable {
     // ---------------------------------------------------------------- greenlet bookkeeping
 
     int allocateIdent() {
-        synchronized (freeIdents) {
-            Integer free = freeIdents.poll();
-            return free != null ? free : nextIdent++;
-        }
+        return idents.allocate();
     }
 
     void releaseIdent(int ident) {
-        synchronized (freeIdents) {
-            freeIdents.add(ident);
-        }
+        idents.release(ident);
     }
 
     void reportError(Greenlet<?> g, Throwable error) {
@@ -501,37 +501,5 @@ public final class Hub implements AutoCloseable {
     @Override
     public String toString() {
         return "Hub[" + name + "#" + id() + "]";
-    }
-
-    /** The loop's view of its hub: errors, kills on close, the thread pool, long slices. */
-    private static final class HubHost implements Loop.Host {
-        final Hub hub;
-
-        HubHost(Hub hub) {
-            this.hub = hub;
-        }
-
-        @Override
-        public void reportError(LoopStrand strand, Throwable error) {
-            hub.reportError(strand instanceof GreenletStrand gs ? gs.greenlet : null, error);
-        }
-
-        @Override
-        public boolean busyElsewhere() {
-            ThreadPool p = hub.threadPool;
-            return p != null && p.pending() > 0;
-        }
-
-        @Override
-        public void longSlice(long nanos) {
-            HubEvents.longRunSlice(hub, nanos, true);
-        }
-
-        @Override
-        public void killAll() {
-            for (Greenlet<?> g : hub.liveGreenlets()) {
-                g.killAsync();
-            }
-        }
     }
 }
