@@ -181,7 +181,7 @@ public final class Timeout extends Error implements AutoCloseable {
             throw new IllegalStateException("this timeout was closed and cannot be started again");
         }
         Strand strand = Strand.current();
-        Loop loop = strand instanceof LoopStrand ls ? ls.loop() : Loop.defaultLoop();
+        Loop loop = strand instanceof LoopStrand ls ? ls.loop() : Hub.defaultHub().loop();
         Expiry e = new Expiry(strand, loop);
         owner = strand;
         expiry = e;

@@ -220,13 +220,35 @@ public final class Loop {
         return l != null ? l : defaultLoop();
     }
 
-    /** The default loop (started on first use by its owner). */
+    /**
+     * The default loop (started on first use by its owner). Installed when the core's {@code Hub}
+     * class initialises: every package that can reach here from a plain thread makes sure of that
+     * first (the root package through the hub, the sockets in their class initialisation).
+     */
     public static Loop defaultLoop() {
         Supplier<Loop> d = DEFAULT.get();
         if (d == null) {
-            throw new IllegalStateException("no default hub is installed");
+            throw new IllegalStateException("the default hub is not installed: io.gevent4j.Hub was never initialised");
         }
         return d.get();
+    }
+
+    /**
+     * Reports a failure of a callback run outside any loop's own error path (a whenReady action
+     * run by the thread that made a primitive ready): to the caller's loop's host, or, when no
+     * hub exists yet, to the log (what the default hub's handler would do).
+     */
+    public static void reportError(Throwable e) {
+        LoopStrand s = LoopStrand.of(Thread.currentThread());
+        Loop l = s != null ? s.loop() : CURRENT.get();
+        if (l == null && DEFAULT.get() != null) {
+            l = defaultLoop();
+        }
+        if (l != null) {
+            l.host.reportError(null, e);
+        } else {
+            logSafely(System.Logger.Level.WARNING, "a callback failed with " + e, e);
+        }
     }
 
     /** Whether the caller is a loop's own thread outside any strand (a callback, a raw link): it must never park. */

@@ -284,7 +284,7 @@ public final class WaitList {
             try {
                 r.run();
             } catch (RuntimeException e) {
-                Loop.current().host().reportError(null, e);
+                Loop.reportError(e);
             }
         }
     }

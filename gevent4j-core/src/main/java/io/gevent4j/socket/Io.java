@@ -1,5 +1,6 @@
 package io.gevent4j.socket;
 
+import io.gevent4j.Hub;
 import io.gevent4j.internal.Strand;
 import io.gevent4j.internal.io.IoWatch;
 import io.gevent4j.internal.io.Readiness;
@@ -36,6 +37,12 @@ import java.util.Optional;
  * }
  */
 public final class Io {
+    static {
+        // A strand that is not a greenlet waits on the default hub: initialise the core now, which
+        // installs it (the engine below names nothing above it).
+        Hub.all();
+    }
+
     private Io() {}
 
     /** Waits until {@code channel} is readable (acceptable, for a server channel). */

@@ -1,5 +1,6 @@
 package io.gevent4j.socket;
 
+import io.gevent4j.Hub;
 import io.gevent4j.internal.Strand;
 import io.gevent4j.internal.io.ChannelIo;
 
@@ -31,6 +32,12 @@ import java.util.Optional;
  * }
  */
 public final class UdpSocket implements AutoCloseable {
+    static {
+        // A strand that is not a greenlet waits on the default hub: initialise the core now, which
+        // installs it (the engine below names nothing above it).
+        Hub.all();
+    }
+
     private final DatagramChannel ch;
     private final ChannelIo io;
 
