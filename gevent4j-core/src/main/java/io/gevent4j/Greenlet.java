@@ -4,7 +4,6 @@ import io.gevent4j.internal.WaitList;
 
 import io.gevent4j.internal.Strand;
 import io.gevent4j.internal.Timer;
-import io.gevent4j.internal.Waiter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;

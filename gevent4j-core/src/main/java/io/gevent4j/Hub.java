@@ -3,6 +3,7 @@ package io.gevent4j;
 import io.gevent4j.internal.HubClock;
 import io.gevent4j.internal.LoopStrand;
 import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class Hub implements AutoCloseable {
         preloadTimeZoneData();
         HubEvents.register();
         Watchdog.configureFromProperties();
-        Loop.setDefault(() -> defaultHub().loop);
+        Loops.setDefault(() -> defaultHub().loop);
     }
 
     /**
@@ -146,7 +147,7 @@ public final class Hub implements AutoCloseable {
         if (g != null) {
             return g.hub();
         }
-        Loop l = Loop.onThisThread();
+        Loop l = Loops.onThisThread();
         return l != null ? of(l) : defaultHub();
     }
 
@@ -387,7 +388,7 @@ public final class Hub implements AutoCloseable {
     /** Every hub whose loop has not ended (started, daemon, default or hand-driven), in no order. */
     public static List<Hub> all() {
         List<Hub> out = new ArrayList<>();
-        for (Loop l : Loop.all()) {
+        for (Loop l : Loops.all()) {
             out.add(of(l));
         }
         return List.copyOf(out);

@@ -1,7 +1,5 @@
 package io.gevent4j;
 
-import io.gevent4j.internal.Loop;
-
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;

@@ -1,6 +1,6 @@
 package io.gevent4j;
 
-import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Waiter;
 import io.gevent4j.internal.VirtualThreads;
 
@@ -148,7 +148,7 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
         if (hub.inLoop()) {
             return hub.liveGreenletsRacy(); // on the loop itself: exact
         }
-        if (Loop.callerIsLoop()) {
+        if (Loops.callerIsLoop()) {
             return null; // a callback of another hub: it must not wait
         }
         if (hub.isTerminated()) {

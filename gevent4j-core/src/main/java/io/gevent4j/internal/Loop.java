@@ -10,16 +10,13 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The event loop of one hub: one platform thread (or, for a hand-driven hub, the test thread)
@@ -74,9 +71,6 @@ public final class Loop {
 
     static final System.Logger LOG = System.getLogger("io.gevent4j");
 
-    private static final ThreadLocal<Loop> CURRENT = new ThreadLocal<>();
-    private static final Set<Loop> LIVE = ConcurrentHashMap.newKeySet();
-    private static final AtomicReference<Supplier<Loop>> DEFAULT = new AtomicReference<>();
     private static final VarHandle WAKEUP_PENDING;
     private static final VarHandle SLICE_COUNT;
     private static final VarHandle SELECTOR_WAKEUPS;
@@ -108,11 +102,7 @@ public final class Loop {
         VirtualThreads.initialiseJdkPollers();
     }
 
-    private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
-    /** Every loop by id, weakly (its hub holds it): how the library's other packages find a hub's loop. */
-    private static final ConcurrentHashMap<Integer, java.lang.ref.WeakReference<Loop>> BY_ID = new ConcurrentHashMap<>();
-
-    private final int id = IDS.getAndIncrement();
+    private final int id = Loops.nextId();
     private final String label;
     private final Host host;
     private final HubClock clock;
@@ -169,21 +159,13 @@ public final class Loop {
         this.driven = threadName == null;
         this.loopThread = driven ? Thread.currentThread()
                 : Thread.ofPlatform().name(threadName).daemon(daemon).unstarted(this::run);
-        LIVE.add(this);
-        BY_ID.values().removeIf(r -> r.get() == null);
-        BY_ID.put(id, new java.lang.ref.WeakReference<>(this));
+        Loops.register(this);
         WaitPathWarmUp.startOnce();
     }
 
     /** A small number, unique per loop in this JVM (the hub's id). */
     public int id() {
         return id;
-    }
-
-    /** The loop whose {@link #id()} is {@code id} (a hub's id), ended or not; null if it is gone. */
-    public static Loop byId(int id) {
-        java.lang.ref.WeakReference<Loop> r = BY_ID.get(id);
-        return r == null ? null : r.get();
     }
 
     /** Starts the loop's own thread. */
@@ -193,67 +175,6 @@ public final class Loop {
 
     public Host host() {
         return host;
-    }
-
-    /** Every loop that has not ended, in no order. */
-    public static List<Loop> all() {
-        return List.copyOf(LIVE);
-    }
-
-    /** Installs where {@link #current()} finds the loop of threads that are not on one (the default hub). */
-    public static void setDefault(Supplier<Loop> defaultLoop) {
-        DEFAULT.set(defaultLoop);
-    }
-
-    /** The loop whose thread runs the caller (not a strand of it), or null. */
-    public static Loop onThisThread() {
-        return CURRENT.get();
-    }
-
-    /** The caller's loop: its strand's, the one running this thread, or else the default one. */
-    public static Loop current() {
-        LoopStrand s = LoopStrand.of(Thread.currentThread());
-        if (s != null) {
-            return s.loop();
-        }
-        Loop l = CURRENT.get();
-        return l != null ? l : defaultLoop();
-    }
-
-    /**
-     * The default loop (started on first use by its owner). Installed when the core's {@code Hub}
-     * class initialises: every package that can reach here from a plain thread makes sure of that
-     * first (the root package through the hub, the sockets in their class initialisation).
-     */
-    public static Loop defaultLoop() {
-        Supplier<Loop> d = DEFAULT.get();
-        if (d == null) {
-            throw new IllegalStateException("the default hub is not installed: io.gevent4j.Hub was never initialised");
-        }
-        return d.get();
-    }
-
-    /**
-     * Reports a failure of a callback run outside any loop's own error path (a whenReady action
-     * run by the thread that made a primitive ready): to the caller's loop's host, or, when no
-     * hub exists yet, to the log (what the default hub's handler would do).
-     */
-    public static void reportError(Throwable e) {
-        LoopStrand s = LoopStrand.of(Thread.currentThread());
-        Loop l = s != null ? s.loop() : CURRENT.get();
-        if (l == null && DEFAULT.get() != null) {
-            l = defaultLoop();
-        }
-        if (l != null) {
-            l.host.reportError(null, e);
-        } else {
-            logSafely(System.Logger.Level.WARNING, "a callback failed with " + e, e);
-        }
-    }
-
-    /** Whether the caller is a loop's own thread outside any strand (a callback, a raw link): it must never park. */
-    public static boolean callerIsLoop() {
-        return CURRENT.get() != null && LoopStrand.of(Thread.currentThread()) == null;
     }
 
     Thread newThread(LoopStrand body) {
@@ -423,7 +344,7 @@ public final class Loop {
     // ---------------------------------------------------------------- the loop
 
     private void run() {
-        CURRENT.set(this);
+        Loops.bindThread(this);
         Throwable fatal = null;
         try {
             int failedInARow = 0;
@@ -446,7 +367,7 @@ public final class Loop {
         } catch (Throwable t) {
             fatal = t;
         } finally {
-            CURRENT.remove();
+            Loops.bindThread(null);
             ended();
             if (fatal != null || !closing) {
                 died(fatal);
@@ -617,18 +538,14 @@ public final class Loop {
             throw new IllegalStateException(this + " runs its own loop thread; only a driven hub is run by hand");
         }
         loopThread = Thread.currentThread();
-        Loop previous = CURRENT.get();
-        CURRENT.set(this);
+        Loop previous = Loops.onThisThread();
+        Loops.bindThread(this);
         try {
             do {
                 runPass(false);
             } while (!runQueue.isEmpty() || !inbox.isEmpty() || dueTimer());
         } finally {
-            if (previous == null) {
-                CURRENT.remove();
-            } else {
-                CURRENT.set(previous);
-            }
+            Loops.bindThread(previous);
         }
     }
 
@@ -746,7 +663,7 @@ public final class Loop {
     }
 
     private void ended() {
-        LIVE.remove(this);
+        Loops.unregister(this);
         terminated = true;
         idleness.wakeAwaiting(); // after `terminated`: a waiter that adds itself later sees it
         io.close();

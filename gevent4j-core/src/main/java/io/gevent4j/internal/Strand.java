@@ -99,7 +99,7 @@ public abstract class Strand {
         if (s != null) {
             return s;
         }
-        Loop loop = Loop.onThisThread();
+        Loop loop = Loops.onThisThread();
         if (loop != null) {
             throw new IllegalStateException("Impossible to block in a callback of " + loop
                     + ": callbacks and raw links run on the hub's loop and must not block;"

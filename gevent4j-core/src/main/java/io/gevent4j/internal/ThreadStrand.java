@@ -40,7 +40,7 @@ public final class ThreadStrand extends Strand {
 
     @Override
     Loop timerLoop() {
-        return Loop.defaultLoop();
+        return Loops.defaultLoop();
     }
 
     @Override

@@ -202,7 +202,7 @@ public final class WaitList {
      * strand they keep their usual path (which, for some, yields once to the hub).
      */
     public static boolean onLoop() {
-        return Loop.callerIsLoop();
+        return Loops.callerIsLoop();
     }
 
     /** Raises the caller's pending exception, if it has a strand (a loop's own thread has none). */
@@ -211,7 +211,7 @@ public final class WaitList {
         LoopStrand s = LoopStrand.of(t);
         if (s != null) {
             s.raisePending();
-        } else if (Loop.onThisThread() == null) {
+        } else if (Loops.onThisThread() == null) {
             ThreadStrand.of(t).raisePending();
         }
     }
@@ -284,7 +284,7 @@ public final class WaitList {
             try {
                 r.run();
             } catch (RuntimeException e) {
-                Loop.reportError(e);
+                Loops.reportError(e);
             }
         }
     }

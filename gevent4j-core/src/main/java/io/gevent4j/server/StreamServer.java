@@ -295,7 +295,7 @@ public final class StreamServer implements AutoCloseable {
             all.addAll(hubs.hubs());
         }
         for (Hub h : all) {
-            deathWatches.add(io.gevent4j.internal.Loop.byId(h.id()).onLoopDeath(() -> hubDied(h)));
+            deathWatches.add(io.gevent4j.internal.Loops.byId(h.id()).onLoopDeath(() -> hubDied(h)));
         }
     }
 
@@ -695,7 +695,7 @@ public final class StreamServer implements AutoCloseable {
             return acceptHub;
         }
         Hub next = hubs.next();
-        if (next != self && acceptOn.size() > 1 && io.gevent4j.internal.Loop.byId(next.id()).runsUserCode()) {
+        if (next != self && acceptOn.size() > 1 && io.gevent4j.internal.Loops.byId(next.id()).runsUserCode()) {
             return self;
         }
         return next;

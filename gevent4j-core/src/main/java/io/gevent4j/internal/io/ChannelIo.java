@@ -1,6 +1,6 @@
 package io.gevent4j.internal.io;
 
-import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Strand;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -29,14 +29,14 @@ public final class ChannelIo {
         if (w == null || w.loop.isClosing()) {
             synchronized (this) {
                 w = watch;
-                if (w == null || w.loop.isClosing() && w.loop != Loop.current()) {
+                if (w == null || w.loop.isClosing() && w.loop != Loops.current()) {
                     // First wait, or the hub that watched it was closed (its loop would never
                     // serve this socket again): the caller's hub takes it over.
                     try {
                         if (!channel.isOpen()) {
                             throw new java.nio.channels.ClosedChannelException();
                         }
-                        watch = w = IoWatch.of(Loop.current(), channel);
+                        watch = w = IoWatch.of(Loops.current(), channel);
                     } catch (java.nio.channels.ClosedChannelException e) {
                         throw closed(e);
                     }

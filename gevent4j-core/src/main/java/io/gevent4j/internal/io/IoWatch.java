@@ -1,6 +1,7 @@
 package io.gevent4j.internal.io;
 
 import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Strand;
 import io.gevent4j.internal.Waiter;
 import java.io.IOException;
@@ -145,7 +146,7 @@ public final class IoWatch implements Runnable {
      */
     public static java.util.List<IoWatch> allOf(SelectableChannel channel) {
         java.util.List<IoWatch> all = new java.util.ArrayList<>(1);
-        for (Loop l : Loop.all()) {
+        for (Loop l : Loops.all()) {
             SelectionKey k;
             try {
                 k = l.keyFor(channel);

@@ -1,6 +1,7 @@
 package io.gevent4j.internal.io;
 
 import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Strand;
 import io.gevent4j.internal.Waiter;
 import java.io.IOException;
@@ -26,13 +27,13 @@ public final class Readiness {
     /** Waits until {@code channel} is readable (acceptable); false if {@code deadline} passed first. */
     public static boolean waitReadable(SelectableChannel channel, long deadline) throws IOException {
         Strand s = Strand.current();
-        return IoWatch.of(Loop.current(), channel).await(s, readOp(channel), deadline);
+        return IoWatch.of(Loops.current(), channel).await(s, readOp(channel), deadline);
     }
 
     /** Waits until {@code channel} is writable (connected); false if {@code deadline} passed first. */
     public static boolean waitWritable(SelectableChannel channel, long deadline) throws IOException {
         Strand s = Strand.current();
-        return IoWatch.of(Loop.current(), channel).await(s, writeOp(channel), deadline);
+        return IoWatch.of(Loops.current(), channel).await(s, writeOp(channel), deadline);
     }
 
     /** Closes {@code channel}, then wakes every strand waiting on it on any loop ("Socket closed"). */
@@ -54,7 +55,7 @@ public final class Readiness {
     public static Ready select(Collection<? extends SelectableChannel> readers,
             Collection<? extends SelectableChannel> writers, Strand strand, long deadline) throws IOException {
         Waiter waiter = new Waiter(strand);
-        Loop loop = Loop.current();
+        Loop loop = Loops.current();
         List<IoWatch.Wait> waits = new ArrayList<>(readers.size() + writers.size());
         try {
             for (SelectableChannel ch : readers) {
