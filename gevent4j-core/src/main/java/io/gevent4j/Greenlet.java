@@ -289,7 +289,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     private void finish(byte k, Object o) {
-        GreenletLinks.Taken ls;
+        GreenletLinks<T> ls;
         synchronized (this) {
             outcome = o;
             kind = k;
@@ -300,9 +300,12 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     /** Under the monitor, once DONE is published: drops the task and ident, takes the links. */
-    private GreenletLinks.Taken detachOnDone() {
+    private GreenletLinks<T> detachOnDone() {
         task = null;
-        GreenletLinks.Taken ls = links == null ? null : links.takeOnDone();
+        GreenletLinks<T> ls = links;
+        if (ls != null) {
+            ls.takeOnDone();
+        }
         if (ident >= 0) {
             hub.releaseIdent(ident);
         }
@@ -310,13 +313,13 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     /** After DONE: reports a failure (before the links, so a joiner sees it reported), then notifies. */
-    private void announceDone(byte k, Object o, GreenletLinks.Taken ls) {
+    private void announceDone(byte k, Object o, GreenletLinks<T> ls) {
         strand.forgetThread();
         if (k == FAILED) {
             hub.reportError(this, (Throwable) o);
         }
         if (ls != null) {
-            links.notifyDone(ls);
+            ls.notifyDone();
         }
     }
 
@@ -693,7 +696,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
                 return;
             }
             Timer pendingStart;
-            GreenletLinks.Taken ls;
+            GreenletLinks<T> ls;
             byte k = exception instanceof GreenletExit ? EXITED : FAILED;
             synchronized (this) {
                 // The outcome is written before the CAS publishes DONE; if the body won the race

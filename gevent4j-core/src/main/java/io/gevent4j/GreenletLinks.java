@@ -37,9 +37,6 @@ final class GreenletLinks<T> {
         }
     }
 
-    /** What the completion took, to notify outside the monitor. */
-    record Taken(List<WaitList.Node> joiners, List<Runnable> actions, List<?> userLinks) {}
-
     private final Greenlet<T> greenlet;
     /** Joiners and whenReady actions. */
     private final WaitList waiters;
@@ -47,6 +44,10 @@ final class GreenletLinks<T> {
     private List<UserLink<T>> userLinks;
     /** User links taken at completion and not yet run, or null. */
     private List<UserLink<T>> dispatching;
+    // What the completion took (takeOnDone, under the monitor) for notifyDone (outside it).
+    private WaitList.Node takenJoiners;
+    private List<Runnable> takenActions;
+    private List<UserLink<T>> takenUserLinks;
 
     GreenletLinks(Greenlet<T> greenlet) {
         this.greenlet = greenlet;
@@ -78,11 +79,15 @@ final class GreenletLinks<T> {
         userLinks.add(new UserLink<>(callback, mode));
     }
 
-    /** Under the monitor, once DONE is published: takes every registration. */
-    Taken takeOnDone() {
-        List<?> user = userLinks;
+    /**
+     * Under the monitor, once DONE is published: takes every registration for
+     * {@link #notifyDone}, which the same thread calls next, outside the monitor.
+     */
+    void takeOnDone() {
+        takenJoiners = waiters.detachAll();
+        takenActions = waiters.takeActions();
+        takenUserLinks = userLinks;
         userLinks = null;
-        return new Taken(waiters.drain(), waiters.takeActions(), user);
     }
 
     /** Removes every registration of {@code callback} that has not run yet. */
@@ -128,23 +133,29 @@ final class GreenletLinks<T> {
      * here can still unlink one of them, then wakes the joiners and runs the actions in order,
      * then schedules the user links on the hub.
      */
-    @SuppressWarnings("unchecked")
-    void notifyDone(Taken t) {
+    void notifyDone() {
+        // Taken by this thread a moment ago (finish and kill call takeOnDone, then this).
+        WaitList.Node joiners = takenJoiners;
+        List<Runnable> actions = takenActions;
+        List<UserLink<T>> user = takenUserLinks;
+        takenJoiners = null;
+        takenActions = null;
+        takenUserLinks = null;
         boolean schedule = false;
-        if (t.userLinks() != null && !t.userLinks().isEmpty()) {
+        if (user != null && !user.isEmpty()) {
             synchronized (greenlet) {
                 if (dispatching != null) {
-                    dispatching.addAll((List<UserLink<T>>) t.userLinks());
+                    dispatching.addAll(user);
                 } else {
-                    dispatching = new ArrayList<>((List<UserLink<T>>) t.userLinks());
+                    dispatching = user; // no longer reachable from userLinks: ours now
                     schedule = true;
                 }
             }
         }
-        for (WaitList.Node n : t.joiners()) {
+        for (WaitList.Node n = joiners; n != null; n = n.next()) {
             n.waiter.notifyWaiter();
         }
-        for (Runnable a : t.actions()) {
+        for (Runnable a : actions) {
             try {
                 a.run(); // runs unless closed meanwhile (also by an earlier action)
             } catch (Throwable e) {

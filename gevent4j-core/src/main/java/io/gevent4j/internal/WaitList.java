@@ -44,6 +44,11 @@ public final class WaitList {
             this.item = item;
         }
 
+        /** The next node of a chain returned by {@link WaitList#detachAll()}. */
+        public Node next() {
+            return next;
+        }
+
         /** Whether the strand was granted (notified), as opposed to timed out or interrupted. */
         public boolean granted() {
             return waiter.state == Waiter.NOTIFIED;
@@ -177,6 +182,23 @@ public final class WaitList {
             }
         }
         return woken;
+    }
+
+    /**
+     * Unlinks every node without notifying them (the caller holds the lock) and returns the first,
+     * the others following it through {@link Node#next()} in FIFO order; null if none. The chain
+     * stays as it is afterwards (a detached node's remove is a no-op), so it may be walked outside
+     * the lock: a completion that wakes its waiters allocates nothing.
+     */
+    public Node detachAll() {
+        Node first = head;
+        for (Node n = first; n != null; n = n.next) {
+            n.queued = false;
+        }
+        head = null;
+        tail = null;
+        size = 0;
+        return first;
     }
 
     /** Unlinks every node, in FIFO order, without notifying them; the caller decides what each gets. */
