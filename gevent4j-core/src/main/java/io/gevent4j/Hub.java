@@ -1,8 +1,8 @@
 package io.gevent4j;
 
 import io.gevent4j.internal.HubClock;
-import io.gevent4j.internal.LoopStrand;
 import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.LoopStrand;
 import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Timer;
 import java.time.Duration;
@@ -45,8 +45,8 @@ public final class Hub implements AutoCloseable {
      * the live-strand registry and the idle waiters; see its overview for the wake-up protocol
      * and the slice counter the watchdog reads. The hub adds what is about greenlets and users:
      * spawning, the default hub, the error handler, the thread pool, callLater's handle and the
-     * statistics record. The loop talks back through the Host below (errors, kills on close,
-     * the thread pool's pending work, long slices), never by naming this class.
+     * statistics record. The loop talks back through HubHost (errors, kills on close, the
+     * thread pool's pending work, long slices), never by naming this class.
      */
 
     static final System.Logger LOG = System.getLogger("io.gevent4j");
@@ -86,11 +86,6 @@ public final class Hub implements AutoCloseable {
     private volatile HubErrorHandler errorHandler = LOGGING_HANDLER;
     private final Object threadPoolLock = new Object();
     private volatile ThreadPool threadPool;
-
-    /** The hub's thread pool if it was made (the loop asks whether it has pending work). */
-    ThreadPool threadPoolIfMade() {
-        return threadPool;
-    }
     /** Greenlets' minimal idents: the smallest free number, reused after a greenlet dies. */
     private final Idents idents = new Idents();
 
@@ -219,6 +214,11 @@ public final class Hub implements AutoCloseable {
             }
         }
         return p;
+    }
+
+    /** The hub's thread pool if it was made (the loop asks whether it has pending work). */
+    ThreadPool threadPoolIfMade() {
+        return threadPool;
     }
 
     // ---------------------------------------------------------------- callbacks and timers
