@@ -5,8 +5,10 @@
  * <p>Only API packages are exported. The library needs the JVM flag
  * {@code --add-opens java.base/java.lang=io.gevent4j} on the module path, or
  * {@code --add-opens java.base/java.lang=ALL-UNNAMED} on the class path.
- * {@code io.gevent4j.internal} (the bridge from the I/O packages to the core's wait mechanism)
- * is deliberately not exported.
+ * The engine is deliberately not exported: {@code io.gevent4j.internal} (strands, waiters, wait
+ * lists, timers, the clock, the loop and its I/O handler, the virtual-thread bridge) and
+ * {@code io.gevent4j.internal.io} (readiness waits on channels). Every package of the library
+ * waits through it; it imports none of them.
  *
  * <p>Being on the class or module path changes no JVM-wide behaviour: the module provides no
  * services. The {@code com.sun.net.httpserver} provider and the {@code InetAddress} resolver are

@@ -1,5 +1,8 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.WaitList;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -145,7 +148,7 @@ public final class AsyncResult<T> implements Future<T>, Waitable, Consumer<Green
         if (nanos <= 0 && WaitList.onLoop()) {
             return false; // a zero wait never blocks: fine on a hub's loop too
         }
-        Strand s = Strand.ofCaller();
+        Strand s = Strand.current();
         WaitList.Node n;
         synchronized (lock) {
             if (state != PENDING) {
@@ -234,11 +237,11 @@ public final class AsyncResult<T> implements Future<T>, Waitable, Consumer<Green
     public Registration whenReady(Runnable action) {
         synchronized (lock) {
             if (state == PENDING) {
-                return waiters.addAction(action);
+                return waiters.addAction(action)::close;
             }
         }
         action.run();
-        return WaitList.done();
+        return () -> {};
     }
 
     @Override

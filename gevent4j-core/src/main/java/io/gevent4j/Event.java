@@ -1,5 +1,8 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.WaitList;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -110,7 +113,7 @@ public final class Event implements Waitable {
         if (nanos <= 0 && WaitList.onLoop()) {
             return false; // a zero wait never blocks: fine on a hub's loop too
         }
-        Strand s = Strand.ofCaller();
+        Strand s = Strand.current();
         WaitList.Node n;
         synchronized (lock) {
             if (flag) {
@@ -138,11 +141,11 @@ public final class Event implements Waitable {
     public Registration whenReady(Runnable action) {
         synchronized (lock) {
             if (!flag) {
-                return waiters.addAction(action);
+                return waiters.addAction(action)::close;
             }
         }
         action.run();
-        return WaitList.done();
+        return () -> {};
     }
 
     @Override

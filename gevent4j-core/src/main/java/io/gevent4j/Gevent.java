@@ -1,5 +1,9 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.LoopStrand;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.Waiter;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -109,7 +113,7 @@ public final class Gevent {
      * thread, {@link Thread#yield()}.
      */
     public static void sleep() {
-        Strand s = Strand.ofCaller();
+        Strand s = Strand.current();
         s.raisePending();
         Thread.yield();
         s.raisePending();
@@ -122,14 +126,7 @@ public final class Gevent {
             sleep();
             return;
         }
-        Strand s = Strand.ofCaller();
-        if (s instanceof Greenlet<?> g) {
-            Waiter w = g.beginSleep(nanos);
-            g.parkWhileWaiting(w);
-            g.afterSleep(w);
-        } else {
-            s.await(new Waiter(s), s.deadlineAfter(nanos));
-        }
+        Strand.current().sleep(nanos);
     }
 
     /**
@@ -144,7 +141,7 @@ public final class Gevent {
             sleep(duration);
             return;
         }
-        Strand s = Strand.ofCaller();
+        Strand s = Strand.current();
         Waiter w = new Waiter(s);
         w.unref = true;
         s.await(w, s.deadlineAfter(nanos));
@@ -155,9 +152,9 @@ public final class Gevent {
      * {@code idle()}. On a plain thread, a {@link Thread#yield()}.
      */
     public static void idle() {
-        Strand s = Strand.ofCaller();
-        if (s instanceof Greenlet<?> g) {
-            g.hub().idle(g);
+        Strand s = Strand.current();
+        if (s instanceof LoopStrand ls) {
+            ls.idle();
         } else {
             s.raisePending();
             Thread.yield();

@@ -1,5 +1,9 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.WaitList;
+
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.Timer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
@@ -57,7 +61,7 @@ import java.util.function.Consumer;
  * System.out.println(g.result()); // blocks this thread (or greenlet) until it finishes
  * }
  */
-public final class Greenlet<T> extends Strand implements Future<T>, Waitable, AutoCloseable {
+public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     /*
      * Implementation overview.
      *
@@ -66,15 +70,15 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
      * CAS by the body; the kill of an unstarted greenlet CASes SCHEDULED -> DONE under the
      * monitor, so exactly one wins and a killed greenlet never runs its task.
      *
-     * Links (joiners' waiters, whenReady actions, user links) live in `links`, guarded by the
-     * monitor; the transition to DONE takes them in the same critical section, so a link is
-     * either notified by the completion or sees DONE and runs at once. Waiters and whenReady
-     * actions are notified inline (they only unpark or enqueue); user links (link, rawlink,
-     * linkValue, linkException) move to `dispatching` and run on the hub, taken one at a time
-     * from that current list (runUserLinks), so an unlink by an earlier link stops a later one.
+     * Links (joiners, whenReady actions, user links) live in GreenletLinks (joiners and actions
+     * in a WaitList), guarded by the monitor; the transition to DONE takes them in the same
+     * critical section, so a link is either notified by the completion or sees DONE and runs at
+     * once (see GreenletLinks for the order and the one-at-a-time rule of user links).
      *
-     * The greenlet is found from its thread through the thread's uncaught-exception handler,
-     * which is the greenlet's body (GreenletBody): a field read, no ThreadLocal map per greenlet.
+     * The greenlet waits as its strand (GreenletStrand, a LoopStrand of the engine): the pending
+     * exception, the waiter and the thread live there. The strand is the thread's body and its
+     * uncaught-exception handler, so the greenlet is found from its thread with a field read
+     * (no ThreadLocal map per greenlet); the engine finds the strand without naming Greenlet.
      */
 
     private static final int NEW = 0;
@@ -82,9 +86,9 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     private static final int RUNNING = 2;
     private static final int DONE = 3;
 
-    private static final byte VALUE = 1;
-    private static final byte FAILED = 2;
-    private static final byte EXITED = 3;
+    static final byte VALUE = 1;
+    static final byte FAILED = 2;
+    static final byte EXITED = 3;
 
     private static final VarHandle STATE;
 
@@ -101,26 +105,22 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     /** A Callable or a Runnable (stored as given: no wrapper object, no extra stack frame). */
     private Object task;
     private volatile int state;
-    private volatile Thread thread;
+    /** What this greenlet waits as: the engine's strand, its thread's body. */
+    private final GreenletStrand strand;
     /** The value, or the throwable it ended with. Written before `state` becomes DONE. */
     private Object outcome;
     private byte kind;
     private boolean ran;
-    /** Guarded by this: null, one link, or an ArrayList of links, in registration order. */
-    private Object links;
-    /** User links taken at completion and not yet run; guarded by this. */
-    private List<UserLink<T>> dispatching;
+    /** Joiners, whenReady actions and user links; made on the first one; guarded by this. */
+    private GreenletLinks<T> links;
     private volatile String name;
     private int ident = -1;
     private Timer startTimer;
-    // The hub's list of live greenlets (loop-thread confined).
-    Greenlet<?> liveNext;
     /**
-     * What this greenlet waits for without a time-out, for deadlock detection (Hub#deadlockCycle):
+     * What this greenlet waits for without a time-out, for deadlock detection (Deadlocks.cycle):
      * a greenlet it joins or an RLock it acquires, or null. Its hub's loop thread only.
      */
     Object waitsFor;
-    Greenlet<?> livePrev;
 
     Greenlet(Hub hub, Callable<? extends T> task) {
         this(hub, (Object) Objects.requireNonNull(task, "task"));
@@ -134,6 +134,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     private Greenlet(Hub hub, Object task) {
         this.hub = hub;
         this.task = task;
+        this.strand = new GreenletStrand(hub.loop(), this);
         Greenlet<?> spawner = of(Thread.currentThread());
         this.parent = spawner == null ? null : new WeakReference<>(spawner);
         this.spawnTree = spawner == null ? null : spawner.spawnTree();
@@ -184,7 +185,22 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     }
 
     static Greenlet<?> of(Thread t) {
-        return t.isVirtual() && t.getUncaughtExceptionHandler() instanceof GreenletBody body ? body.greenlet : null;
+        return io.gevent4j.internal.LoopStrand.of(t) instanceof GreenletStrand gs ? gs.greenlet : null;
+    }
+
+    /** The greenlet that waits as {@code s}, or null if {@code s} is another kind of strand. */
+    static Greenlet<?> ofStrand(Strand s) {
+        return s instanceof GreenletStrand gs ? gs.greenlet : null;
+    }
+
+    /** What this greenlet waits as. */
+    GreenletStrand strand() {
+        return strand;
+    }
+
+    /** The greenlet's virtual thread while it runs, or null. */
+    Thread thread() {
+        return strand.thread();
     }
 
     static Callable<Void> callable(Runnable task) {
@@ -224,7 +240,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
             SpawnCallbacks.onStart(this);
             Timer t = new Timer() {
                 @Override
-                void fire() {
+                protected void fire() {
                     if (state == SCHEDULED) {
                         launch();
                     }
@@ -233,72 +249,22 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
             synchronized (this) {
                 startTimer = t;
             }
-            hub.addTimerFromAnyThread(t, nanos);
+            hub.loop().addTimerFromAnyThread(t, nanos);
         }
         return this;
     }
 
     private void launch() {
-        GreenletBody body = new GreenletBody(this);
-        Thread t = hub.newGreenletThread(body);
-        t.setUncaughtExceptionHandler(body);
-        thread = t;
-        t.start();
+        strand.startThread();
     }
 
-    /** The body of the greenlet's virtual thread, and the handle that finds the greenlet from it. */
-    private static final class GreenletBody implements Runnable, Thread.UncaughtExceptionHandler {
-        final Greenlet<?> greenlet;
-
-        GreenletBody(Greenlet<?> greenlet) {
-            this.greenlet = greenlet;
-        }
-
-        /** The greenlet's whole life; the task is called from this frame (one frame less on every parked stack). */
-        @Override
-        public void run() {
-            Greenlet<?> g = greenlet;
-            if (!g.begin()) {
-                return;
-            }
-            byte k;
-            Object o;
-            try {
-                if (g.task instanceof Callable<?> c) {
-                    o = c.call();
-                } else {
-                    ((Runnable) g.task).run();
-                    o = null;
-                }
-                k = VALUE;
-            } catch (GreenletExit e) {
-                o = e;
-                k = EXITED;
-            } catch (Throwable e) {
-                o = e;
-                k = FAILED;
-            }
-            Throwable kill = g.unraisedKill();
-            if (kill != null && o != kill) {
-                // Killed inside a JDK call: whatever the call threw (or the body made of it), the
-                // kill is the outcome, with the body's exception kept as its cause.
-                if (o instanceof Throwable bodyFailure) {
-                    Timeout.attachCause(kill, bodyFailure);
-                }
-                o = kill;
-                k = kill instanceof GreenletExit ? EXITED : FAILED;
-            }
-            g.end(k, o);
-        }
-
-        @Override
-        public void uncaughtException(Thread t, Throwable e) {
-            greenlet.hub.reportError(greenlet, e);
-        }
+    /** The task, a Callable or a Runnable (read by the body, in GreenletStrand). */
+    Object task() {
+        return task;
     }
 
     /** Called first on the greenlet's thread: false if it was killed before it ran. */
-    private boolean begin() {
+    boolean begin() {
         if (!STATE.compareAndSet(this, SCHEDULED, RUNNING)) {
             return false; // killed before it ran
         }
@@ -307,13 +273,14 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
             return false;
         }
         ran = true;
-        hub.greenletStarted(this);
+        strand.began();
         return true;
     }
 
-    private void end(byte k, Object o) {
-        clearPending();
-        hub.greenletFinished(this);
+    /** Called last on the greenlet's thread with its outcome. */
+    void end(byte k, Object o) {
+        strand.clearPending();
+        strand.ended();
         finish(k, o);
     }
 
@@ -322,7 +289,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     }
 
     private void finish(byte k, Object o) {
-        Object ls;
+        GreenletLinks<T> ls;
         synchronized (this) {
             outcome = o;
             kind = k;
@@ -333,10 +300,12 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     }
 
     /** Under the monitor, once DONE is published: drops the task and ident, takes the links. */
-    private Object detachOnDone() {
+    private GreenletLinks<T> detachOnDone() {
         task = null;
-        Object ls = links;
-        links = null;
+        GreenletLinks<T> ls = links;
+        if (ls != null) {
+            ls.takeOnDone();
+        }
         if (ident >= 0) {
             hub.releaseIdent(ident);
         }
@@ -344,62 +313,13 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     }
 
     /** After DONE: reports a failure (before the links, so a joiner sees it reported), then notifies. */
-    private void announceDone(byte k, Object o, Object ls) {
-        thread = null;
+    private void announceDone(byte k, Object o, GreenletLinks<T> ls) {
+        strand.forgetThread();
         if (k == FAILED) {
             hub.reportError(this, (Throwable) o);
         }
         if (ls != null) {
-            notifyLinks(ls);
-        }
-    }
-
-    // ---------------------------------------------------------------- Strand
-
-    @Override
-    Thread thread() {
-        return thread;
-    }
-
-    @Override
-    long now() {
-        return hub.now();
-    }
-
-    @Override
-    Hub timerHub() {
-        return hub;
-    }
-
-    @Override
-    boolean armTimer(Waiter w) {
-        hub.addTimer(w);
-        return true;
-    }
-
-    @Override
-    void disarmTimer(Waiter w) {
-        hub.removeTimer(w);
-    }
-
-    /**
-     * Starts Gevent.sleep(nanos) of this greenlet, called by itself on its hub: a lean copy of
-     * {@link Strand#await} for the commonest wait. The caller then calls
-     * {@link #parkWhileWaiting} and {@link #afterSleep}.
-     */
-    Waiter beginSleep(long nanos) {
-        Waiter w = new Waiter(this);
-        w.deadline = deadlineAfter(nanos);
-        waiter = w;
-        raisePendingOrUnwait(w);
-        hub.addTimer(w);
-        return w;
-    }
-
-    private void raisePendingOrUnwait(Waiter w) {
-        if (hasPending()) {
-            waiter = null;
-            raisePending();
+            ls.notifyDone();
         }
     }
 
@@ -474,7 +394,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     /** Names it (also the name of its virtual thread, as thread dumps show). */
     public Greenlet<T> name(String newName) {
         this.name = Objects.requireNonNull(newName, "name");
-        Thread t = thread;
+        Thread t = strand.thread();
         if (t != null) {
             t.setName(newName);
         }
@@ -516,21 +436,23 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
         if (nanos <= 0 && WaitList.onLoop()) {
             return false; // a zero wait never blocks: fine on a hub's loop too
         }
-        Strand s = Strand.ofCaller();
-        if (s == this) {
+        Strand s = Strand.current();
+        if (s == strand) {
             throw new DeadlockException(this + " cannot join itself: it would wait forever", List.of(this));
         }
-        // Deadlock detection (Hub#deadlockCycle): an untimed join between greenlets of one hub is
+        // Deadlock detection (Deadlocks.cycle): an untimed join between greenlets of one hub is
         // recorded while it waits, so that the join that closes a cycle fails instead of parking.
-        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && s instanceof Greenlet<?> g && g.hub == hub ? g : null;
+        Greenlet<?> g = ofStrand(s);
+        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && g != null && g.hub == hub ? g : null;
         if (caller != null) {
-            DeadlockException cycle = hub.deadlockCycle(caller, this);
+            DeadlockException cycle = Deadlocks.cycle(caller, this);
             if (cycle != null) {
                 throw cycle;
             }
             caller.waitsFor = this;
         }
-        Waiter w = new Waiter(s);
+        WaitList.Node n;
+        GreenletLinks<T> ls;
         synchronized (this) {
             if (state == DONE) {
                 if (caller != null) {
@@ -538,16 +460,14 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
                 }
                 return true;
             }
-            addLink(w);
+            ls = links();
+            n = ls.addJoiner(s);
         }
         try {
-            s.await(w, s.deadlineAfter(nanos));
+            ls.park(n, s.deadlineAfter(nanos));
         } finally {
             if (caller != null) {
                 caller.waitsFor = null;
-            }
-            if (state != DONE) {
-                removeLink(w);
             }
         }
         return state == DONE;
@@ -743,7 +663,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     private boolean kill(Throwable exception, long nanos) {
         killAsync(exception);
         if (of(Thread.currentThread()) == this) {
-            raisePending(); // killing oneself: the exception is raised right here
+            strand.raisePending(); // killing oneself: the exception is raised right here
             return false;
         }
         return joinNanos(nanos);
@@ -772,11 +692,11 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
                 return;
             }
             if (s == RUNNING) {
-                deliver(exception);
+                strand.deliver(exception);
                 return;
             }
             Timer pendingStart;
-            Object ls;
+            GreenletLinks<T> ls;
             byte k = exception instanceof GreenletExit ? EXITED : FAILED;
             synchronized (this) {
                 // The outcome is written before the CAS publishes DONE; if the body won the race
@@ -793,7 +713,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
                 ls = detachOnDone();
             }
             if (pendingStart != null) {
-                hub.removeTimerFromAnyThread(pendingStart);
+                hub.loop().removeTimerFromAnyThread(pendingStart);
             }
             // Killed before it ran: it never will. Report a failure, then fire the links.
             announceDone(k, exception, ls);
@@ -801,36 +721,16 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
         }
     }
 
-    // ---------------------------------------------------------------- links
+    // ---------------------------------------------------------------- links (GreenletLinks)
 
-    private enum LinkMode { RAW, SPAWN, VALUE, EXCEPTION }
-
-    private static final class UserLink<T> {
-        final Consumer<? super Greenlet<T>> callback;
-        final LinkMode mode;
-        volatile boolean removed;
-
-        UserLink(Consumer<? super Greenlet<T>> callback, LinkMode mode) {
-            this.callback = callback;
-            this.mode = mode;
+    /** The links, made on first use; the caller holds the monitor. */
+    private GreenletLinks<T> links() {
+        GreenletLinks<T> ls = links;
+        if (ls == null) {
+            ls = new GreenletLinks<>(this);
+            links = ls;
         }
-    }
-
-    private final class ReadyAction implements Registration {
-        final Runnable action;
-        volatile boolean closed;
-
-        ReadyAction(Runnable action) {
-            this.action = action;
-        }
-
-        @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                removeLink(this);
-            }
-        }
+        return ls;
     }
 
     /**
@@ -844,17 +744,17 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
      * {@link Waitable#whenReady}).
      */
     public Greenlet<T> link(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, LinkMode.SPAWN);
+        return addUserLink(callback, GreenletLinks.LinkMode.SPAWN);
     }
 
     /** Like {@link #link} but only if it finished successfully (including killed by GreenletExit). */
     public Greenlet<T> linkValue(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, LinkMode.VALUE);
+        return addUserLink(callback, GreenletLinks.LinkMode.VALUE);
     }
 
     /** Like {@link #link} but only if it failed. */
     public Greenlet<T> linkException(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, LinkMode.EXCEPTION);
+        return addUserLink(callback, GreenletLinks.LinkMode.EXCEPTION);
     }
 
     /**
@@ -863,7 +763,7 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
      * handler and does not stop the other links.
      */
     public Greenlet<T> rawlink(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, LinkMode.RAW);
+        return addUserLink(callback, GreenletLinks.LinkMode.RAW);
     }
 
     /**
@@ -874,18 +774,8 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
      */
     public void unlink(Consumer<? super Greenlet<T>> callback) {
         synchronized (this) {
-            if (links instanceof UserLink<?> one && one.callback == callback) {
-                one.removed = true;
-                links = null;
-            } else if (links instanceof ArrayList<?> list) {
-                list.removeIf(l -> l instanceof UserLink<?> u && u.callback == callback && (u.removed = true));
-            }
-            if (dispatching != null) {
-                for (UserLink<T> u : dispatching) {
-                    if (u.callback == callback) {
-                        u.removed = true;
-                    }
-                }
+            if (links != null) {
+                links.unlink(callback);
             }
         }
     }
@@ -893,187 +783,34 @@ public final class Greenlet<T> extends Strand implements Future<T>, Waitable, Au
     /** Whether any link is registered and has not run yet. */
     public boolean hasLinks() {
         synchronized (this) {
-            if (links != null) {
-                return true;
-            }
-            return dispatching != null && dispatching.stream().anyMatch(u -> !u.removed);
+            return links != null && links.hasLinks();
         }
     }
 
-    private Greenlet<T> addUserLink(Consumer<? super Greenlet<T>> callback, LinkMode mode) {
-        UserLink<T> link = new UserLink<>(Objects.requireNonNull(callback, "callback"), mode);
+    private Greenlet<T> addUserLink(Consumer<? super Greenlet<T>> callback, GreenletLinks.LinkMode mode) {
+        Objects.requireNonNull(callback, "callback");
+        GreenletLinks<T> ls;
         synchronized (this) {
+            ls = links();
             if (state != DONE) {
-                addLink(link);
+                ls.addUserLink(callback, mode);
                 return this;
             }
         }
-        List<UserLink<T>> one = new ArrayList<>(1);
-        one.add(link);
-        synchronized (this) {
-            if (dispatching == null) {
-                dispatching = one;
-            } else {
-                dispatching.add(link);
-                return this; // a dispatch is already scheduled and will include it
-            }
-        }
-        hub.callSoon(this::runUserLinks);
+        ls.dispatchLate(callback, mode);
         return this;
     }
 
     @Override
     public Registration whenReady(Runnable action) {
-        ReadyAction r = new ReadyAction(Objects.requireNonNull(action, "action"));
+        Objects.requireNonNull(action, "action");
         synchronized (this) {
             if (state != DONE) {
-                addLink(r);
-                return r;
+                return links().addAction(action);
             }
         }
-        r.closed = true;
         action.run();
-        return r;
-    }
-
-    /** Guarded by this. */
-    @SuppressWarnings("unchecked")
-    private void addLink(Object link) {
-        if (links == null) {
-            links = link;
-        } else if (links instanceof ArrayList<?> list) {
-            ((ArrayList<Object>) list).add(link);
-        } else {
-            ArrayList<Object> list = new ArrayList<>(4);
-            list.add(links);
-            list.add(link);
-            links = list;
-        }
-    }
-
-    private synchronized void removeLink(Object link) {
-        if (links == link) {
-            links = null;
-        } else if (links instanceof ArrayList<?> list) {
-            list.remove(link);
-        }
-    }
-
-    /**
-     * Publishes the user links in `dispatching` first, so that a whenReady action notified inline
-     * here can still unlink one of them, then notifies waiters and actions in order, then
-     * schedules the user links on the hub.
-     */
-    @SuppressWarnings("unchecked")
-    private void notifyLinks(Object ls) {
-        List<UserLink<T>> user = null;
-        if (ls instanceof ArrayList<?> list) {
-            for (Object l : list) {
-                if (l instanceof UserLink<?>) {
-                    if (user == null) {
-                        user = new ArrayList<>(list.size());
-                    }
-                    user.add((UserLink<T>) l);
-                }
-            }
-        } else if (ls instanceof UserLink<?>) {
-            user = new ArrayList<>(1);
-            user.add((UserLink<T>) ls);
-        }
-        boolean schedule = false;
-        if (user != null) {
-            synchronized (this) {
-                if (dispatching != null) {
-                    dispatching.addAll(user);
-                } else {
-                    dispatching = user;
-                    schedule = true;
-                }
-            }
-        }
-        if (ls instanceof ArrayList<?> list) {
-            for (Object l : list) {
-                notifyInternal(l);
-            }
-        } else {
-            notifyInternal(ls);
-        }
-        if (schedule) {
-            hub.callSoon(this::runUserLinks);
-        }
-    }
-
-    /** Notifies a waiter or ready action inline; a user link is left to runUserLinks. */
-    private void notifyInternal(Object l) {
-        if (l instanceof Waiter w) {
-            w.notifyWaiter();
-        } else if (l instanceof Greenlet<?>.ReadyAction r && !r.closed) {
-            r.closed = true;
-            try {
-                r.action.run();
-            } catch (Throwable e) {
-                hub.reportError(null, e);
-            }
-        }
-    }
-
-    /**
-     * Runs on the hub: the user links, taken one at a time from the current list, in registration
-     * order, so an earlier link can unlink a later one (or add one) before its turn. A link that
-     * runs in its own greenlet has had its turn once that greenlet ran up to its first wait or
-     * its end: the rest of the list is taken by a callback queued behind it (the run queue is
-     * FIFO), as gevent switches into the link's greenlet and takes the next link when it switches
-     * back. `dispatching` stays non-null meanwhile, so links added in between join this pass.
-     */
-    private void runUserLinks() {
-        for (;;) {
-            UserLink<T> link;
-            synchronized (this) {
-                if (dispatching == null || dispatching.isEmpty()) {
-                    dispatching = null;
-                    return;
-                }
-                link = dispatching.remove(0);
-            }
-            if (link.removed) {
-                continue;
-            }
-            link.removed = true;
-            boolean ok = successful();
-            boolean spawn = switch (link.mode) {
-                case RAW -> {
-                    try {
-                        link.callback.accept(this);
-                    } catch (Throwable e) {
-                        hub.reportError(null, e);
-                    }
-                    yield false;
-                }
-                case SPAWN -> true;
-                case VALUE -> ok;
-                case EXCEPTION -> !ok;
-            };
-            if (spawn) {
-                try {
-                    spawnLink(link);
-                } catch (RuntimeException e) { // the hub is closing: no greenlet to wait for
-                    hub.reportError(null, e);
-                    continue;
-                }
-                synchronized (this) {
-                    if (dispatching.isEmpty()) {
-                        dispatching = null;
-                        return;
-                    }
-                }
-                hub.callSoon(this::runUserLinks);
-                return;
-            }
-        }
-    }
-
-    private void spawnLink(UserLink<T> link) {
-        hub.spawn(() -> link.callback.accept(this)).name("link of " + name());
+        return () -> {};
     }
 
     @Override

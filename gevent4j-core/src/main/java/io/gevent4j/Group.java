@@ -1,5 +1,8 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.WaitList;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -252,7 +255,7 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
                 WaitList.raisePendingOfCaller();
                 return false;
             }
-            s = Strand.ofCaller();
+            s = Strand.current();
             n = emptyWaiters.add(s, null);
         }
         return emptyWaiters.park(n, s.deadlineAfter(nanos), null);
@@ -353,11 +356,11 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
     public Registration whenReady(Runnable action) {
         synchronized (lock) {
             if (!members.isEmpty()) {
-                return emptyWaiters.addAction(action);
+                return emptyWaiters.addAction(action)::close;
             }
         }
         action.run();
-        return WaitList.done();
+        return () -> {};
     }
 
     // ---------------------------------------------------------------- apply and map

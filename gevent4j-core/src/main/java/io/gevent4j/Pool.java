@@ -1,5 +1,7 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Strand;
+
 import java.time.Duration;
 
 /**

@@ -1,5 +1,8 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.WaitList;
+
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -223,7 +226,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
                 }
                 return false;
             } else {
-                s = Strand.ofCaller();
+                s = Strand.current();
                 n = putters.add(s, item);
                 if (capacity == 0) { // a Channel: a get would not block any more
                     peekers.grantAll(item);
@@ -318,7 +321,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
                 }
                 return Optional.empty();
             }
-            s = Strand.ofCaller(); // only when waiting: the fast paths skip the look-up
+            s = Strand.current(); // only when waiting: the fast paths skip the look-up
             n = getters.add(s, null);
         }
         if (!getters.park(n, s.deadlineAfter(nanos), this::undoGet)) {
@@ -395,7 +398,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
                 WaitList.raisePendingOfCaller();
                 return Optional.empty();
             }
-            s = Strand.ofCaller();
+            s = Strand.current();
             n = peekers.add(s, null);
         }
         if (!peekers.park(n, s.deadlineAfter(nanos), null)) {
@@ -509,11 +512,11 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
     public Registration whenReady(Runnable action) {
         synchronized (lock) {
             if (!readyLocked()) {
-                return getters.addAction(action);
+                return getters.addAction(action)::close;
             }
         }
         action.run();
-        return WaitList.done();
+        return () -> {};
     }
 
     // ---------------------------------------------------------------- iteration

@@ -1,5 +1,9 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.WaitList;
+import io.gevent4j.internal.ThreadStrand;
+
 import java.time.Duration;
 
 /**
@@ -47,17 +51,17 @@ public final class RLock implements Waitable {
 
     /** Acquires it, waiting as long as needed; returns at once if the caller owns it already. */
     public void acquire() {
-        acquireNanos(Strand.ofCaller(), Strand.NO_DEADLINE);
+        acquireNanos(Strand.current(), Strand.NO_DEADLINE);
     }
 
     /** Acquires it, waiting at most {@code timeout}; returns whether the caller owns it now. */
     public boolean acquire(Duration timeout) {
-        return acquireNanos(Strand.ofCaller(), Hub.toNanos(timeout));
+        return acquireNanos(Strand.current(), Hub.toNanos(timeout));
     }
 
     /** Acquires it if it is free (or already the caller's) and nobody waits; never blocks. */
     public boolean tryAcquire() {
-        Strand s = Strand.ofCaller();
+        Strand s = Strand.current();
         synchronized (lock) {
             return takeIfFree(s);
         }
@@ -79,8 +83,8 @@ public final class RLock implements Waitable {
 
     private boolean acquireNanos(Strand s, long nanos) {
         WaitList.Node n;
-        // Deadlock detection (Hub#deadlockCycle): an untimed wait of a greenlet is recorded.
-        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && s instanceof Greenlet<?> g ? g : null;
+        // Deadlock detection (Deadlocks.cycle): an untimed wait of a greenlet is recorded.
+        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 ? Greenlet.ofStrand(s) : null;
         synchronized (lock) {
             if (takeIfFree(s)) {
                 return true;
@@ -90,7 +94,7 @@ public final class RLock implements Waitable {
                 return false;
             }
             if (caller != null) {
-                DeadlockException cycle = caller.hub().deadlockCycle(caller, this);
+                DeadlockException cycle = Deadlocks.cycle(caller, this);
                 if (cycle != null) {
                     throw cycle;
                 }
@@ -114,7 +118,7 @@ public final class RLock implements Waitable {
 
     /** Releases one hold; the last one frees the lock (for the longest waiter, if any). */
     public void release() {
-        Strand s = Strand.ofCaller();
+        Strand s = Strand.current();
         Runnable actions;
         synchronized (lock) {
             checkOwner(s, "release");
@@ -177,7 +181,7 @@ public final class RLock implements Waitable {
     public boolean isHeldByCurrentStrand() {
         Greenlet<?> g = Greenlet.of(Thread.currentThread());
         Strand s = owner;
-        return s != null && (g != null ? s == g : s == ThreadStrand.of(Thread.currentThread()));
+        return s != null && (g != null ? s == g.strand() : s == ThreadStrand.of(Thread.currentThread()));
     }
 
     /** How many times the owner holds it (0 when free). */
@@ -197,11 +201,11 @@ public final class RLock implements Waitable {
     public Registration whenReady(Runnable action) {
         synchronized (lock) {
             if (owner != null) {
-                return waiters.addAction(action);
+                return waiters.addAction(action)::close;
             }
         }
         action.run();
-        return WaitList.done();
+        return () -> {};
     }
 
     /** A new condition variable bound to this lock. */
@@ -231,7 +235,7 @@ public final class RLock implements Waitable {
         }
 
         private boolean awaitNanos(long nanos) {
-            Strand s = Strand.ofCaller();
+            Strand s = Strand.current();
             WaitList.Node n;
             int saved;
             Runnable actions;
@@ -280,7 +284,7 @@ public final class RLock implements Waitable {
         /** Wakes the longest-waiting strand, if any. */
         public void signal() {
             synchronized (lock) {
-                checkOwner(Strand.ofCaller(), "signal a condition of");
+                checkOwner(Strand.current(), "signal a condition of");
                 signalled.grantFirst(null);
             }
         }
@@ -288,7 +292,7 @@ public final class RLock implements Waitable {
         /** Wakes every waiting strand. */
         public void signalAll() {
             synchronized (lock) {
-                checkOwner(Strand.ofCaller(), "signal a condition of");
+                checkOwner(Strand.current(), "signal a condition of");
                 signalled.grantAll(null);
             }
         }

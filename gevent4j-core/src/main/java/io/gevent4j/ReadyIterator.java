@@ -1,5 +1,9 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.Waiter;
+import io.gevent4j.internal.WaitList;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -47,7 +51,7 @@ public final class ReadyIterator<W extends Waitable> implements Iterator<W>, Aut
     private void begin() {
         begun = true;
         // A zero time-out never waits, so on a hub's loop (no strand) it only collects the ready ones.
-        strand = timeoutNanos <= 0 && WaitList.onLoop() ? null : Strand.ofCaller();
+        strand = timeoutNanos <= 0 && WaitList.onLoop() ? null : Strand.current();
         deadline = strand == null ? 0 : strand.deadlineAfter(timeoutNanos);
         for (W o : objects) {
             registrations.add(o.whenReady(() -> {

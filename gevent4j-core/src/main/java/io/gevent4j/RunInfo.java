@@ -1,5 +1,9 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Loops;
+import io.gevent4j.internal.Waiter;
+import io.gevent4j.internal.VirtualThreads;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -144,27 +148,15 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
         if (hub.inLoop()) {
             return hub.liveGreenletsRacy(); // on the loop itself: exact
         }
-        if (Hub.LOOP.get() != null && Greenlet.of(Thread.currentThread()) == null) {
+        if (Loops.callerIsLoop()) {
             return null; // a callback of another hub: it must not wait
         }
         if (hub.isTerminated()) {
             return List.of();
         }
-        Strand s = Strand.ofCaller();
-        Waiter w = new Waiter(s);
-        List<List<Greenlet<?>>> box = new ArrayList<>(1);
-        Object lock = box;
-        hub.callSoon(() -> {
-            List<Greenlet<?>> list = hub.liveGreenletsRacy();
-            synchronized (lock) {
-                box.add(list);
-            }
-            w.notifyWaiter();
-        });
-        s.await(w, s.deadlineAfter(ANSWER_TIMEOUT.toNanos()));
-        synchronized (lock) {
-            return box.isEmpty() ? null : box.getFirst();
-        }
+        AsyncResult<List<Greenlet<?>>> answer = new AsyncResult<>();
+        hub.callSoon(() -> answer.set(hub.liveGreenletsRacy()));
+        return answer.await(ANSWER_TIMEOUT) ? answer.value() : null;
     }
 
     private static GreenletInfo describe(Hub hub, Greenlet<?> g, Map<Greenlet<?>, List<Greenlet<?>>> children,
@@ -180,7 +172,7 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
             state = "running";
         } else {
             Thread.State ts = t.getState();
-            Waiter w = g.waiter;
+            Waiter w = g.strand().waiter();
             if (w != null) {
                 state = "waiting";
                 waitingOn = Optional.of("gevent4j wait in " + libraryCaller(stack));
@@ -205,12 +197,12 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
                 waitingOn, List.of(stack), kids);
     }
 
-    /** The first frame of the library or the application: where a library wait was called. */
+    /** The first frame above the engine (and the greenlet's link list): where a library wait was called. */
     private static String libraryCaller(StackTraceElement[] stack) {
         for (StackTraceElement e : stack) {
             String c = e.getClassName();
             if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")
-                    || c.equals("io.gevent4j.Strand") || c.equals("io.gevent4j.Waiter")) {
+                    || c.startsWith("io.gevent4j.internal.") || c.equals("io.gevent4j.GreenletLinks")) {
                 continue;
             }
             return e.toString();
@@ -225,7 +217,8 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
             if (c.startsWith("java.lang.VirtualThread") || c.startsWith("jdk.internal.")
                     || c.startsWith("java.lang.System$")
                     || c.equals("java.lang.Thread") || c.equals("java.util.concurrent.locks.LockSupport")
-                    || c.equals("io.gevent4j.Strand") || c.equals("io.gevent4j.Waiter")
+                    || c.equals("io.gevent4j.internal.Strand") || c.equals("io.gevent4j.internal.LoopStrand")
+                    || c.equals("io.gevent4j.internal.Waiter")
                     || c.startsWith("java.util.concurrent.locks.AbstractQueuedSynchronizer")) {
                 continue;
             }

@@ -1,5 +1,8 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.WaitList;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -103,7 +106,7 @@ public sealed class Semaphore implements Waitable permits BoundedSemaphore {
                 WaitList.raisePendingOfCaller();
                 return false;
             }
-            s = Strand.ofCaller(); // cheap, never blocks; raises on a hub's loop
+            s = Strand.current(); // cheap, never blocks; raises on a hub's loop
 
             n = waiters.add(s, null);
         }
@@ -210,11 +213,11 @@ public sealed class Semaphore implements Waitable permits BoundedSemaphore {
     public Registration whenReady(Runnable action) {
         synchronized (lock) {
             if (permits <= 0) {
-                return waiters.addAction(action);
+                return waiters.addAction(action)::close;
             }
         }
         action.run();
-        return WaitList.done();
+        return () -> {};
     }
 
     @Override

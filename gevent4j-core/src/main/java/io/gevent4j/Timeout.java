@@ -1,5 +1,10 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.LoopStrand;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.Timer;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -68,6 +73,12 @@ public final class Timeout extends Error implements AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        // The engine calls back here (it names no class above it) before it raises one of ours.
+        Strand.setRaiseHook(raised -> {
+            if (raised instanceof Timeout t) {
+                t.capturePointOfRaise();
+            }
+        });
     }
 
     /** -1: never fires. */
@@ -169,16 +180,16 @@ public final class Timeout extends Error implements AutoCloseable {
         if (s == CLOSED) {
             throw new IllegalStateException("this timeout was closed and cannot be started again");
         }
-        Strand strand = Strand.ofCaller();
-        Hub hub = strand instanceof Greenlet<?> g ? g.hub() : Hub.defaultHub();
-        Expiry e = new Expiry(strand, hub);
+        Strand strand = Strand.current();
+        Loop loop = strand instanceof LoopStrand ls ? ls.loop() : Hub.defaultHub().loop();
+        Expiry e = new Expiry(strand, loop);
         owner = strand;
         expiry = e;
         raisedException = null;
         if (!STATE.compareAndSet(this, s, PENDING)) {
             throw new IllegalStateException("this timeout was started or closed concurrently");
         }
-        hub.addTimerFromAnyThread(e, nanos);
+        loop.addTimerFromAnyThread(e, nanos);
         return this;
     }
 
@@ -196,7 +207,7 @@ public final class Timeout extends Error implements AutoCloseable {
         if (STATE.compareAndSet(this, PENDING, IDLE)) {
             Expiry e = expiry;
             if (e != null) {
-                e.hub.removeTimerFromAnyThread(e);
+                e.loop.removeTimerFromAnyThread(e);
             }
         } else if (STATE.compareAndSet(this, FIRED, IDLE)) {
             withdraw();
@@ -350,20 +361,20 @@ public final class Timeout extends Error implements AutoCloseable {
 
     private final class Expiry extends Timer {
         final Strand strand;
-        final Hub hub;
+        final Loop loop;
 
-        Expiry(Strand strand, Hub hub) {
+        Expiry(Strand strand, Loop loop) {
             this.strand = strand;
-            this.hub = hub;
+            this.loop = loop;
         }
 
         @Override
-        Strand interrupts() {
+        protected Strand interrupts() {
             return strand;
         }
 
         @Override
-        void fire() {
+        protected void fire() {
             if (expiry != this || !STATE.compareAndSet(Timeout.this, PENDING, FIRED)) {
                 return;
             }
@@ -443,12 +454,6 @@ public final class Timeout extends Error implements AutoCloseable {
 
     /** Rethrows an unchecked throwable as it is (the library only makes unchecked ones pending). */
     static RuntimeException rethrowUnchecked(Throwable t) {
-        if (t instanceof RuntimeException re) {
-            throw re;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException("a checked exception cannot be raised at a wait point", t);
+        return Strand.rethrowUnchecked(t);
     }
 }

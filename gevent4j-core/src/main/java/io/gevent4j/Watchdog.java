@@ -1,5 +1,8 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.VirtualThreads;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.IdentityHashMap;
@@ -80,7 +83,6 @@ public final class Watchdog {
     private static final Object LOCK = new Object();
     private static Thread thread; // guarded by LOCK
     private static volatile long thresholdNanos = DEFAULT_THRESHOLD.toNanos();
-    private static volatile long longSliceNanos = Duration.ofMillis(10).toNanos();
     private static volatile BlockingListener listener = LOGGING_LISTENER;
     /** Test hook: runs on the watchdog thread after each sample of all hubs. */
     static volatile Runnable afterSample;
@@ -173,17 +175,17 @@ public final class Watchdog {
      * event. Off by default; independent of {@link #enable}.
      */
     public static void measureSlices(boolean on) {
-        Hub.sliceTiming = on;
+        Loop.sliceTiming = on;
     }
 
     /** Whether run slices are timed. */
     public static boolean isMeasuringSlices() {
-        return Hub.sliceTiming;
+        return Loop.sliceTiming;
     }
 
     /** The shortest slice that is published as a {@code LongRunSlice} JFR event (default 10 ms). */
     public static Duration longSliceThreshold() {
-        return Duration.ofNanos(longSliceNanos);
+        return Duration.ofNanos(Loop.longSliceNanos);
     }
 
     /** Sets the shortest slice that is published as a {@code LongRunSlice} JFR event. */
@@ -192,11 +194,11 @@ public final class Watchdog {
         if (n < 0) {
             throw new IllegalArgumentException("the long-slice threshold must not be negative: " + threshold);
         }
-        longSliceNanos = n;
+        Loop.longSliceNanos = n;
     }
 
     static long longSliceNanos() {
-        return longSliceNanos;
+        return Loop.longSliceNanos;
     }
 
     // ---------------------------------------------------------------- configuration
@@ -339,7 +341,7 @@ public final class Watchdog {
 
     private static void ended(Hub hub, long blockedNanos) {
         hub.recordSlice(blockedNanos);
-        if (!Hub.sliceTiming) {
+        if (!Loop.sliceTiming) {
             HubEvents.longRunSlice(hub, blockedNanos, false);
         }
         try {

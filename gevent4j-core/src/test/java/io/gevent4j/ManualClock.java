@@ -1,5 +1,7 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.HubClock;
+
 import java.time.Duration;
 
 /** A hub clock that only moves when a test advances it. */

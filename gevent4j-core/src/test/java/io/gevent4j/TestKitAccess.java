@@ -1,5 +1,6 @@
 package io.gevent4j;
 
+import io.gevent4j.internal.Waiter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -45,7 +46,7 @@ public final class TestKitAccess {
 
     /** True if {@code g} is parked in a wait of the library that has not ended yet. */
     public static boolean inLibraryWait(Greenlet<?> g) {
-        Waiter w = g.waiter;
+        Waiter w = g.strand().waiter();
         return w != null && w.isWaiting();
     }
 

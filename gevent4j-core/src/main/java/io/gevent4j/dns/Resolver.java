@@ -1,7 +1,8 @@
 package io.gevent4j.dns;
 
 import io.gevent4j.Hub;
-import io.gevent4j.internal.Core;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.Waiter;
 import io.gevent4j.socket.TcpSocket;
 import io.gevent4j.socket.UdpSocket;
 import java.io.IOException;
@@ -76,7 +77,6 @@ public final class Resolver {
      * cannot decode, is ignored and the wait goes on until the per-server deadline. A time-out
      * after only undecodable packets is reported as MALFORMED, not TIMEOUT.
      */
-    private static final Core.Access CORE = Core.access();
     private static final SecureRandom IDS = newIdSource();
     /** At most this many cached answers (positive and negative). */
     static final int MAX_CACHED = 50_000;
@@ -839,8 +839,8 @@ public final class Resolver {
             if (o != null) {
                 return o;
             }
-            Object strand = CORE.strandOfCaller();
-            Object w = CORE.newWaiter(strand);
+            Strand strand = Strand.current();
+            Waiter w = new Waiter(strand);
             synchronized (this) {
                 if (outcome != null) {
                     return outcome;
@@ -849,7 +849,7 @@ public final class Resolver {
             }
             try {
                 // The query is bounded by its own time-outs: wait without a deadline of our own.
-                CORE.await(strand, w, CORE.noDeadline());
+                strand.await(w, Strand.NO_DEADLINE);
             } finally {
                 if (outcome == null) {
                     synchronized (this) {
@@ -870,7 +870,7 @@ public final class Resolver {
                 waiters = null;
             }
             for (Object w : toWake) {
-                CORE.notifyWaiter(w);
+                ((Waiter) w).notifyWaiter();
             }
         }
     }

@@ -333,7 +333,7 @@ final class Acceptor {
             return acceptHub;
         }
         Hub next = hubs.next();
-        if (next != self && acceptOn.size() > 1 && io.gevent4j.internal.Core.access().runsUserCode(next)) {
+        if (next != self && acceptOn.size() > 1 && io.gevent4j.internal.Loops.byId(next.id()).runsUserCode()) {
             return self;
         }
         return next;

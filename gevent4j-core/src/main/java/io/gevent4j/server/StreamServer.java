@@ -182,7 +182,7 @@ public final class StreamServer implements AutoCloseable {
     /** If a hub the server runs on dies, the server stops and says why (never stays up deaf). */
     private void watchForDeadHubs() {
         for (Hub h : acceptor.hubsInUse()) {
-            deathWatches.add(io.gevent4j.internal.Core.access().onLoopDeath(h, () -> hubDied(h)));
+            deathWatches.add(io.gevent4j.internal.Loops.byId(h.id()).onLoopDeath(() -> hubDied(h)));
         }
     }
 

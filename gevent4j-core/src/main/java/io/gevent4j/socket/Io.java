@@ -1,6 +1,9 @@
 package io.gevent4j.socket;
 
 import io.gevent4j.Hub;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.IoWatch;
+import io.gevent4j.internal.io.Readiness;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.SelectableChannel;
@@ -34,6 +37,12 @@ import java.util.Optional;
  * }
  */
 public final class Io {
+    static {
+        // A strand that is not a greenlet waits on the default hub: initialise the core now, which
+        // installs it (the engine below names nothing above it).
+        Hub.all();
+    }
+
     private Io() {}
 
     /** Waits until {@code channel} is readable (acceptable, for a server channel). */
@@ -63,14 +72,7 @@ public final class Io {
      * {@code close()}. Idempotent; any thread.
      */
     public static void close(SelectableChannel channel) throws IOException {
-        List<IoWatch> watches = IoWatch.allOf(channel);
-        try {
-            channel.close();
-        } finally {
-            for (IoWatch w : watches) {
-                w.close(); // after the close: see ChannelIo.close
-            }
-        }
+        Readiness.closeAndWake(channel);
     }
 
     /** The channels found ready by {@link #select}, each list in the order given. */
@@ -92,31 +94,9 @@ public final class Io {
         if (timeout.isZero()) {
             return poll(readers, writers);
         }
-        Object strand = IoWatch.CORE.strandOfCaller();
-        Object waiter = IoWatch.CORE.newWaiter(strand);
-        Hub hub = Hub.current();
-        List<IoWatch.Wait> waits = new ArrayList<>(readers.size() + writers.size());
-        try {
-            for (SelectableChannel ch : readers) {
-                waits.add(IoWatch.of(hub, ch).publish(waiter, readOp(ch)));
-            }
-            for (SelectableChannel ch : writers) {
-                waits.add(IoWatch.of(hub, ch).publish(waiter, writeOp(ch)));
-            }
-            IoWatch.CORE.await(strand, waiter, IoWatch.CORE.deadlineAfter(strand, TcpSocket.nanos(timeout)));
-            List<SelectableChannel> readable = new ArrayList<>();
-            List<SelectableChannel> writable = new ArrayList<>();
-            for (IoWatch.Wait w : waits) {
-                if (w.readyOps != 0 || w.watch.isClosed()) {
-                    ((w.op & IoWatch.READS) != 0 ? readable : writable).add(w.watch.channel);
-                }
-            }
-            return new Selection(List.copyOf(readable), List.copyOf(writable));
-        } finally {
-            for (IoWatch.Wait w : waits) {
-                w.watch.withdraw(w);
-            }
-        }
+        Strand strand = Strand.current();
+        Readiness.Ready r = Readiness.select(readers, writers, strand, strand.deadlineAfter(TcpSocket.nanos(timeout)));
+        return new Selection(r.readable(), r.writable());
     }
 
     /**
@@ -161,19 +141,20 @@ public final class Io {
 
     private static void waitOne(SelectableChannel channel, int op, Optional<Duration> timeout, String what)
             throws IOException {
-        Object strand = IoWatch.CORE.strandOfCaller();
-        long deadline = timeout.map(t -> IoWatch.CORE.deadlineAfter(strand, TcpSocket.nanos(t)))
-                .orElse(IoWatch.CORE.noDeadline());
-        if (!IoWatch.of(Hub.current(), channel).await(strand, op, deadline)) {
+        Strand strand = Strand.current();
+        long deadline = timeout.isPresent() ? strand.deadlineAfter(TcpSocket.nanos(timeout.get())) : Strand.NO_DEADLINE;
+        boolean ready = (op & IoWatch.READS) != 0 ? Readiness.waitReadable(channel, deadline)
+                : Readiness.waitWritable(channel, deadline);
+        if (!ready) {
             throw new SocketTimeoutException(what + " timed out");
         }
     }
 
     static int readOp(SelectableChannel ch) {
-        return (ch.validOps() & SelectionKey.OP_ACCEPT) != 0 ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ;
+        return Readiness.readOp(ch);
     }
 
     static int writeOp(SelectableChannel ch) {
-        return ch instanceof SocketChannel s && s.isConnectionPending() ? SelectionKey.OP_CONNECT : SelectionKey.OP_WRITE;
+        return Readiness.writeOp(ch);
     }
 }

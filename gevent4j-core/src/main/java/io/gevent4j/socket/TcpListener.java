@@ -1,5 +1,9 @@
 package io.gevent4j.socket;
 
+import io.gevent4j.Hub;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.ChannelIo;
+
 import io.gevent4j.internal.Channels;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -31,6 +35,12 @@ import java.util.Optional;
  * }
  */
 public final class TcpListener implements AutoCloseable {
+    static {
+        // A strand that is not a greenlet waits on the default hub: initialise the core now, which
+        // installs it (the engine below names nothing above it).
+        Hub.all();
+    }
+
     private final ServerSocketChannel ch;
     private final ChannelIo io;
 
@@ -76,7 +86,7 @@ public final class TcpListener implements AutoCloseable {
     public TcpSocket accept() throws IOException {
         SocketChannel c = accept0();
         if (c == null) {
-            Object strand = IoWatch.CORE.strandOfCaller();
+            Strand strand = Strand.current();
             long deadline = io.deadline(strand);
             do {
                 io.await(strand, SelectionKey.OP_ACCEPT, deadline, "accept");

@@ -1,5 +1,9 @@
 package io.gevent4j.socket;
 
+import io.gevent4j.Hub;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.ChannelIo;
+
 import io.gevent4j.internal.Channels;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +19,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import io.gevent4j.dns.Dns;
 import io.gevent4j.internal.ByteStreams;
-import io.gevent4j.internal.TcpAccess;
+import io.gevent4j.internal.io.SocketIo;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -48,6 +52,12 @@ import java.util.Optional;
  * }
  */
 public final class TcpSocket implements AutoCloseable {
+    static {
+        // A strand that is not a greenlet waits on the default hub: initialise the core now, which
+        // installs it (the engine below names nothing above it).
+        Hub.all();
+    }
+
     /*
      * Implementation overview.
      *
@@ -55,48 +65,19 @@ public final class TcpSocket implements AutoCloseable {
      * the calling strand, compute the one deadline of the call and wait on the IoWatch. So an
      * operation that does not block costs one system call and no allocation beyond the JDK's.
      *
-     * One exception, for reads: when the previous read returned less than it had room for, it
-     * emptied the kernel's receive buffer, and in request/response traffic (echo, HTTP
-     * keep-alive, RPC) the next read almost always finds it still empty: a wasted system call
-     * that fails with EAGAIN. So a read after a short read waits for readiness first (`drained`).
-     * The selector is level-triggered and the read interest stays registered between waits, so
-     * bytes that did arrive meanwhile are reported by the next select at once: the cost of a
-     * wrong guess is one pass of the loop, not a lost wake-up. A zero time-out ("never wait")
-     * always reads first, and a wait that times out reads once more before it reports it.
-     * Heap buffers are written in chunks of at most CHUNK bytes: the JDK copies a heap buffer
-     * into a temporary direct buffer as large as what remains.
+     * Reads and writes go through SocketIo (internal, shared with TLS): it waits for readiness
+     * before a read that follows a short read, and writes heap buffers in chunks (see there).
      */
-    static final int CHUNK = 1 << 20;
-
-    static {
-        TcpAccess.install(new TcpAccess() {
-            @Override
-            public long deadline(TcpSocket socket, Object strand) {
-                return socket.io.deadline(strand);
-            }
-
-            @Override
-            public int recvInto(TcpSocket socket, ByteBuffer dst, Object strand, long deadline, String what)
-                    throws IOException {
-                return socket.recvInto(dst, strand, deadline, what);
-            }
-
-            @Override
-            public void sendAll(TcpSocket socket, ByteBuffer src, Object strand, long deadline, String what)
-                    throws IOException {
-                socket.sendAll(src, strand, deadline, what);
-            }
-        });
-    }
 
     private final SocketChannel ch;
     private final ChannelIo io;
-    /** The last read emptied the receive buffer: the next one waits for readiness first. A hint: racy by design. */
-    private boolean drained;
+    /** Reads and writes with deadlines (the short-read hint, chunked heap writes): see SocketIo. */
+    private final SocketIo stream;
 
     TcpSocket(SocketChannel ch) throws IOException {
         this.ch = ch;
         this.io = new ChannelIo(ch);
+        this.stream = new SocketIo(ch, io);
     }
 
     // ---------------------------------------------------------------- connecting
@@ -128,8 +109,8 @@ public final class TcpSocket implements AutoCloseable {
 
     private static TcpSocket connect(String host, int port, Optional<Duration> timeout) throws IOException {
         Objects.requireNonNull(host, "host");
-        Object strand = IoWatch.CORE.strandOfCaller();
-        long deadline = timeout.map(t -> IoWatch.CORE.deadlineAfter(strand, nanos(t))).orElse(IoWatch.CORE.noDeadline());
+        Strand strand = Strand.current();
+        long deadline = timeout.map(t -> strand.deadlineAfter(nanos(t))).orElse(Strand.NO_DEADLINE);
         List<InetAddress> addresses = Dns.getaddrinfo(host);
         IOException last = null;
         for (InetAddress a : addresses) {
@@ -148,12 +129,12 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     private static TcpSocket connect(InetSocketAddress address, Optional<Duration> timeout) throws IOException {
-        Object strand = IoWatch.CORE.strandOfCaller();
-        long deadline = timeout.map(t -> IoWatch.CORE.deadlineAfter(strand, nanos(t))).orElse(IoWatch.CORE.noDeadline());
+        Strand strand = Strand.current();
+        long deadline = timeout.map(t -> strand.deadlineAfter(nanos(t))).orElse(Strand.NO_DEADLINE);
         return connect(address, timeout, strand, deadline);
     }
 
-    private static TcpSocket connect(InetSocketAddress address, Optional<Duration> timeout, Object strand, long deadline)
+    private static TcpSocket connect(InetSocketAddress address, Optional<Duration> timeout, Strand strand, long deadline)
             throws IOException {
         if (address.isUnresolved()) {
             throw new java.net.UnknownHostException(address.getHostString());
@@ -180,17 +161,17 @@ public final class TcpSocket implements AutoCloseable {
      * (An instance {@code connect} would clash with the static factories of the same signature.)
      */
     public TcpSocket connectTo(InetSocketAddress address, Duration timeout) throws IOException {
-        Object strand = IoWatch.CORE.strandOfCaller();
-        return connectNow(address, strand, IoWatch.CORE.deadlineAfter(strand, nanos(timeout)));
+        Strand strand = Strand.current();
+        return connectNow(address, strand, strand.deadlineAfter(nanos(timeout)));
     }
 
     /** Connects this {@linkplain #open() unconnected} socket to {@code address} within the socket's {@link #timeout()}. */
     public TcpSocket connectTo(InetSocketAddress address) throws IOException {
-        Object strand = IoWatch.CORE.strandOfCaller();
+        Strand strand = Strand.current();
         return connectNow(address, strand, io.deadline(strand));
     }
 
-    private TcpSocket connectNow(InetSocketAddress address, Object strand, long deadline) throws IOException {
+    private TcpSocket connectNow(InetSocketAddress address, Strand strand, long deadline) throws IOException {
         if (address.isUnresolved()) {
             close();
             throw new java.net.UnknownHostException(address.getHostString());
@@ -213,7 +194,7 @@ public final class TcpSocket implements AutoCloseable {
             }
             // Nothing can have arrived on a connection that was just made (a server that speaks
             // first is found by the first wait): its first read waits for readiness first.
-            drained = true;
+            stream.expectNothingYet();
             ok = true;
             return this;
         } finally {
@@ -256,54 +237,12 @@ public final class TcpSocket implements AutoCloseable {
      * count, or -1 at end of stream (0 only if {@code dst} has no room).
      */
     public int recvInto(ByteBuffer dst) throws IOException {
-        int n = readNow(dst);
-        if (n != MUST_WAIT) {
+        int n = stream.readNow(dst);
+        if (n != SocketIo.MUST_WAIT) {
             return n;
         }
-        Object strand = IoWatch.CORE.strandOfCaller(); // found only when the read has to wait
-        return awaitAndRead(dst, strand, io.deadline(strand), "recv");
-    }
-
-    private int recvInto(ByteBuffer dst, Object strand, long deadline, String what) throws IOException {
-        int n = readNow(dst);
-        return n != MUST_WAIT ? n : awaitAndRead(dst, strand, deadline, what);
-    }
-
-    /** {@link #readNow}: nothing to read yet, the caller waits for readiness. */
-    private static final int MUST_WAIT = Integer.MIN_VALUE;
-
-    /**
-     * A read that does not wait: its count (-1 at end of stream, 0 if {@code dst} has no room),
-     * or MUST_WAIT. After a short read it does not try at all (see the overview).
-     */
-    private int readNow(ByteBuffer dst) throws IOException {
-        if (drained && io.mayWait() && dst.hasRemaining()) {
-            return MUST_WAIT;
-        }
-        int n = read(dst);
-        return n != 0 || !dst.hasRemaining() ? n : MUST_WAIT;
-    }
-
-    /** Waits for readability, then reads, until a read returns bytes or end of stream. */
-    private int awaitAndRead(ByteBuffer dst, Object strand, long deadline, String what) throws IOException {
-        for (;;) {
-            boolean ready = io.awaitReady(strand, SelectionKey.OP_READ, deadline);
-            int n = read(dst);
-            if (n != 0) {
-                return n;
-            }
-            if (!ready) {
-                throw new SocketTimeoutException(what + " timed out");
-            }
-        }
-    }
-
-    private void sendAll(ByteBuffer src, Object strand, long deadline, String what) throws IOException {
-        while (src.hasRemaining()) {
-            if (write(src) == 0) {
-                io.await(strand, SelectionKey.OP_WRITE, deadline, what);
-            }
-        }
+        Strand strand = Strand.current(); // found only when the read has to wait
+        return stream.awaitAndRead(dst, strand, io.deadline(strand), "recv");
     }
 
     /** {@link #recvInto(ByteBuffer)} into {@code buf[off, off+len)}. */
@@ -329,19 +268,19 @@ public final class TcpSocket implements AutoCloseable {
         if (n != 0) {
             return n;
         }
-        Object strand = IoWatch.CORE.strandOfCaller();
+        Strand strand = Strand.current();
         io.await(strand, SelectionKey.OP_WRITE, io.deadline(strand), "send");
         return write(src);
     }
 
     /** Writes all of {@code src}; the socket's time-out bounds the whole call, not each chunk. */
     public void sendAll(ByteBuffer src) throws IOException {
-        Object strand = null;
+        Strand strand = null;
         long deadline = 0;
         while (src.hasRemaining()) {
             if (write(src) == 0) {
                 if (strand == null) {
-                    strand = IoWatch.CORE.strandOfCaller();
+                    strand = Strand.current();
                     deadline = io.deadline(strand);
                 }
                 io.await(strand, SelectionKey.OP_WRITE, deadline, "sendAll");
@@ -362,7 +301,7 @@ public final class TcpSocket implements AutoCloseable {
         if (position < 0 || count < 0) {
             throw new IllegalArgumentException("negative position or count: " + position + ", " + count);
         }
-        Object strand = null;
+        Strand strand = null;
         long deadline = 0;
         long sent = 0;
         while (sent < count) {
@@ -383,7 +322,7 @@ public final class TcpSocket implements AutoCloseable {
                 break; // the file ended
             }
             if (strand == null) {
-                strand = IoWatch.CORE.strandOfCaller();
+                strand = Strand.current();
                 deadline = io.deadline(strand);
             }
             io.await(strand, SelectionKey.OP_WRITE, deadline, "sendFile");
@@ -409,30 +348,11 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     private int read(ByteBuffer dst) throws IOException {
-        try {
-            int n = ch.read(dst);
-            drained = dst.hasRemaining();
-            return n;
-        } catch (java.nio.channels.ClosedChannelException e) {
-            throw ChannelIo.closed(e);
-        }
+        return stream.read(dst);
     }
 
     private int write(ByteBuffer src) throws IOException {
-        try {
-            if (src.isDirect() || src.remaining() <= CHUNK) {
-                return ch.write(src);
-            }
-            int limit = src.limit();
-            src.limit(src.position() + CHUNK);
-            try {
-                return ch.write(src);
-            } finally {
-                src.limit(limit);
-            }
-        } catch (java.nio.channels.ClosedChannelException e) {
-            throw ChannelIo.closed(e);
-        }
+        return stream.write(src);
     }
 
     // ---------------------------------------------------------------- streams

@@ -1,5 +1,9 @@
 package io.gevent4j.socket;
 
+import io.gevent4j.Hub;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.ChannelIo;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -28,6 +32,12 @@ import java.util.Optional;
  * }
  */
 public final class UdpSocket implements AutoCloseable {
+    static {
+        // A strand that is not a greenlet waits on the default hub: initialise the core now, which
+        // installs it (the engine below names nothing above it).
+        Hub.all();
+    }
+
     private final DatagramChannel ch;
     private final ChannelIo io;
 
@@ -68,7 +78,7 @@ public final class UdpSocket implements AutoCloseable {
         if (n != 0 || !src.hasRemaining()) {
             return n;
         }
-        Object strand = IoWatch.CORE.strandOfCaller();
+        Strand strand = Strand.current();
         long deadline = io.deadline(strand);
         for (;;) {
             io.await(strand, SelectionKey.OP_WRITE, deadline, "sendTo");
@@ -86,7 +96,7 @@ public final class UdpSocket implements AutoCloseable {
     public InetSocketAddress recvFrom(ByteBuffer dst) throws IOException {
         SocketAddress from = receive0(dst);
         if (from == null) {
-            Object strand = IoWatch.CORE.strandOfCaller();
+            Strand strand = Strand.current();
             long deadline = io.deadline(strand);
             do {
                 io.await(strand, SelectionKey.OP_READ, deadline, "recvFrom");
@@ -108,7 +118,7 @@ public final class UdpSocket implements AutoCloseable {
         if (n != 0 || !src.hasRemaining()) {
             return n;
         }
-        Object strand = IoWatch.CORE.strandOfCaller();
+        Strand strand = Strand.current();
         long deadline = io.deadline(strand);
         for (;;) {
             io.await(strand, SelectionKey.OP_WRITE, deadline, "send");

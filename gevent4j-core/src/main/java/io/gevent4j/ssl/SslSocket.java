@@ -1,7 +1,8 @@
 package io.gevent4j.ssl;
 
-import io.gevent4j.internal.Core;
-import io.gevent4j.internal.TcpAccess;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.ChannelIo;
+import io.gevent4j.internal.io.SocketIo;
 import io.gevent4j.socket.TcpSocket;
 import java.io.EOFException;
 import java.io.IOException;
@@ -73,8 +74,9 @@ public final class SslSocket implements AutoCloseable {
     private final TcpSocket tcp;
     private final SSLEngine engine;
     private final String peer;
-    private final TcpAccess net = TcpAccess.get();
-    private final Core.Access core = Core.access();
+    /** The TCP socket's channel as TLS reads and writes it: deadline-aware, on the same loop watch. */
+    private final ChannelIo io;
+    private final SocketIo net;
     private ByteBuffer netIn;
     private ByteBuffer appIn;
     private ByteBuffer netOut;
@@ -83,8 +85,10 @@ public final class SslSocket implements AutoCloseable {
     private volatile boolean closed;
     private boolean inboundDone;
 
-    private SslSocket(TcpSocket tcp, SSLEngine engine, String peer) {
+    private SslSocket(TcpSocket tcp, SSLEngine engine, String peer) throws IOException {
         this.tcp = tcp;
+        this.io = new ChannelIo(tcp.channel());
+        this.net = new SocketIo(tcp.channel(), io);
         this.engine = engine;
         this.peer = peer;
         SSLSession s = engine.getSession();
@@ -173,11 +177,22 @@ public final class SslSocket implements AutoCloseable {
         return host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || Character.isDigit(c));
     }
 
+    /** The deadline of one operation started now: the TCP socket's time-out, read at each operation. */
+    private long deadline(Strand strand) {
+        Optional<Duration> t = tcp.timeout();
+        if (t.isPresent()) {
+            io.timeout(t.get());
+        } else {
+            io.noTimeout();
+        }
+        return io.deadline(strand);
+    }
+
     // ---------------------------------------------------------------- handshake
 
     private void handshake() throws IOException {
-        Object strand = core.strandOfCaller();
-        long deadline = net.deadline(tcp, strand);
+        Strand strand = Strand.current();
+        long deadline = deadline(strand);
         try {
             engine.beginHandshake();
             for (;;) {
@@ -212,14 +227,14 @@ public final class SslSocket implements AutoCloseable {
     }
 
     /** After a failure the engine may hold an alert for the peer: send it, best effort. */
-    private void flushAlert(Object strand, long deadline) {
+    private void flushAlert(Strand strand, long deadline) {
         try {
             engine.closeOutbound();
             ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
             while (!engine.isOutboundDone()) {
                 out.clear();
                 SSLEngineResult r = engine.wrap(EMPTY, out);
-                net.sendAll(tcp, out.flip(), strand, deadline, "TLS alert");
+                net.sendAll(out.flip(), strand, deadline, "TLS alert");
                 if (r.bytesProduced() == 0) {
                     break;
                 }
@@ -243,7 +258,7 @@ public final class SslSocket implements AutoCloseable {
      * plaintext bytes made available in appIn (possibly 0 after a handshake message), or -1 at
      * end of stream.
      */
-    private int unwrapOnce(Object strand, long deadline, String what) throws IOException {
+    private int unwrapOnce(Strand strand, long deadline, String what) throws IOException {
         for (;;) {
             netIn.flip();
             ByteBuffer dst = appIn.compact();
@@ -267,7 +282,7 @@ public final class SslSocket implements AutoCloseable {
                     if (netIn.remaining() == 0 || netIn.capacity() < engine.getSession().getPacketBufferSize()) {
                         netIn = grow(netIn, engine.getSession().getPacketBufferSize(), false);
                     }
-                    if (net.recvInto(tcp, netIn, strand, deadline, what) < 0) {
+                    if (net.recvInto(netIn, strand, deadline, what) < 0) {
                         inboundDone = true;
                         return -1; // TCP closed without close_notify: a ragged EOF reads as end of stream
                     }
@@ -286,14 +301,14 @@ public final class SslSocket implements AutoCloseable {
         return bigger;
     }
 
-    private void wrapAndFlush(ByteBuffer src, ByteBuffer out, Object strand, long deadline, String what)
+    private void wrapAndFlush(ByteBuffer src, ByteBuffer out, Strand strand, long deadline, String what)
             throws IOException {
         for (;;) {
             out.clear();
             SSLEngineResult r = engine.wrap(src, out);
             switch (r.getStatus()) {
                 case OK, CLOSED -> {
-                    net.sendAll(tcp, out.flip(), strand, deadline, what);
+                    net.sendAll(out.flip(), strand, deadline, what);
                     if (r.getStatus() == SSLEngineResult.Status.CLOSED && src.hasRemaining()) {
                         throw new SocketException("TLS connection with " + peer + " is closed");
                     }
@@ -323,7 +338,7 @@ public final class SslSocket implements AutoCloseable {
             throw new IllegalStateException("another greenlet or thread is already reading from " + this);
         }
         try {
-            Object strand = null;
+            Strand strand = null;
             long deadline = 0;
             for (;;) {
                 if (closed) { // first: decrypted bytes still buffered are not to be read after close
@@ -340,8 +355,8 @@ public final class SslSocket implements AutoCloseable {
                     return -1;
                 }
                 if (strand == null) {
-                    strand = core.strandOfCaller();
-                    deadline = net.deadline(tcp, strand);
+                    strand = Strand.current();
+                    deadline = deadline(strand);
                 }
                 int n = unwrapOnce(strand, deadline, "TLS read");
                 if (n < 0) {
@@ -380,8 +395,8 @@ public final class SslSocket implements AutoCloseable {
             if (closed) {
                 throw new SocketException("Socket closed");
             }
-            Object strand = core.strandOfCaller();
-            long deadline = net.deadline(tcp, strand);
+            Strand strand = Strand.current();
+            long deadline = deadline(strand);
             while (src.hasRemaining()) {
                 wrapAndFlush(src, netOut, strand, deadline, "TLS write");
             }
@@ -449,9 +464,9 @@ public final class SslSocket implements AutoCloseable {
             if (writing.compareAndSet(false, true)) {
                 try {
                     engine.closeOutbound();
-                    Object strand = core.strandOfCaller();
+                    Strand strand = Strand.current();
                     wrapAndFlush(EMPTY, ByteBuffer.allocate(engine.getSession().getPacketBufferSize()), strand,
-                            net.deadline(tcp, strand), "TLS close");
+                            deadline(strand), "TLS close");
                 } catch (IOException | IllegalStateException bestEffort) {
                     // the peer may be gone already; closing the socket is what matters
                 } finally {

@@ -1,8 +1,9 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gevent4j.GreenletExit;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ class WaitListTest {
     void grantFirstSkipsWaitersWhoseWaitAlreadyEndedAndKeepsTheirItems() {
         Object lock = new Object();
         WaitList list = new WaitList(lock);
-        Strand s = Strand.ofCaller();
+        Strand s = Strand.current();
         synchronized (lock) {
             WaitList.Node timedOut = list.add(s, "offered by the first");
             WaitList.Node waiting = list.add(s, null);
@@ -32,7 +33,7 @@ class WaitListTest {
     void anExceptionDeliveredAfterAGrantButBeforeTheParkGivesTheGrantBackAndIsRaised() {
         Object lock = new Object();
         WaitList list = new WaitList(lock);
-        Strand s = Strand.ofCaller();
+        Strand s = Strand.current();
         WaitList.Node n;
         synchronized (lock) {
             n = list.add(s, null);
@@ -50,7 +51,7 @@ class WaitListTest {
     void aTimedOutParkUnlinksItsNode() {
         Object lock = new Object();
         WaitList list = new WaitList(lock);
-        Strand s = Strand.ofCaller();
+        Strand s = Strand.current();
         WaitList.Node n;
         synchronized (lock) {
             n = list.add(s, null);

@@ -1,4 +1,4 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -8,11 +8,11 @@ import java.lang.invoke.VarHandle;
  * hub's timer heap. Exactly one of notify / fire (time-out) / interrupt (delivered exception)
  * wins the state CAS and unparks the strand. Thread-safe; any thread may notify.
  */
-final class Waiter extends Timer {
-    static final int WAITING = 0;
-    static final int NOTIFIED = 1;
-    static final int TIMED_OUT = 2;
-    static final int INTERRUPTED = 3;
+public final class Waiter extends Timer {
+    public static final int WAITING = 0;
+    public static final int NOTIFIED = 1;
+    public static final int TIMED_OUT = 2;
+    public static final int INTERRUPTED = 3;
 
     private static final VarHandle STATE;
 
@@ -24,17 +24,22 @@ final class Waiter extends Timer {
         }
     }
 
-    final Strand strand;
+    public final Strand strand;
     volatile int state;
+
+    /** The state: WAITING, NOTIFIED, TIMED_OUT or INTERRUPTED. */
+    public int state() {
+        return state;
+    }
     /** Set by the waiting strand alone: an application interrupt arrived during the wait. */
     boolean keepInterrupt;
 
-    Waiter(Strand strand) {
+    public Waiter(Strand strand) {
         this.strand = strand;
     }
 
     /** Wakes the strand as notified. Returns false if the wait had already ended. */
-    boolean notifyWaiter() {
+    public boolean notifyWaiter() {
         if (STATE.compareAndSet(this, WAITING, NOTIFIED)) {
             strand.unpark();
             return true;
@@ -42,13 +47,13 @@ final class Waiter extends Timer {
         return false;
     }
 
-    boolean isWaiting() {
+    public boolean isWaiting() {
         return state == WAITING;
     }
 
     /** The deadline passed (called by the hub's timer heap, or by a strand that waits by timed park). */
     @Override
-    void fire() {
+    protected void fire() {
         if (STATE.compareAndSet(this, WAITING, TIMED_OUT)) {
             strand.unpark();
         }

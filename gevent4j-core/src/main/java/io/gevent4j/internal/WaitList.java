@@ -1,4 +1,4 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * The shared machinery of the coordination primitives (gevent's {@code _abstract_linkable}): a
- * FIFO list of parked strands and a list of {@link Waitable#whenReady} actions, both guarded by
+ * FIFO list of parked strands and a list of {@code Waitable.whenReady} actions, both guarded by
  * the monitor of the primitive that owns them ({@link #lock}).
  *
  * <h2>Implementation overview</h2>
@@ -27,14 +27,14 @@ import java.util.Objects;
  * <p>Cost: one small monitor per primitive, held for a few field writes, never while parked.
  * Within one hub it is never contended; across hubs and threads it is a short critical section.
  */
-final class WaitList {
+public final class WaitList {
     /** One parked strand, with the item it offers or receives. */
-    static final class Node {
-        final Waiter waiter;
+    public static final class Node {
+        public final Waiter waiter;
         /** What the strand receives (an item, a marker), written by whoever grants the node. */
-        Object item;
+        public Object item;
         /** What the strand offers (a putter's item); never changed by a grant. */
-        Object offered;
+        public Object offered;
         Node prev;
         Node next;
         boolean queued;
@@ -44,12 +44,17 @@ final class WaitList {
             this.item = item;
         }
 
+        /** The next node of a chain returned by {@link WaitList#detachAll()}. */
+        public Node next() {
+            return next;
+        }
+
         /** Whether the strand was granted (notified), as opposed to timed out or interrupted. */
-        boolean granted() {
+        public boolean granted() {
             return waiter.state == Waiter.NOTIFIED;
         }
 
-        Strand strand() {
+        public Strand strand() {
             return waiter.strand;
         }
     }
@@ -59,7 +64,7 @@ final class WaitList {
      * becomes ready, it still runs only if it was not closed before its turn: closing it from an
      * earlier action of the same notification prevents it (the one rule of every callback list).
      */
-    private final class Action implements Waitable.Registration, Runnable {
+    public final class Action implements Runnable {
         final Runnable run;
         boolean closed;
 
@@ -79,7 +84,7 @@ final class WaitList {
             run.run();
         }
 
-        @Override
+        /** Prevents the action if it has not run yet. Any thread. */
         public void close() {
             synchronized (lock) {
                 closed = true;
@@ -90,19 +95,19 @@ final class WaitList {
         }
     }
 
-    final Object lock;
+    public final Object lock;
     private Node head;
     private Node tail;
     private int size;
     private List<Action> actions;
 
-    WaitList(Object lock) {
+    public WaitList(Object lock) {
         this.lock = lock;
     }
 
     // ---------------------------------------------------------------- parked strands (guarded by lock)
 
-    Node add(Strand s, Object offered) {
+    public Node add(Strand s, Object offered) {
         Node n = new Node(new Waiter(s), null);
         n.offered = offered;
         n.queued = true;
@@ -117,7 +122,7 @@ final class WaitList {
         return n;
     }
 
-    void remove(Node n) {
+    public void remove(Node n) {
         if (!n.queued) {
             return;
         }
@@ -136,15 +141,15 @@ final class WaitList {
         size--;
     }
 
-    Node first() {
+    public Node first() {
         return head;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return head == null;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
@@ -153,7 +158,7 @@ final class WaitList {
      * item in it and notifies it; returns it, or null if no strand waits. Nodes whose wait
      * already ended (timed out, killed) are dropped on the way and keep their own item.
      */
-    Node grantFirst(Object item) {
+    public Node grantFirst(Object item) {
         for (Node n = head; n != null; n = head) {
             remove(n);
             Object before = n.item;
@@ -167,7 +172,7 @@ final class WaitList {
     }
 
     /** Removes and notifies every waiting node, in FIFO order; returns how many were woken. */
-    int grantAll(Object item) {
+    public int grantAll(Object item) {
         int woken = 0;
         for (Node n = head; n != null; n = head) {
             remove(n);
@@ -179,8 +184,25 @@ final class WaitList {
         return woken;
     }
 
+    /**
+     * Unlinks every node without notifying them (the caller holds the lock) and returns the first,
+     * the others following it through {@link Node#next()} in FIFO order; null if none. The chain
+     * stays as it is afterwards (a detached node's remove is a no-op), so it may be walked outside
+     * the lock: a completion that wakes its waiters allocates nothing.
+     */
+    public Node detachAll() {
+        Node first = head;
+        for (Node n = first; n != null; n = n.next) {
+            n.queued = false;
+        }
+        head = null;
+        tail = null;
+        size = 0;
+        return first;
+    }
+
     /** Unlinks every node, in FIFO order, without notifying them; the caller decides what each gets. */
-    List<Node> drain() {
+    public List<Node> drain() {
         List<Node> all = new ArrayList<>(size);
         for (Node n = head; n != null; n = head) {
             remove(n);
@@ -201,16 +223,17 @@ final class WaitList {
      * must never park. Waits with a zero time-out check it to answer at once there; from a
      * strand they keep their usual path (which, for some, yields once to the hub).
      */
-    static boolean onLoop() {
-        return Hub.LOOP.get() != null && Greenlet.of(Thread.currentThread()) == null;
+    public static boolean onLoop() {
+        return Loops.callerIsLoop();
     }
 
-    static void raisePendingOfCaller() {
+    /** Raises the caller's pending exception, if it has a strand (a loop's own thread has none). */
+    public static void raisePendingOfCaller() {
         Thread t = Thread.currentThread();
-        Greenlet<?> g = Greenlet.of(t);
-        if (g != null) {
-            g.raisePending();
-        } else if (Hub.LOOP.get() == null) {
+        LoopStrand s = LoopStrand.of(t);
+        if (s != null) {
+            s.raisePending();
+        } else if (Loops.onThisThread() == null) {
             ThreadStrand.of(t).raisePending();
         }
     }
@@ -224,7 +247,7 @@ final class WaitList {
      * unlinked, and if it had been granted already {@code giveBack} runs (under the lock) before
      * the exception propagates.
      */
-    boolean park(Node n, long deadline, java.util.function.Consumer<Node> giveBack) {
+    public boolean park(Node n, long deadline, java.util.function.Consumer<Node> giveBack) {
         Strand s = n.strand();
         boolean normal = false;
         try {
@@ -251,7 +274,7 @@ final class WaitList {
     // ---------------------------------------------------------------- whenReady actions
 
     /** Registers an action; the caller holds the lock and has checked that the owner is not ready. */
-    Waitable.Registration addAction(Runnable run) {
+    public Action addAction(Runnable run) {
         Action a = new Action(Objects.requireNonNull(run, "action"));
         if (actions == null) {
             actions = new ArrayList<>(2);
@@ -260,16 +283,11 @@ final class WaitList {
         return a;
     }
 
-    /** A registration for an action that already ran. */
-    static Waitable.Registration done() {
-        return () -> {};
-    }
-
     /**
      * Takes every action (the caller holds the lock); run them with {@link #run} outside it. Each
      * one checks, at its turn, that it was not closed meanwhile (by an earlier action).
      */
-    List<Runnable> takeActions() {
+    public List<Runnable> takeActions() {
         if (actions == null || actions.isEmpty()) {
             return List.of();
         }
@@ -278,17 +296,17 @@ final class WaitList {
         return out;
     }
 
-    boolean hasActions() {
+    public boolean hasActions() {
         return actions != null && !actions.isEmpty();
     }
 
     /** Runs taken actions outside the lock; one that throws is reported and does not stop the others. */
-    static void run(List<Runnable> taken) {
+    public static void run(List<Runnable> taken) {
         for (Runnable r : taken) {
             try {
                 r.run();
             } catch (RuntimeException e) {
-                Hub.current().reportError(null, e);
+                Loops.reportError(e);
             }
         }
     }

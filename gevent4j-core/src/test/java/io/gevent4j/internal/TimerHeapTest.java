@@ -1,4 +1,4 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,7 +21,7 @@ class TimerHeapTest {
         }
 
         @Override
-        void fire() {}
+        protected void fire() {}
     }
 
     @Test

@@ -1,11 +1,11 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 /**
  * The strand of a thread that is not a greenlet: {@code main}, a worker, a plain virtual thread.
  * It waits by parking its own thread, with timed parks for deadlines, so it never needs a hub;
- * a {@link Timeout} started on it fires from the default hub's timers.
+ * a {@code Timeout} started on it fires from the default hub's timers.
  */
-final class ThreadStrand extends Strand {
+public final class ThreadStrand extends Strand {
     private static final ThreadLocal<ThreadStrand> CURRENT = ThreadLocal.withInitial(
             () -> new ThreadStrand(Thread.currentThread()));
 
@@ -15,12 +15,13 @@ final class ThreadStrand extends Strand {
         this.thread = thread;
     }
 
-    static ThreadStrand of(Thread t) {
+    /** The strand of the calling thread {@code t}. */
+    public static ThreadStrand of(Thread t) {
         return CURRENT.get();
     }
 
     @Override
-    Thread thread() {
+    public Thread thread() {
         return thread;
     }
 
@@ -38,8 +39,8 @@ final class ThreadStrand extends Strand {
     void disarmTimer(Waiter w) {}
 
     @Override
-    Hub timerHub() {
-        return Hub.defaultHub();
+    Loop timerLoop() {
+        return Loops.defaultLoop();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 import java.util.Arrays;
 
@@ -11,7 +11,7 @@ import java.util.Arrays;
  * pending, those cache misses were a quarter of the loop's time); four children per node halve
  * the depth, and so the number of timers moved (each move writes the timer's index).
  */
-final class TimerHeap {
+public final class TimerHeap {
     private static final int INITIAL = 64;
 
     private Timer[] heap = new Timer[INITIAL];
@@ -22,21 +22,21 @@ final class TimerHeap {
     /** Timers in the heap that are unreferenced ({@link Timer#unref}). */
     private int unreferenced;
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return size == 0;
     }
 
     /** Timers that keep their hub from being idle (all but the unreferenced ones). */
-    int referenced() {
+    public int referenced() {
         return size - unreferenced;
     }
 
     /** Marks {@code t} referenced or not, keeping the count right if it is in this heap. */
-    void setReferenced(Timer t, boolean referenced) {
+    public void setReferenced(Timer t, boolean referenced) {
         if (t.unref != !referenced) {
             t.unref = !referenced;
             int i = t.index;
@@ -47,7 +47,7 @@ final class TimerHeap {
     }
 
     /** Whether some timer in this heap ends a wait of {@code s} by an exception (its time-out). */
-    boolean interruptsAny(java.util.Set<? extends Strand> strands) {
+    public boolean interruptsAny(java.util.Set<? extends Strand> strands) {
         for (int i = 0; i < size; i++) {
             Strand s = heap[i].interrupts();
             if (s != null && strands.contains(s)) {
@@ -57,11 +57,11 @@ final class TimerHeap {
         return false;
     }
 
-    Timer peek() {
+    public Timer peek() {
         return size == 0 ? null : heap[0];
     }
 
-    void add(Timer t) {
+    public void add(Timer t) {
         if (t.index >= 0) {
             throw new IllegalStateException("timer already scheduled");
         }
@@ -75,7 +75,7 @@ final class TimerHeap {
         siftUp(size++, t, t.deadline, t.seq);
     }
 
-    Timer poll() {
+    public Timer poll() {
         if (size == 0) {
             return null;
         }
@@ -85,7 +85,7 @@ final class TimerHeap {
     }
 
     /** Removes {@code t} if it is in this heap; returns whether it was. */
-    boolean remove(Timer t) {
+    public boolean remove(Timer t) {
         int i = t.index;
         if (i < 0 || i >= size || heap[i] != t) {
             return false;

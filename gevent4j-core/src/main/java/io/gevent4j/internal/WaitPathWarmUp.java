@@ -1,4 +1,4 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.ThreadFactory;
@@ -35,7 +35,7 @@ final class WaitPathWarmUp {
             ArrayDeque<Runnable> queue = new ArrayDeque<>();
             ThreadFactory threads = VirtualThreads.factory(queue::add); // only this thread drains it
             Thread worker = threads.newThread(() -> {
-                Strand strand = Strand.ofCaller();
+                Strand strand = Strand.current();
                 for (int i = 0; i < ROUNDS; i++) {
                     Waiter w = new Waiter(strand);
                     queue.add(w::notifyWaiter); // run by the draining thread once we have parked
@@ -49,7 +49,7 @@ final class WaitPathWarmUp {
             }
         } catch (Throwable e) {
             // An optimisation only: never let it disturb the application.
-            Hub.LOG.log(System.Logger.Level.DEBUG, "wait-path warm-up skipped", e);
+            Loop.LOG.log(System.Logger.Level.DEBUG, "wait-path warm-up skipped", e);
         }
     }
 }

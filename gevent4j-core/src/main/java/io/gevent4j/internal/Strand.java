@@ -1,4 +1,4 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Implementation overview</h2>
  * A strand has a single slot for a <em>pending</em> exception ({@code GreenletExit} from a kill,
- * a {@link Timeout}), delivered at its next wait point. Delivery and the start of a wait race
+ * a {@code Timeout}), delivered at its next wait point. Delivery and the start of a wait race
  * in Dekker style: the deliverer writes {@link #pending} then reads {@link #waiter}; the waiter
  * writes {@link #waiter} then reads {@link #pending}. Both fields are volatile, so at least one
  * side sees the other and the exception is never lost. A waiter is woken exactly once: by a
@@ -30,8 +30,9 @@ import java.util.concurrent.locks.LockSupport;
  * never sees half of it; a plain thread timed out from the default hub may, in a window of a few
  * instructions between the flag writes and {@code Thread.interrupt()}.
  */
-abstract class Strand {
-    static final long NO_DEADLINE = Long.MAX_VALUE;
+public abstract class Strand {
+    /** The deadline of a wait without a time-out. */
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
 
     private static final VarHandle PENDING;
 
@@ -47,6 +48,23 @@ abstract class Strand {
     private volatile Throwable pending;
     /** The waiter this strand is parked on, or null while it runs. */
     volatile Waiter waiter;
+
+    /**
+     * What the owner of a delivered exception does once it is raised at a wait point (a
+     * Timeout records the point of raise), installed once by that owner's class. The engine
+     * names no class above it.
+     */
+    public interface RaiseHook {
+        /** Called on the strand's thread just before {@code raised} is thrown at a wait point. */
+        void beforeRaise(Throwable raised);
+    }
+
+    private static volatile RaiseHook raiseHook;
+
+    /** Installs the {@link RaiseHook} (once, by the class whose exceptions need it). */
+    public static void setRaiseHook(RaiseHook hook) {
+        raiseHook = hook;
+    }
     /** Set when a delivery had to interrupt the thread (blocked in a JDK call, not in a waiter); cleared once that interrupt is seen. */
     private volatile boolean interruptedByDelivery;
     /**
@@ -58,7 +76,12 @@ abstract class Strand {
     private volatile boolean deliveredByTimeout;
 
     /** The thread that runs this strand, or null if it has none (yet, or any more). */
-    abstract Thread thread();
+    public abstract Thread thread();
+
+    /** The waiter this strand is parked on in a library wait, or null. Any thread (volatile read). */
+    public final Waiter waiter() {
+        return waiter;
+    }
 
     /** Now, on the clock that this strand's deadlines are measured on. */
     abstract long now();
@@ -70,23 +93,28 @@ abstract class Strand {
     abstract void disarmTimer(Waiter w);
 
     /** The strand of the calling thread. Fails on a hub's loop thread, which must never block. */
-    static Strand ofCaller() {
+    public static Strand current() {
         Thread t = Thread.currentThread();
-        Greenlet<?> g = Greenlet.of(t);
-        if (g != null) {
-            return g;
+        LoopStrand s = LoopStrand.of(t);
+        if (s != null) {
+            return s;
         }
-        Hub loopHub = Hub.LOOP.get();
-        if (loopHub != null) {
-            throw new IllegalStateException("Impossible to block in a callback of " + loopHub
+        Loop loop = Loops.onThisThread();
+        if (loop != null) {
+            throw new IllegalStateException("Impossible to block in a callback of " + loop
                     + ": callbacks and raw links run on the hub's loop and must not block;"
                     + " spawn a greenlet for blocking work");
         }
         return ThreadStrand.of(t);
     }
 
+    /** Sleeps {@code nanos} (positive) on this strand's clock; the caller is this strand. */
+    public void sleep(long nanos) {
+        await(new Waiter(this), deadlineAfter(nanos));
+    }
+
     /** Converts a relative timeout to a deadline on this strand's clock (saturating). */
-    final long deadlineAfter(long nanos) {
+    public final long deadlineAfter(long nanos) {
         if (nanos >= NO_DEADLINE / 2) {
             return NO_DEADLINE;
         }
@@ -101,15 +129,15 @@ abstract class Strand {
      * Makes {@code exception} pending on this strand and wakes it if it waits. Returns false if
      * another exception is already pending (the first one wins; the strand sees one at a time).
      */
-    final boolean deliver(Throwable exception) {
+    public final boolean deliver(Throwable exception) {
         return deliver(exception, false);
     }
 
     /**
-     * {@link #deliver(Throwable)} for a {@link Timeout}'s exception ({@code fromTimeout}): if it has
+     * {@link #deliver(Throwable)} for a {@code Timeout}'s exception ({@code fromTimeout}): if it has
      * to interrupt a JDK call, the call's own exception counts as its one raise.
      */
-    final boolean deliver(Throwable exception, boolean fromTimeout) {
+    public final boolean deliver(Throwable exception, boolean fromTimeout) {
         for (;;) {
             if (PENDING.compareAndSet(this, null, exception)) {
                 break;
@@ -183,8 +211,8 @@ abstract class Strand {
         return INTERRUPTED;
     }
 
-    /** The hub whose timers re-check a delivery that found the strand running. */
-    abstract Hub timerHub();
+    /** The loop whose timers re-check a delivery that found the strand running. */
+    abstract Loop timerLoop();
 
     /** A delivery that found the thread running (or a kill), re-checked with a growing delay (1 to 16 ms). */
     private volatile Repoke repoke;
@@ -201,14 +229,14 @@ abstract class Strand {
 
         void schedule() {
             try {
-                timerHub().addTimerFromAnyThread(this, delayNanos);
+                timerLoop().addTimerFromAnyThread(this, delayNanos);
             } catch (RuntimeException closedHub) {
                 repoke = null; // nothing can look again: the next wait point still raises it
             }
         }
 
         @Override
-        void fire() {
+        protected void fire() {
             if (repoke != this) {
                 return;
             }
@@ -229,12 +257,12 @@ abstract class Strand {
         Repoke r = repoke;
         if (r != null) {
             repoke = null;
-            timerHub().removeTimerFromAnyThread(r);
+            timerLoop().removeTimerFromAnyThread(r);
         }
     }
 
     /** Withdraws {@code exception} if it is still pending (not yet raised). */
-    final boolean withdraw(Throwable exception) {
+    public final boolean withdraw(Throwable exception) {
         if (!PENDING.compareAndSet(this, exception, null)) {
             return false;
         }
@@ -242,12 +270,12 @@ abstract class Strand {
         return true;
     }
 
-    final boolean hasPending() {
+    public final boolean hasPending() {
         return pending != null;
     }
 
     /** Raises the pending exception, if any. Called by the strand itself at each wait point. */
-    final void raisePending() {
+    public final void raisePending() {
         if (pending != null) {
             throwPending();
         }
@@ -279,14 +307,26 @@ abstract class Strand {
         if (p == null) {
             return;
         }
-        if (p instanceof Timeout t) {
-            t.capturePointOfRaise();
+        RaiseHook hook = raiseHook;
+        if (hook != null) {
+            hook.beforeRaise(p);
         }
-        throw Timeout.rethrowUnchecked(p);
+        throw rethrowUnchecked(p);
+    }
+
+    /** Throws {@code t} as it is if unchecked; a checked one cannot be raised at a wait point. */
+    public static RuntimeException rethrowUnchecked(Throwable t) {
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException("a checked exception cannot be raised at a wait point", t);
     }
 
     /** Discards whatever is pending; the strand has finished and has no more wait points. */
-    final void clearPending() {
+    public final void clearPending() {
         pending = null;
         cancelRepoke();
         deliveredByInterrupt = null;
@@ -299,7 +339,7 @@ abstract class Strand {
      * i.e. the body saw it only as that call's exception, or not at all. Then it is no longer
      * pending and the interrupt, if still set, is cleared: nothing of it leaks past the scope.
      */
-    final boolean settleInterruptDelivery(Throwable exception) {
+    public final boolean settleInterruptDelivery(Throwable exception) {
         if (exception == null || deliveredByInterrupt != exception) {
             return false;
         }
@@ -317,7 +357,7 @@ abstract class Strand {
      * The kill exception whose delivery interrupted a JDK call and that no wait point has raised
      * yet, or null. Read at the end of a greenlet's body: such a kill is its outcome.
      */
-    final Throwable unraisedKill() {
+    public final Throwable unraisedKill() {
         Throwable d = deliveredByInterrupt;
         return d != null && !deliveredByTimeout ? d : null;
     }
@@ -329,7 +369,7 @@ abstract class Strand {
      * deadline passes, or an exception is delivered. Returns true if notified, false on time-out.
      * An application interrupt does not end the wait; the interrupt status is kept.
      */
-    final boolean await(Waiter w, long deadline) {
+    public final boolean await(Waiter w, long deadline) {
         waiter = w;
         boolean armed = false;
         try {
@@ -372,7 +412,7 @@ abstract class Strand {
      * timer storm, 100,000 greenlets blocked in one join), C2 compiles the waiting frames while
      * the code after the park has never run; it prunes that path, and every frozen frame then
      * hits an uncommon trap on wake-up: one deoptimisation per waiter, seconds in all. With the
-     * park first, the same bytecodes run after the park in the warm-up (Hub.warmUpWaitPaths,
+     * park first, the same bytecodes run after the park in the warm-up (WaitPathWarmUp,
      * where a pre-notified waiter's park returns on its permit), so the profile is complete
      * before any storm.
      */
@@ -409,10 +449,11 @@ abstract class Strand {
     }
 
     /**
-     * Ends a sleep begun by {@code Greenlet.beginSleep} once {@link #parkWhileWaiting} returned:
-     * raises a delivered exception, or sleeps on if it was withdrawn.
+     * Ends a sleep of {@link LoopStrand#sleep} once {@link #parkWhileWaiting} returned: raises a
+     * delivered exception; returns true if it was withdrawn before the strand ran and the
+     * deadline has not passed (the caller sleeps on, in the same loop: one sleep path).
      */
-    final void afterSleep(Waiter w) {
+    final boolean afterSleep(Waiter w) {
         waiter = null;
         if (w.keepInterrupt) {
             Thread.currentThread().interrupt();
@@ -423,11 +464,9 @@ abstract class Strand {
                 throwPending();
             }
             // Withdrawn before we ran (a cancelled Timeout): sleep on until the deadline.
-            long left = w.deadline - now();
-            if (left > 0) {
-                Gevent.sleep(java.time.Duration.ofNanos(left));
-            }
+            return w.deadline - now() > 0;
         }
+        return false;
     }
 
     /** True (and forgotten) if the interrupt just seen was a delivery's fall-back, not the application's. */

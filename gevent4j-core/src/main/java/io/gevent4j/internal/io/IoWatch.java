@@ -1,26 +1,27 @@
-package io.gevent4j.socket;
+package io.gevent4j.internal.io;
 
-import io.gevent4j.Hub;
-import io.gevent4j.internal.Core;
+import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.Loops;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.Waiter;
 import java.io.IOException;
 import java.net.SocketException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The registration of one channel with one hub's selector, and the (at most one) reader and
+ * The registration of one channel with one loop's poller, and the (at most one) reader and
  * (at most one) writer waiting on it. Thread-safe: any strand may wait; the selection handler
  * runs on the hub's loop.
  */
-final class IoWatch implements Runnable {
+public final class IoWatch implements Runnable {
     /*
      * Implementation overview.
      *
      * The key is registered once (interest 0) when the watch is made, from any thread (the JDK's
      * register does not wait for a select in progress). `ops` (the interest set) is confined to
-     * the hub's loop: a waiter on another thread posts its interest change with callSoon, which
+     * the hub's loop: a waiter on another thread posts its interest change to the loop, which
      * also wakes a parked loop (an interest change made off-loop would only apply at the next
      * select, possibly never).
      *
@@ -35,27 +36,26 @@ final class IoWatch implements Runnable {
      * close writes `closed` then reads the slots; a waiter writes its slot then reads `closed`.
      * So either close sees the waiter and wakes it, or the waiter sees `closed` and throws.
      */
-    static final Core.Access CORE = Core.access();
-    static final int READS = SelectionKey.OP_READ | SelectionKey.OP_ACCEPT;
-    static final int WRITES = SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
+    public static final int READS = SelectionKey.OP_READ | SelectionKey.OP_ACCEPT;
+    public static final int WRITES = SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
 
     /** One waiting strand's registration; several share a waiter in a multi-channel select. */
-    static final class Wait {
-        final Object waiter;
-        final IoWatch watch;
-        final int op;
+    public static final class Wait {
+        final Waiter waiter;
+        public final IoWatch watch;
+        public final int op;
         /** The ops found ready for this wait (set on the loop before the notification). */
-        volatile int readyOps;
+        public volatile int readyOps;
 
-        Wait(Object waiter, IoWatch watch, int op) {
+        Wait(Waiter waiter, IoWatch watch, int op) {
             this.waiter = waiter;
             this.watch = watch;
             this.op = op;
         }
     }
 
-    final Hub hub;
-    final SelectableChannel channel;
+    final Loop loop;
+    public final SelectableChannel channel;
     private final SelectionKey key;
     private final AtomicReference<Wait> reader = new AtomicReference<>();
     private final AtomicReference<Wait> writer = new AtomicReference<>();
@@ -63,35 +63,35 @@ final class IoWatch implements Runnable {
     /** Interest set; loop-confined. */
     private int ops;
 
-    private IoWatch(Hub hub, SelectableChannel channel) throws IOException {
-        this.hub = hub;
+    private IoWatch(Loop loop, SelectableChannel channel) throws IOException {
+        this.loop = loop;
         this.channel = channel;
-        this.key = CORE.register(hub, channel, 0, this);
+        this.key = loop.register(channel, 0, this);
     }
 
-    /** The watch of {@code channel} on {@code hub}, registering it on first use. */
-    static IoWatch of(Hub hub, SelectableChannel channel) throws IOException {
+    /** The watch of {@code channel} on {@code loop}, registering it on first use. */
+    public static IoWatch of(Loop loop, SelectableChannel channel) throws IOException {
         if (channel.isBlocking()) {
             throw new java.nio.channels.IllegalBlockingModeException();
         }
         synchronized (channel.blockingLock()) {
-            Optional<SelectionKey> existing = CORE.keyFor(hub, channel);
-            if (existing.isPresent()) {
-                if (existing.get().attachment() instanceof IoWatch w) {
+            SelectionKey existing = loop.keyFor(channel);
+            if (existing != null) {
+                if (existing.attachment() instanceof IoWatch w) {
                     return w;
                 }
-                throw new IllegalStateException(channel + " is registered with " + hub + " by other code");
+                throw new IllegalStateException(channel + " is registered with " + loop + " by other code");
             }
-            return new IoWatch(hub, channel);
+            return new IoWatch(loop, channel);
         }
     }
 
-    static SocketException closedException() {
+    public static SocketException closedException() {
         return new SocketException("Socket closed by another greenlet or thread while this one waited on it");
     }
 
     /** Publishes a wait; fails if another strand already waits in that direction. */
-    Wait publish(Object waiter, int op) throws SocketException {
+    public Wait publish(Waiter waiter, int op) throws SocketException {
         Wait w = new Wait(waiter, this, op);
         AtomicReference<Wait> slot = (op & READS) != 0 ? reader : writer;
         if (!slot.compareAndSet(null, w)) {
@@ -103,15 +103,15 @@ final class IoWatch implements Runnable {
             slot.compareAndSet(w, null);
             throw closedException();
         }
-        if (CORE.inLoop(hub)) {
+        if (loop.inLoop()) {
             addInterest(op);
         } else {
-            hub.callSoon(() -> addInterest(op));
+            loop.post(() -> addInterest(op));
         }
         return w;
     }
 
-    void withdraw(Wait w) {
+    public void withdraw(Wait w) {
         AtomicReference<Wait> slot = (w.op & READS) != 0 ? reader : writer;
         slot.compareAndSet(w, null);
     }
@@ -120,11 +120,11 @@ final class IoWatch implements Runnable {
      * Waits until the channel is ready for {@code op} (true) or the deadline passes (false).
      * Throws if the watch is closed while waiting; a kill or {@code Timeout} propagates.
      */
-    boolean await(Object strand, int op, long deadline) throws IOException {
-        Object waiter = CORE.newWaiter(strand);
+    public boolean await(Strand strand, int op, long deadline) throws IOException {
+        Waiter waiter = new Waiter(strand);
         Wait w = publish(waiter, op);
         try {
-            boolean notified = CORE.await(strand, waiter, deadline);
+            boolean notified = strand.await(waiter, deadline);
             if (closed) {
                 throw closedException();
             }
@@ -134,26 +134,26 @@ final class IoWatch implements Runnable {
         }
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 
     /**
-     * The watches of {@code channel} on every live hub. A socket is watched by the hub that
-     * waited on it first, but {@link Io#waitRead}/{@link Io#select} may have watched it on
+     * The watches of {@code channel} on every live loop. A socket is watched by the loop that
+     * waited on it first, but {@code Io.waitRead}/{@code Io.select} may have watched it on
      * others. Taken before the channel is closed: a closed channel's keys go away once their
      * selectors deregister them. Any thread.
      */
-    static java.util.List<IoWatch> allOf(SelectableChannel channel) {
+    public static java.util.List<IoWatch> allOf(SelectableChannel channel) {
         java.util.List<IoWatch> all = new java.util.ArrayList<>(1);
-        for (Hub h : Hub.all()) {
-            Optional<SelectionKey> k;
+        for (Loop l : Loops.all()) {
+            SelectionKey k;
             try {
-                k = CORE.keyFor(h, channel);
+                k = l.keyFor(channel);
             } catch (RuntimeException closedSelector) {
-                continue; // that hub is closing: it serves nobody any more
+                continue; // that loop is closing: it serves nobody any more
             }
-            if (k.isPresent() && k.get().attachment() instanceof IoWatch w) {
+            if (k != null && k.attachment() instanceof IoWatch w) {
                 all.add(w);
             }
         }
@@ -161,20 +161,20 @@ final class IoWatch implements Runnable {
     }
 
     /** Wakes every waiter with a "closed" error; the owner closes the channel. Any thread. */
-    void close() {
+    public void close() {
         closed = true; // Dekker: written before the slots are read
         wake(reader.get(), SelectionKey.OP_READ);
         wake(writer.get(), SelectionKey.OP_WRITE);
-        if (!CORE.inLoop(hub)) {
+        if (!loop.inLoop()) {
             // Let a parked loop deregister the cancelled key (the JDK closes the socket then).
-            hub.callSoon(() -> {});
+            loop.post(() -> {});
         }
     }
 
     private static void wake(Wait w, int ready) {
         if (w != null) {
             w.readyOps |= ready;
-            CORE.notifyWaiter(w.waiter);
+            w.waiter.notifyWaiter();
         }
     }
 
@@ -220,11 +220,11 @@ final class IoWatch implements Runnable {
             return false;
         }
         w.readyOps |= ready;
-        return CORE.notifyWaiter(w.waiter);
+        return w.waiter.notifyWaiter();
     }
 
     @Override
     public String toString() {
-        return "IoWatch[" + channel + " on " + hub + "]";
+        return "IoWatch[" + channel + " on " + loop + "]";
     }
 }

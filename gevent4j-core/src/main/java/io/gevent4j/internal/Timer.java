@@ -1,4 +1,4 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 /**
  * A node of a hub's timer heap: a deadline on the hub's clock and what to do when it passes.
@@ -6,29 +6,29 @@ package io.gevent4j;
  * <p>Only the hub's loop thread touches {@link #index} and {@link #seq}; {@link #deadline} is
  * written before the node is handed to the hub.
  */
-abstract class Timer implements Runnable {
+public abstract class Timer implements Runnable {
     /** Deadline on the owning hub's clock, in nanoseconds. */
-    long deadline;
+    public long deadline;
     /** Insertion order, to fire timers with equal deadlines first-in first-out. */
     long seq;
     /** Position in the heap, or -1 when not in one. */
     int index = -1;
     /**
-     * Unreferenced (gevent's {@code ref=False}): it does not keep {@link Hub#awaitIdle} waiting.
+     * Unreferenced (gevent's {@code ref=False}): it does not keep {@link Loop#awaitIdle} waiting.
      * Changed only through {@link TimerHeap#setReferenced} while in a heap (it keeps the count).
      */
-    boolean unref;
+    public boolean unref;
 
     /**
-     * The strand this timer ends a wait of by an exception (a {@link Timeout}'s expiry), or null.
+     * The strand this timer ends a wait of by an exception (a {@code Timeout}'s expiry), or null.
      * Read by the deadlock check: a wait under a pending time-out is not forever.
      */
-    Strand interrupts() {
+    protected Strand interrupts() {
         return null;
     }
 
     /** Runs on the hub's loop thread once the deadline has passed. Must not block. */
-    abstract void fire();
+    protected abstract void fire();
 
     /** The hub runs a due timer as a task: {@link #fire()}. */
     @Override

@@ -1,4 +1,4 @@
-package io.gevent4j;
+package io.gevent4j.internal;
 
 import java.lang.reflect.Constructor;
 import java.util.concurrent.Executor;
@@ -12,10 +12,10 @@ import java.util.concurrent.ThreadFactory;
  * in, so the JVM must open {@code java.lang} to this library. The probe runs once, on first
  * use; when the package is not open it fails with an error that names the exact flag.
  */
-final class VirtualThreads {
+public final class VirtualThreads {
 
-    static final String FLAG_CLASS_PATH = "--add-opens java.base/java.lang=ALL-UNNAMED";
-    static final String FLAG_MODULE_PATH = "--add-opens java.base/java.lang=io.gevent4j";
+    public static final String FLAG_CLASS_PATH = "--add-opens java.base/java.lang=ALL-UNNAMED";
+    public static final String FLAG_MODULE_PATH = "--add-opens java.base/java.lang=io.gevent4j";
 
     private static final Constructor<?> BUILDER;
     private static final RuntimeException FAILURE;
@@ -45,14 +45,14 @@ final class VirtualThreads {
     private VirtualThreads() {}
 
     /** Fails with the flag-naming error if the JDK internals are not reachable. */
-    static void probe() {
+    public static void probe() {
         if (FAILURE != null) {
             throw FAILURE;
         }
     }
 
     /** A factory of unstarted virtual threads whose continuations run on {@code scheduler}. */
-    static ThreadFactory factory(Executor scheduler) {
+    public static ThreadFactory factory(Executor scheduler) {
         probe();
         try {
             Thread.Builder.OfVirtual builder = (Thread.Builder.OfVirtual) BUILDER.newInstance(scheduler);
@@ -78,7 +78,7 @@ final class VirtualThreads {
      * The platform thread that {@code thread} is mounted on, if it is a virtual thread that is
      * mounted right now (a racy read, by design: used by the watchdog on a stuck hub only).
      */
-    static java.util.Optional<Thread> carrierOf(Thread thread) {
+    public static java.util.Optional<Thread> carrierOf(Thread thread) {
         if (CARRIER == null || thread == null || !thread.isVirtual()) {
             return java.util.Optional.empty();
         }

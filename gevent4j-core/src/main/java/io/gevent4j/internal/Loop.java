@@ -1,0 +1,747 @@
+package io.gevent4j.internal;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The event loop of one hub: one platform thread (or, for a hand-driven hub, the test thread)
+ * that runs its strands' continuations, its callbacks, its timers and its {@link IoHandler}.
+ * {@code io.gevent4j.Hub} is the public face of it.
+ *
+ * <p>Who may call it: {@link #execute}, {@link #post}, {@link #addTimerFromAnyThread} and
+ * {@link #close} from any thread; the rest from the loop's own thread (the loop, or a strand
+ * mounted on it), as each method says. Nothing here blocks except {@link #awaitIdle} and
+ * {@link #awaitTermination}.
+ */
+public final class Loop {
+    /*
+     * Implementation overview.
+     *
+     * The loop is the virtual-thread scheduler (the Executor handed to the JDK's builder) of its
+     * strands. execute() only enqueues: on the loop's own OS thread (the loop itself, or a
+     * strand mounted on it) into the unsynchronised runQueue, from anywhere else into the
+     * lock-free inbox. The loop thread alone touches runQueue, timers, the idlers and the live list.
+     *
+     * One pass (runPass): drain the inbox, fire expired timers (they only enqueue), run the
+     * tasks that were queued when the pass began (FIFO: sleep(0) round-robins), poll the I/O
+     * handler without blocking if it has registrations, and when nothing is runnable, block in
+     * it until the next timer. Cross-thread wake-up: the loop sets `parked` and then re-reads
+     * the inbox before it polls; a producer offers to the inbox and then reads `parked`. Both
+     * are volatile, so one of them sees the other (the StoreLoad pair), and a producer wakes the
+     * handler at most once per park (the `wakeupPending` CAS).
+     *
+     * Observability (the watchdog, RunInfo, Stats). `sliceCount` is bumped with an opaque store
+     * before and after every task and every timer the loop runs: it is odd exactly while the
+     * loop runs user code (a continuation, a callback, a timer). The loop thread is its only
+     * writer; the watchdog thread reads it with an opaque load. On x86 and AArch64 an opaque
+     * store is a plain store (no fence), so the loop pays two stores per slice and nothing else.
+     * Slice timing (two System.nanoTime() per slice) runs only while `sliceTiming` is on. Every
+     * loop sits in LIVE from construction until it ends, so the watchdog and RunInfo find it.
+     */
+
+    /** What a loop needs from its owner (the hub): told things, never asked to block. */
+    public interface Host {
+        /** A failure of a callback, timer or task ({@code strand} null) or of a strand's body. */
+        void reportError(LoopStrand strand, Throwable error);
+
+        /** Whether work outside the loop (the hub's thread pool) keeps it from being idle. */
+        boolean busyElsewhere();
+
+        /** A slice lasted {@code nanos}, at least {@link #longSliceNanos} (slice timing on). */
+        void longSlice(long nanos);
+
+        /** Closing: deliver a kill to every live strand (on the loop thread). */
+        void killAll();
+    }
+
+    static final System.Logger LOG = System.getLogger("io.gevent4j");
+
+    private static final VarHandle WAKEUP_PENDING;
+    private static final VarHandle SLICE_COUNT;
+    private static final VarHandle SELECTOR_WAKEUPS;
+
+    /** gevent's default switch interval: how long one pass may run queued tasks before it polls. */
+    public static final long SWITCH_INTERVAL_NANOS = 5_000_000L;
+    /** How often a loop looks again for idleness while someone waits in {@link #awaitIdle}. */
+    private static final long IDLE_RECHECK_MILLIS = 10;
+    /**
+     * Consecutive passes that may fail in the loop's own machinery (not in user code: runTask
+     * and the host's reportError catch everything) before the loop gives up.
+     */
+    public static final int MAX_FAILED_PASSES = 1000;
+
+    /** Time every slice (two nanoTime calls each); set by the watchdog's measureSlices. */
+    public static volatile boolean sliceTiming;
+    /** The slice length at and above which {@link Host#longSlice} is told (slice timing on); the watchdog sets it. */
+    public static volatile long longSliceNanos = 10_000_000L;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            WAKEUP_PENDING = l.findVarHandle(Loop.class, "wakeupPending", int.class);
+            SLICE_COUNT = l.findVarHandle(Loop.class, "sliceCount", long.class);
+            SELECTOR_WAKEUPS = l.findVarHandle(Loop.class, "selectorWakeups", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        VirtualThreads.initialiseJdkPollers();
+    }
+
+    private final int id = Loops.nextId();
+    private final String label;
+    private final Host host;
+    private final HubClock clock;
+    private final IoHandler io;
+    private final ThreadFactory strandThreads;
+    private final Consumer<Runnable> runReady = this::runTask;
+    /** The OS thread of the loop; for a hand-driven loop, the thread that drives it now. */
+    private Thread loopThread;
+    private final boolean driven;
+
+    // Loop-thread-confined state.
+    private final ArrayDeque<Runnable> runQueue = new ArrayDeque<>(256);
+    /** Continuations woken by timers while they fire; run right after, in deadline order. */
+    private final ArrayDeque<Runnable> timerWakeups = new ArrayDeque<>();
+    /** Where execute() queues on the loop thread: the run queue, or the timer wake-ups. */
+    private ArrayDeque<Runnable> loopTarget = runQueue;
+    private final TimerHeap timers = new TimerHeap();
+    /** Strands in {@link LoopStrand#idle()} and in {@link #awaitIdle}. */
+    private final Idleness idleness = new Idleness(this);
+    private final LiveStrands live = new LiveStrands();
+    @SuppressWarnings("unused") // through SLICE_COUNT
+    private long sliceCount;
+    private long passes;
+    private long crossThreadTasks;
+    @SuppressWarnings("unused") // through SELECTOR_WAKEUPS
+    private volatile long selectorWakeups;
+    /** Longest slice seen: timed by the loop (slice timing on) or by the watchdog; nanoseconds. */
+    private volatile long longestSliceNanos;
+
+    // Shared state.
+    private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private volatile boolean parked;
+    @SuppressWarnings("unused") // through WAKEUP_PENDING
+    private volatile int wakeupPending;
+    private volatile boolean closing;
+    private volatile boolean terminated;
+    private final CountDownLatch terminatedLatch = new CountDownLatch(1);
+    /** Actions run (each on a new platform thread) if the loop ends without {@link #close}. */
+    private final CopyOnWriteArrayList<Runnable> deathActions = new CopyOnWriteArrayList<>();
+
+    /**
+     * The loop of the hub named {@code hubName} (it shows as {@code Hub[name#id]}) on its own
+     * unstarted platform thread {@code threadName}, or driven by hand by the calling thread if
+     * {@code threadName} is null.
+     */
+    public Loop(String hubName, String threadName, boolean daemon, HubClock clock, Host host) {
+        VirtualThreads.probe();
+        this.label = "Hub[" + Objects.requireNonNull(hubName, "name") + "#" + id + "]";
+        this.host = Objects.requireNonNull(host, "host");
+        this.clock = clock;
+        this.io = new SelectorIo(hubName);
+        Executor scheduler = this::execute;
+        this.strandThreads = VirtualThreads.factory(scheduler);
+        this.driven = threadName == null;
+        this.loopThread = driven ? Thread.currentThread()
+                : Thread.ofPlatform().name(threadName).daemon(daemon).unstarted(this::run);
+        Loops.register(this);
+        WaitPathWarmUp.startOnce();
+    }
+
+    /** A small number, unique per loop in this JVM (the hub's id). */
+    public int id() {
+        return id;
+    }
+
+    /** Starts the loop's own thread. */
+    public void start() {
+        loopThread.start();
+    }
+
+    public Host host() {
+        return host;
+    }
+
+    Thread newThread(LoopStrand body) {
+        return strandThreads.newThread(body);
+    }
+
+    LiveStrands live() {
+        return live;
+    }
+
+    /** The live strands, exact on the loop thread; a racy bounded view from elsewhere. */
+    public List<LoopStrand> liveStrands(boolean racy) {
+        return racy ? live.racySnapshot() : live.snapshot();
+    }
+
+    public int liveCount() {
+        return live.count();
+    }
+
+    /** Strands that have begun to run on this loop, ever. */
+    public long strandsStarted() {
+        return live.added();
+    }
+
+    /** Strands that have ended after running on this loop, ever. */
+    public long strandsFinished() {
+        return live.removed();
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /** Adds a timer; the caller is on the loop thread. */
+    public void addTimer(Timer t) {
+        timers.add(t);
+    }
+
+    /** Removes a timer; the caller is on the loop thread. */
+    public void removeTimer(Timer t) {
+        timers.remove(t);
+    }
+
+    /** Marks a timer referenced or not, from any thread (in order with its adding). */
+    public void setReferenced(Timer t, boolean referenced) {
+        if (inLoop()) {
+            timers.setReferenced(t, referenced);
+        } else {
+            post(() -> timers.setReferenced(t, referenced));
+        }
+    }
+
+    /** Adds a timer from any thread, {@code nanos} from now. */
+    public void addTimerFromAnyThread(Timer t, long nanos) {
+        if (inLoop()) {
+            t.deadline = clock.nanoTime() + nanos;
+            timers.add(t);
+        } else {
+            long requested = System.nanoTime();
+            post(() -> {
+                // Account for the time the request spent crossing to the loop.
+                long elapsed = System.nanoTime() - requested;
+                t.deadline = clock.nanoTime() + Math.max(0, nanos - elapsed);
+                timers.add(t);
+            });
+        }
+    }
+
+    public void removeTimerFromAnyThread(Timer t) {
+        if (inLoop()) {
+            timers.remove(t);
+        } else {
+            post(() -> timers.remove(t));
+        }
+    }
+
+    /** Whether a pending timer ends a wait of one of {@code strands} by an exception. Loop thread. */
+    public boolean timersInterruptAny(Set<? extends Strand> strands) {
+        return timers.interruptsAny(strands);
+    }
+
+    public long now() {
+        return clock.nanoTime();
+    }
+
+    /** Parks {@code s} (of this loop, the caller) until nothing else is runnable (gevent's idle). */
+    void idle(LoopStrand s) {
+        idleness.idle(s);
+    }
+
+    // ---------------------------------------------------------------- idleness (gevent's hub.join)
+
+    /**
+     * Waits until this loop has no referenced work left (see {@code Hub.awaitIdle}). True once
+     * idle or ended, false if {@code nanos} passed first.
+     */
+    public boolean awaitIdle(long nanos) {
+        return idleness.awaitIdle(nanos);
+    }
+
+    /**
+     * Whether anything that may still run keeps this loop busy. On the loop thread, with nothing
+     * mounted: a strand with a waiter in WAITING is parked in a library wait; one without is
+     * parked in a JDK call (or about to run: then it is queued).
+     */
+    private boolean hasReferencedWork() {
+        if (!runQueue.isEmpty() || !inbox.isEmpty() || idleness.hasIdlers() || timers.referenced() > 0
+                || io.hasRegistrations() || live.anyOutsideLibraryWait()) {
+            return true;
+        }
+        return host.busyElsewhere();
+    }
+
+    // ---------------------------------------------------------------- I/O registration
+
+    /**
+     * Registers a non-blocking {@code channel}; any thread. When its key is selected, the loop
+     * runs {@code handler}, which must not block. Interest changes take effect at the loop's
+     * next poll: make them on the loop thread (or post them), so a parked loop is woken.
+     */
+    public SelectionKey register(SelectableChannel channel, int ops, Runnable handler) throws ClosedChannelException {
+        return io.register(channel, ops, handler);
+    }
+
+    /** The key of {@code channel} in this loop's poller, or null. */
+    public SelectionKey keyFor(SelectableChannel channel) {
+        return io.keyFor(channel);
+    }
+
+    /** The poller, for tests that break the loop's own machinery. */
+    public IoHandler ioHandler() {
+        return io;
+    }
+
+    // ---------------------------------------------------------------- the executor
+
+    /** True if the caller runs on this loop's thread (the loop, or one of its strands). */
+    public boolean inLoop() {
+        Thread t = Thread.currentThread();
+        if (t == loopThread) {
+            return true;
+        }
+        LoopStrand s = LoopStrand.of(t);
+        return s != null && s.loop() == this;
+    }
+
+    /**
+     * The scheduler of this loop's virtual threads, and of callbacks. Never blocks, never runs
+     * the task inline (the JDK calls it pinned, and re-enters it from Thread.yield).
+     */
+    public void execute(Runnable task) {
+        if (inLoop()) {
+            loopTarget.add(task);
+        } else {
+            post(task);
+        }
+    }
+
+    /** Queues {@code task} through the inbox (any thread) and wakes a parked loop. */
+    public void post(Runnable task) {
+        inbox.offer(task);
+        // StoreLoad pair with the loop: it sets `parked` and then re-reads the inbox.
+        if (parked && WAKEUP_PENDING.compareAndSet(this, 0, 1)) {
+            SELECTOR_WAKEUPS.getAndAdd(this, 1L); // rare (at most once per park): an atomic add is fine
+            io.wakeup();
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    private void run() {
+        Loops.bindThread(this);
+        Throwable fatal = null;
+        try {
+            int failedInARow = 0;
+            while (!closing || !quiescentForClose()) {
+                try {
+                    runPass(true);
+                    failedInARow = 0;
+                } catch (Throwable t) {
+                    // Nothing a task, a timer, a callback, an error handler or a logger throws
+                    // reaches here; what does is the loop's own failure, often transient (an
+                    // OutOfMemoryError): report it and go on, unless it never stops failing.
+                    if (++failedInARow >= MAX_FAILED_PASSES || !io.isOpen()) {
+                        throw t;
+                    }
+                    if (failedInARow == 1) {
+                        logSafely(System.Logger.Level.ERROR, "a pass of the loop of " + this + " failed; going on", t);
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            fatal = t;
+        } finally {
+            Loops.bindThread(null);
+            ended();
+            if (fatal != null || !closing) {
+                died(fatal);
+            }
+        }
+    }
+
+    /** One pass: the inbox, due timers, the tasks queued within the switch interval, then I/O. */
+    public void runPass(boolean mayBlock) {
+        passes++;
+        drainInbox();
+        // The clock is read only when there are timers or a long queue: a yield ping-pong runs
+        // two tasks a pass, and a nanoTime per pass was a measurable share of each switch.
+        boolean clockRead = !timers.isEmpty();
+        long passStart = clockRead ? clock.nanoTime() : 0L;
+        if (clockRead) {
+            fireTimers(passStart);
+        }
+        runQueued(clockRead, passStart);
+        boolean hasIo = io.hasRegistrations();
+        if (!runQueue.isEmpty() || !inbox.isEmpty() || idleness.hasIdlers()) {
+            if (hasIo) {
+                pollNow();
+            }
+            if (runQueue.isEmpty() && inbox.isEmpty()) {
+                idleness.wakeIdlers(); // nothing else to run
+            }
+            return;
+        }
+        if (idleness.someoneAwaits() && !hasReferencedWork()) {
+            idleness.wakeAwaiting();
+            if (!runQueue.isEmpty()) {
+                return; // strands of this loop were waiting: they run first
+            }
+        }
+        if (!mayBlock) {
+            if (hasIo) {
+                pollNow();
+            }
+            return;
+        }
+        block();
+    }
+
+    /**
+     * Runs the tasks queued when the pass began, at most for gevent's switch interval: a long run
+     * queue (100,000 greenlets just spawned) must not hold back timers and I/O; what is left runs
+     * first in the next pass.
+     */
+    private void runQueued(boolean clockRead, long passStart) {
+        for (int i = 0, n = runQueue.size(); i < n; i++) {
+            if ((i & 63) == 63) {
+                long now = clock.nanoTime();
+                if (!clockRead) {
+                    clockRead = true;
+                    passStart = now;
+                } else if (now - passStart > SWITCH_INTERVAL_NANOS) {
+                    break;
+                }
+            }
+            Runnable task = runQueue.poll();
+            if (task == null) {
+                break;
+            }
+            runTask(task);
+        }
+    }
+
+    /** Nothing is runnable: blocks in the poller until the next timer, I/O, or a post. */
+    private void block() {
+        long timeoutMillis = 0; // 0: no timer, block until woken
+        Timer next = timers.peek();
+        if (next != null) {
+            long left = next.deadline - clock.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
+        }
+        if ((timeoutMillis == 0 || timeoutMillis > IDLE_RECHECK_MILLIS) && idleness.someoneAwaits()) {
+            // Someone waits for idleness: look again soon, for work that ends without waking the
+            // loop (a thread-pool task, a channel closed elsewhere whose key is not yet dropped).
+            timeoutMillis = IDLE_RECHECK_MILLIS;
+        }
+        if (closing && live.count() == 0) {
+            return;
+        }
+        parked = true;
+        try {
+            if (inbox.isEmpty()) { // Dekker: re-read after publishing `parked`
+                io.poll(runReady, timeoutMillis);
+            }
+        } catch (IOException e) {
+            host.reportError(null, e);
+        } finally {
+            parked = false;
+            wakeupPending = 0;
+        }
+    }
+
+    private void pollNow() {
+        try {
+            io.pollNow(runReady);
+        } catch (IOException e) {
+            host.reportError(null, e);
+        }
+    }
+
+    private void drainInbox() {
+        Runnable task;
+        while ((task = inbox.poll()) != null) {
+            crossThreadTasks++;
+            runQueue.add(task);
+        }
+    }
+
+    /**
+     * Fires the timers due at {@code now}, in deadline order, then runs at once the strands they
+     * woke, in the same order: ahead of the run queue, as a libev timer switches into its
+     * greenlet when it fires. A timer is never late behind a long queue of other work.
+     */
+    private void fireTimers(long now) {
+        loopTarget = timerWakeups;
+        try {
+            Timer t;
+            while ((t = timers.peek()) != null && t.deadline - now <= 0) {
+                timers.poll();
+                runTask(t); // a timer firing is a slice like any task (the watchdog sees it)
+            }
+        } finally {
+            loopTarget = runQueue;
+        }
+        Runnable woken;
+        while ((woken = timerWakeups.poll()) != null) {
+            runTask(woken);
+        }
+    }
+
+    private void runTask(Runnable task) {
+        long c = sliceCount;
+        SLICE_COUNT.setOpaque(this, c + 1); // odd: user code runs (read by the watchdog)
+        long t0 = sliceTiming ? System.nanoTime() : 0L;
+        try {
+            task.run();
+        } catch (Throwable e) {
+            host.reportError(null, e);
+        } finally {
+            if (t0 != 0L) {
+                sliceEnded(t0);
+            }
+            SLICE_COUNT.setOpaque(this, c + 2);
+        }
+    }
+
+    private void sliceEnded(long t0) {
+        long d = System.nanoTime() - t0;
+        if (d > longestSliceNanos) {
+            longestSliceNanos = d;
+        }
+        if (d >= longSliceNanos) {
+            host.longSlice(d);
+        }
+    }
+
+    /** Runs passes without blocking until nothing is runnable and no timer is due (driven loops). */
+    public void runUntilIdle() {
+        if (!driven) {
+            throw new IllegalStateException(this + " runs its own loop thread; only a driven hub is run by hand");
+        }
+        loopThread = Thread.currentThread();
+        Loop previous = Loops.onThisThread();
+        Loops.bindThread(this);
+        try {
+            do {
+                runPass(false);
+            } while (!runQueue.isEmpty() || !inbox.isEmpty() || dueTimer());
+        } finally {
+            Loops.bindThread(previous);
+        }
+    }
+
+    private boolean dueTimer() {
+        Timer t = timers.peek();
+        return t != null && t.deadline - clock.nanoTime() <= 0;
+    }
+
+    // ---------------------------------------------------------------- statistics
+
+    /** Tasks queued to run; racy from another thread. */
+    public int runnable() {
+        return runQueue.size() + inbox.size();
+    }
+
+    public int timerCount() {
+        return timers.size();
+    }
+
+    public long passes() {
+        return passes;
+    }
+
+    public long crossThreadTasks() {
+        return crossThreadTasks;
+    }
+
+    public long selectorWakeups() {
+        return (long) SELECTOR_WAKEUPS.getVolatile(this);
+    }
+
+    public int registrations() {
+        return io.registrations();
+    }
+
+    public long longestSliceNanos() {
+        return longestSliceNanos;
+    }
+
+    /** The current slice count: odd while the loop runs user code. Any thread (opaque read). */
+    public long sliceCount() {
+        return (long) SLICE_COUNT.getOpaque(this);
+    }
+
+    /** Whether the loop runs user code at this instant (a racy, lock-free read). */
+    public boolean runsUserCode() {
+        return (sliceCount() & 1L) != 0;
+    }
+
+    /** Raises the longest-slice statistic to {@code nanos} if it is longer (the watchdog's view). */
+    public void recordSlice(long nanos) {
+        if (nanos > longestSliceNanos) {
+            longestSliceNanos = nanos;
+        }
+    }
+
+    public Thread loopThread() {
+        return loopThread;
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    public boolean isClosing() {
+        return closing;
+    }
+
+    public boolean isTerminated() {
+        return terminated;
+    }
+
+    /**
+     * Asks the loop to end once its strands (killed through the host) have finished; waits for
+     * that at most {@code timeoutNanos} unless called from the loop itself. Returns whether it ended.
+     */
+    public boolean close(long timeoutNanos) {
+        if (!closing) {
+            closing = true;
+            if (loopThread.isAlive() || loopThread == Thread.currentThread()) {
+                post(host::killAll);
+            }
+        }
+        if (inLoop() || loopThread.getState() == Thread.State.NEW) {
+            if (loopThread.getState() == Thread.State.NEW && loopThread != Thread.currentThread()) {
+                ended();
+            }
+            return terminated;
+        }
+        if (loopThread == Thread.currentThread()) {
+            return terminated;
+        }
+        return awaitTermination(timeoutNanos);
+    }
+
+    /** Waits until the loop has ended, at most {@code nanos}. */
+    public boolean awaitTermination(long nanos) {
+        try {
+            if (!terminatedLatch.await(nanos, TimeUnit.NANOSECONDS)) {
+                // Wake the loop so a close that raced with a park is observed.
+                post(() -> {});
+                return terminatedLatch.await(1, TimeUnit.MILLISECONDS);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return terminated;
+        }
+    }
+
+    /** Ends a hand-driven loop: kills its strands and runs it until they are done. */
+    public void closeDriven() {
+        closing = true;
+        host.killAll();
+        runUntilIdle();
+        ended();
+    }
+
+    private void ended() {
+        Loops.unregister(this);
+        terminated = true;
+        idleness.wakeAwaiting(); // after `terminated`: a waiter that adds itself later sees it
+        io.close();
+        terminatedLatch.countDown();
+    }
+
+    private boolean quiescentForClose() {
+        return live.count() == 0 && runQueue.isEmpty() && inbox.isEmpty();
+    }
+
+    /**
+     * The loop ended without {@link #close}: says so on the logger and on stderr (the logger
+     * may be what fails), then runs the {@linkplain #onLoopDeath death actions}.
+     */
+    private void died(Throwable cause) {
+        String message = "FATAL: the loop of " + this + " cannot go on and has ended; its greenlets will never run again";
+        logSafely(System.Logger.Level.ERROR, message, cause);
+        try {
+            System.err.println("gevent4j: " + message + (cause != null ? ": " + cause : ""));
+            System.err.flush();
+        } catch (Throwable ignored) {
+            // nowhere left to say it
+        }
+        for (Runnable action : deathActions) {
+            if (deathActions.remove(action)) { // onLoopDeath may race for it: one of them runs it
+                runDeathAction(action);
+            }
+        }
+    }
+
+    private static void runDeathAction(Runnable action) {
+        try {
+            Thread.ofPlatform().name("gevent4j-hub-died").daemon().start(action);
+        } catch (Throwable cannotStart) {
+            try {
+                action.run();
+            } catch (Throwable ignored) {
+                // the death of a hub is already reported
+            }
+        }
+    }
+
+    /**
+     * Runs {@code action} on a new platform thread if this loop ends without a {@link #close}
+     * (it could not go on); at once if that has already happened. Any thread. Returns what
+     * unregisters it (a server that stops calls it, so that none accumulate).
+     */
+    public Runnable onLoopDeath(Runnable action) {
+        Objects.requireNonNull(action, "action");
+        Runnable registered = action::run; // a fresh identity: the same action may be added twice
+        deathActions.add(registered);
+        if (terminated && !closing) {
+            if (deathActions.remove(registered)) {
+                runDeathAction(registered);
+            }
+        }
+        return () -> deathActions.remove(registered);
+    }
+
+    /**
+     * Logs and never throws: out of file descriptors, a logging back end can fail with a plain
+     * Error (JUL's first time stamp loads time-zone data from a file). Falls back to stderr.
+     */
+    public static void logSafely(System.Logger.Level level, String message, Throwable error) {
+        try {
+            LOG.log(level, message, error);
+        } catch (Throwable loggingFailed) {
+            try {
+                System.err.println("gevent4j: " + level + ": " + message + ": " + error
+                        + " (and the logger failed: " + loggingFailed + ")");
+            } catch (Throwable ignored) {
+                // nowhere left to say it
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

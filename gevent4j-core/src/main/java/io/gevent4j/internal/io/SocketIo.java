@@ -1,0 +1,121 @@
+package io.gevent4j.internal.io;
+
+import io.gevent4j.internal.Strand;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The byte stream of a connected {@link SocketChannel} with deadline-aware reads and writes:
+ * what {@code TcpSocket} reads and writes through, and what TLS ({@code SslSocket}) reads and
+ * writes its records through, so one deadline covers a whole handshake or record. Not
+ * thread-safe per direction (one reader and one writer at a time, as the socket's contract says).
+ */
+public final class SocketIo {
+    /*
+     * Implementation overview. A short read (the receive buffer was emptied) predicts that the
+     * next read finds it still empty: a wasted system call that fails with EAGAIN. So a read after
+     * a short read waits for readiness first (`drained`). The selector is level-triggered and the
+     * read interest stays registered between waits, so bytes that did arrive meanwhile are
+     * reported by the next select at once: the cost of a wrong guess is one pass of the loop, not
+     * a lost wake-up. A zero time-out ("never wait") always reads first, and a wait that times
+     * out reads once more before it reports it. Heap buffers are written in chunks of at most
+     * CHUNK bytes: the JDK copies a heap buffer into a temporary direct buffer as large as what
+     * remains.
+     */
+    public static final int CHUNK = 1 << 20;
+    /** {@link #readNow}: nothing to read yet, the caller waits for readiness. */
+    public static final int MUST_WAIT = Integer.MIN_VALUE;
+
+    private final SocketChannel ch;
+    private final ChannelIo io;
+    /** The last read emptied the receive buffer: the next one waits for readiness first. A hint: racy by design. */
+    private boolean drained;
+
+    /** The stream of {@code ch}, waiting through {@code io} (whose time-out says whether reads may wait). */
+    public SocketIo(SocketChannel ch, ChannelIo io) {
+        this.ch = ch;
+        this.io = io;
+    }
+
+    /** A connection just made: nothing can have arrived yet, so the first read waits for readiness first. */
+    public void expectNothingYet() {
+        drained = true;
+    }
+
+    public ChannelIo channelIo() {
+        return io;
+    }
+
+    /** Reads at least one byte (or -1 at end of stream) by {@code deadline}; {@code what} names a time-out. */
+    public int recvInto(ByteBuffer dst, Strand strand, long deadline, String what) throws IOException {
+        int n = readNow(dst);
+        return n != MUST_WAIT ? n : awaitAndRead(dst, strand, deadline, what);
+    }
+
+    /**
+     * A read that does not wait: its count (-1 at end of stream, 0 if {@code dst} has no room),
+     * or {@link #MUST_WAIT}. After a short read it does not try at all (see the overview).
+     */
+    public int readNow(ByteBuffer dst) throws IOException {
+        if (drained && io.mayWait() && dst.hasRemaining()) {
+            return MUST_WAIT;
+        }
+        int n = read(dst);
+        return n != 0 || !dst.hasRemaining() ? n : MUST_WAIT;
+    }
+
+    /** Waits for readability, then reads, until a read returns bytes or end of stream. */
+    public int awaitAndRead(ByteBuffer dst, Strand strand, long deadline, String what) throws IOException {
+        for (;;) {
+            boolean ready = io.awaitReady(strand, SelectionKey.OP_READ, deadline);
+            int n = read(dst);
+            if (n != 0) {
+                return n;
+            }
+            if (!ready) {
+                throw new SocketTimeoutException(what + " timed out");
+            }
+        }
+    }
+
+    /** Writes all of {@code src} by {@code deadline}. */
+    public void sendAll(ByteBuffer src, Strand strand, long deadline, String what) throws IOException {
+        while (src.hasRemaining()) {
+            if (write(src) == 0) {
+                io.await(strand, SelectionKey.OP_WRITE, deadline, what);
+            }
+        }
+    }
+
+    /** One non-blocking read; a closed channel is the socket's "Socket closed" error. */
+    public int read(ByteBuffer dst) throws IOException {
+        try {
+            int n = ch.read(dst);
+            drained = dst.hasRemaining();
+            return n;
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw ChannelIo.closed(e);
+        }
+    }
+
+    /** One non-blocking write (a heap buffer at most {@link #CHUNK} bytes at a time). */
+    public int write(ByteBuffer src) throws IOException {
+        try {
+            if (src.isDirect() || src.remaining() <= CHUNK) {
+                return ch.write(src);
+            }
+            int limit = src.limit();
+            src.limit(src.position() + CHUNK);
+            try {
+                return ch.write(src);
+            } finally {
+                src.limit(limit);
+            }
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw ChannelIo.closed(e);
+        }
+    }
+}
