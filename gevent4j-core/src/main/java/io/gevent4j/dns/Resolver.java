@@ -1,7 +1,7 @@
 package io.gevent4j.dns;
 
+import io.gevent4j.AsyncResult;
 import io.gevent4j.Hub;
-import io.gevent4j.internal.Core;
 import io.gevent4j.socket.TcpSocket;
 import io.gevent4j.socket.UdpSocket;
 import java.io.IOException;
@@ -63,20 +63,19 @@ public final class Resolver {
      * Implementation overview.
      *
      * query(name, type) is the one path to the network: a cache hit returns at once; otherwise
-     * the caller joins the Pending of that (name, type) in `inFlight`, or installs one and
+     * the caller joins the AsyncResult of that (name, type) in `inFlight`, or installs one and
      * spawns the greenlet that runs it (putIfAbsent decides who). The runner removes the
-     * Pending from `inFlight` *before* completing it, and fills the cache before that, so a
-     * caller arriving later either joins a Pending that will complete or sees the cache.
+     * result from `inFlight` *before* completing it, and fills the cache before that, so a
+     * caller arriving later either joins a result that will complete or sees the cache.
      *
-     * Waiting uses the core's one mechanism (a Waiter per waiting strand, notified by the
-     * runner from its hub; a waiter of another hub or a plain thread is woken across threads).
+     * Every caller of one (name, type) waits on one AsyncResult, set by the runner from its hub;
+     * a waiter of another hub or a plain thread is woken across threads by AsyncResult itself.
      *
      * A reply is accepted only if it comes from the queried server's address and port, has the
      * query's ID, the QR flag and the same question; anything else, including bytes dnsjava
      * cannot decode, is ignored and the wait goes on until the per-server deadline. A time-out
      * after only undecodable packets is reported as MALFORMED, not TIMEOUT.
      */
-    private static final Core.Access CORE = Core.access();
     private static final SecureRandom IDS = newIdSource();
     /** At most this many cached answers (positive and negative). */
     static final int MAX_CACHED = 50_000;
@@ -86,7 +85,7 @@ public final class Resolver {
     /** {@code /etc/services} for {@link #getnameinfo}, read on first use (null until then). */
     private volatile ServicesFile services;
     private final ConcurrentHashMap<Key, Cached> cache = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Key, Pending> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, AsyncResult<Outcome>> inFlight = new ConcurrentHashMap<>();
     /** Servers that refused an EDNS0 query (FORMERR, NOTIMP, BADVERS): asked without it since. */
     private final java.util.Set<InetSocketAddress> noEdns = ConcurrentHashMap.newKeySet();
     /** The next first nameserver when the configuration rotates. */
@@ -140,10 +139,10 @@ public final class Resolver {
         }
         DnsException first = null;
         for (Name candidate : candidates(host)) {
-            Pending a = start(new Key(candidate, Type.A));
-            Pending aaaa = start(new Key(candidate, Type.AAAA));
-            Outcome va = a.await();
-            Outcome v6 = aaaa.await();
+            AsyncResult<Outcome> a = start(new Key(candidate, Type.A));
+            AsyncResult<Outcome> aaaa = start(new Key(candidate, Type.AAAA));
+            Outcome va = a.result();
+            Outcome v6 = aaaa.result();
             List<InetAddress> out = new ArrayList<>();
             addAddresses(out, host, va);
             addAddresses(out, host, v6);
@@ -183,7 +182,7 @@ public final class Resolver {
             return fromHosts;
         }
         Name ptr = ReverseMap.fromAddress(address);
-        Outcome o = start(new Key(ptr, Type.PTR)).await();
+        Outcome o = start(new Key(ptr, Type.PTR)).result();
         if (o.error() != null) {
             throw rethrowable(o.error(), address.getHostAddress());
         }
@@ -231,7 +230,7 @@ public final class Resolver {
     private Outcome resolveDns(String host, int type) throws UnknownHostException {
         DnsException first = null;
         for (Name candidate : candidates(host)) {
-            Outcome o = start(new Key(candidate, type)).await();
+            Outcome o = start(new Key(candidate, type)).result();
             if (o.error() == null) {
                 return o;
             }
@@ -476,16 +475,16 @@ public final class Resolver {
     }
 
     /** Starts (or joins) the query for {@code key}. */
-    private Pending start(Key key) {
+    private AsyncResult<Outcome> start(Key key) {
         Cached c = cache.get(key);
         if (c != null) {
             if (System.nanoTime() - c.expiresAt() < 0) {
-                return Pending.done(c.outcome());
+                return AsyncResult.completed(c.outcome());
             }
             cache.remove(key, c);
         }
-        Pending mine = new Pending();
-        Pending running = inFlight.putIfAbsent(key, mine);
+        AsyncResult<Outcome> mine = new AsyncResult<>();
+        AsyncResult<Outcome> running = inFlight.putIfAbsent(key, mine);
         if (running != null) {
             return running;
         }
@@ -493,7 +492,7 @@ public final class Resolver {
         return mine;
     }
 
-    private void run(Key key, Pending pending) {
+    private void run(Key key, AsyncResult<Outcome> result) {
         Outcome outcome = null;
         try {
             outcome = exchange(key);
@@ -519,8 +518,8 @@ public final class Resolver {
                     trimCache();
                 }
             }
-            inFlight.remove(key, pending); // before completing: a later caller sees the cache
-            pending.complete(outcome);
+            inFlight.remove(key, result); // before completing: a later caller sees the cache
+            result.set(outcome);
         }
     }
 
@@ -818,60 +817,5 @@ public final class Resolver {
     @Override
     public String toString() {
         return "Resolver" + config.nameservers().toString().toLowerCase(Locale.ROOT);
-    }
-
-    // ---------------------------------------------------------------- waiting for a query
-
-    /** A query in flight and the strands waiting for it. Thread-safe (a small monitor). */
-    static final class Pending {
-        private volatile Outcome outcome;
-        private List<Object> waiters = new ArrayList<>(2); // guarded by this; null once complete
-
-        static Pending done(Outcome o) {
-            Pending p = new Pending();
-            p.outcome = o;
-            p.waiters = null;
-            return p;
-        }
-
-        Outcome await() {
-            Outcome o = outcome;
-            if (o != null) {
-                return o;
-            }
-            Object strand = CORE.strandOfCaller();
-            Object w = CORE.newWaiter(strand);
-            synchronized (this) {
-                if (outcome != null) {
-                    return outcome;
-                }
-                waiters.add(w);
-            }
-            try {
-                // The query is bounded by its own time-outs: wait without a deadline of our own.
-                CORE.await(strand, w, CORE.noDeadline());
-            } finally {
-                if (outcome == null) {
-                    synchronized (this) {
-                        if (waiters != null) {
-                            waiters.remove(w);
-                        }
-                    }
-                }
-            }
-            return outcome;
-        }
-
-        void complete(Outcome o) {
-            List<Object> toWake;
-            synchronized (this) {
-                outcome = o;
-                toWake = waiters;
-                waiters = null;
-            }
-            for (Object w : toWake) {
-                CORE.notifyWaiter(w);
-            }
-        }
     }
 }

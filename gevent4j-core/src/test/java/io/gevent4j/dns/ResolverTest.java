@@ -379,6 +379,52 @@ class ResolverTest {
     }
 
     @Test
+    void aQueryInFlightWakesItsWaitersOnOtherHubsAndPlainThreads() throws Exception {
+        Resolver r = resolver(LONG);
+        java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        // TTL 0: nothing is cached, so a caller that did not join the query would make a second one.
+        server.script((q, tcp) -> {
+            asked.countDown();
+            try {
+                answer.await(LONG.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of(send(answer(q, ZONE, 0)));
+        });
+        Greenlet<String> first = hub.spawn(() -> r.gethostbyname("v4only.example.test"));
+        assertThat(asked.await(LONG.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)).isTrue();
+        Hub other = Hub.start("dns-test-other");
+        try {
+            Greenlet<String> onOtherHub = other.spawn(() -> r.gethostbyname("v4only.example.test"));
+            other.spawn(() -> null).join(LONG); // greenlets start in spawn order: the caller is parked now
+            String[] onThread = new String[1];
+            Thread plain = Thread.ofPlatform().name("dns-test-plain").start(() -> {
+                try {
+                    onThread[0] = r.gethostbyname("v4only.example.test");
+                } catch (UnknownHostException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            long giveUp = System.nanoTime() + LONG.toNanos();
+            while (plain.getState() != Thread.State.WAITING && System.nanoTime() - giveUp < 0) {
+                Thread.onSpinWait(); // until the thread is parked on the query's result
+            }
+            answer.countDown();
+            assertThat(first.result(LONG)).isEqualTo("192.0.2.20");
+            assertThat(onOtherHub.result(LONG)).isEqualTo("192.0.2.20");
+            plain.join(LONG);
+            assertThat(plain.isAlive()).isFalse();
+            assertThat(onThread[0]).isEqualTo("192.0.2.20");
+            assertThat(server.udpQueries).hasValue(1);
+        } finally {
+            answer.countDown();
+            assertThat(other.close(LONG)).isTrue();
+        }
+    }
+
+    @Test
     void noLimitOfTenConcurrentLookups() {
         Map<String, List<String>> many = new java.util.HashMap<>();
         for (int i = 0; i < 200; i++) {
