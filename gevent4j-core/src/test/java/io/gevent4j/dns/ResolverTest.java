@@ -328,7 +328,7 @@ class ResolverTest {
         assertThat(inGreenlet(() -> r.gethostbyname("www.example.test"))).isEqualTo("192.0.2.10");
         assertThat(inGreenlet(() -> r.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
         assertThat(withOpt).hasValue(1);
-        assertThat(payloads).containsExactly(Resolver.EDNS_UDP_PAYLOAD);
+        assertThat(payloads).containsExactly(NameServers.EDNS_UDP_PAYLOAD);
         assertThat(plain).hasValue(2);
     }
 
