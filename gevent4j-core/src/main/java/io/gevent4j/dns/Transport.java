@@ -1,12 +1,17 @@
 package io.gevent4j.dns;
 
-import io.gevent4j.socket.TcpSocket;
-import io.gevent4j.socket.UdpSocket;
+import io.gevent4j.socket.Io;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Arrays;
 import org.xbill.DNS.Flags;
@@ -20,11 +25,20 @@ import org.xbill.DNS.Record;
  * and the same question; anything else, bytes dnsjava cannot decode included, is ignored and the
  * wait goes on until the deadline.
  *
- * <p>Who may call it: any greenlet; the resolver calls it from its query greenlets only. It
- * parks until a reply or the deadline, however a server paces its bytes; a {@code Timeout} or
- * a kill propagates and closes the sockets.
+ * <p>Who may call it: any greenlet (its hub's selector watches the channels); the resolver
+ * calls it from its query greenlets only. It parks until a reply or the deadline, however a
+ * server paces its bytes; a {@code Timeout} or a kill propagates and closes the channels.
  */
 final class Transport {
+    /*
+     * Implementation overview.
+     *
+     * Plain non-blocking JDK channels, one per exchange, closed before returning. Every
+     * operation is tried first and waits for readiness only when it would block; every wait
+     * is bounded by what is left until the deadline (a System.nanoTime()), so a server that
+     * drips its reply one byte at a time cannot stretch it. The readiness waits and the close
+     * that wakes the hub are the three methods at the end: the only calls to the socket layer.
+     */
     /** Room for any UDP reply: the EDNS0 size we announce, and more from a server that ignores it. */
     private static final int UDP_BUFFER = 4096;
 
@@ -55,27 +69,30 @@ final class Transport {
         return reply;
     }
 
-    /** Sends one query and waits for its reply; null on time-out. Ignores foreign and garbage packets. */
     private Message overUdp(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
             throws IOException {
-        try (UdpSocket s = UdpSocket.open()) {
-            s.sendTo(ByteBuffer.wrap(wire), server);
+        DatagramChannel ch = DatagramChannel.open();
+        try {
+            ch.configureBlocking(false);
+            ByteBuffer out = ByteBuffer.wrap(wire);
+            while (ch.send(out, server) == 0) { // no room in the send buffer yet
+                if (!waitWrite(ch, deadline)) {
+                    return null;
+                }
+            }
             ByteBuffer buf = ByteBuffer.allocate(UDP_BUFFER);
             boolean sawGarbage = false;
             for (;;) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                if (deadline - System.nanoTime() <= 0) {
                     if (sawGarbage) {
                         throw new MalformedReply();
                     }
                     return null;
                 }
-                s.timeout(Duration.ofNanos(left));
-                InetSocketAddress from;
-                try {
-                    from = s.recvFrom(buf.clear());
-                } catch (SocketTimeoutException e) {
-                    continue; // re-checks the deadline
+                SocketAddress from = ch.receive(buf.clear());
+                if (from == null) {
+                    waitRead(ch, deadline); // the loop re-checks the deadline
+                    continue;
                 }
                 if (!from.equals(server)) {
                     continue; // not from the server we asked
@@ -89,29 +106,41 @@ final class Transport {
                     return m;
                 }
             }
+        } finally {
+            close(ch);
         }
     }
 
-    /** The TCP retry of a truncated reply; null when {@code deadline} passes first, however the bytes are paced. */
+    /** The TCP retry of a truncated reply: two length bytes, then the message (RFC 1035 §4.2.2). */
     private Message overTcp(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
             throws IOException {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
+        if (deadline - System.nanoTime() <= 0) {
             return null;
         }
-        try (TcpSocket s = TcpSocket.connect(server, Duration.ofNanos(left))) {
+        SocketChannel ch = server.getAddress() instanceof Inet4Address
+                ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
+        try {
+            ch.configureBlocking(false);
+            if (!ch.connect(server)) {
+                while (!ch.finishConnect()) {
+                    if (!waitWrite(ch, deadline)) {
+                        return null;
+                    }
+                }
+            }
             ByteBuffer out = ByteBuffer.allocate(2 + wire.length);
             out.putShort((short) wire.length).put(wire).flip();
-            if (!untilDeadline(s, deadline)) {
-                return null;
+            while (out.hasRemaining()) {
+                if (ch.write(out) == 0 && !waitWrite(ch, deadline)) {
+                    return null;
+                }
             }
-            s.sendAll(out);
             ByteBuffer len = ByteBuffer.allocate(2);
-            if (!readFully(s, len, deadline)) {
+            if (!readFully(ch, len, deadline)) {
                 return null;
             }
             ByteBuffer body = ByteBuffer.allocate(Short.toUnsignedInt(len.getShort(0)));
-            if (!readFully(s, body, deadline)) {
+            if (!readFully(ch, body, deadline)) {
                 return null;
             }
             Message m = decode(body.array());
@@ -119,31 +148,25 @@ final class Transport {
                 throw new MalformedReply();
             }
             return m;
-        } catch (SocketTimeoutException e) {
-            return null;
+        } finally {
+            close(ch);
         }
     }
 
-    /** Fills {@code b}; false if {@code deadline} passed first (each read waits only for what is left). */
-    private static boolean readFully(TcpSocket s, ByteBuffer b, long deadline) throws IOException {
+    /** Fills {@code b}; false if {@code deadline} passed first (checked before every read). */
+    private static boolean readFully(SocketChannel ch, ByteBuffer b, long deadline) throws IOException {
         while (b.hasRemaining()) {
-            if (!untilDeadline(s, deadline)) {
+            if (deadline - System.nanoTime() <= 0) {
                 return false;
             }
-            if (s.recvInto(b) < 0) {
+            int n = ch.read(b);
+            if (n < 0) {
                 throw new EOFException("the nameserver closed the TCP connection mid-reply");
             }
+            if (n == 0 && !waitRead(ch, deadline)) {
+                return false;
+            }
         }
-        return true;
-    }
-
-    /** Sets the socket's time-out to what is left until {@code deadline}; false if nothing is. */
-    private static boolean untilDeadline(TcpSocket s, long deadline) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            return false;
-        }
-        s.timeout(Duration.ofNanos(left));
         return true;
     }
 
@@ -162,5 +185,40 @@ final class Transport {
         Record q = m.getQuestion();
         return q != null && q.getType() == question.getType() && q.getDClass() == question.getDClass()
                 && q.getName().equals(question.getName());
+    }
+
+    // ------------------------------------------------------------ the socket layer's readiness waits
+
+    /** Waits until {@code ch} is readable; false if {@code deadline} passed first. */
+    private static boolean waitRead(SelectableChannel ch, long deadline) throws IOException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        try {
+            Io.waitRead(ch, Duration.ofNanos(left));
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    /** Waits until {@code ch} is writable (connected, for a connect in progress); false if {@code deadline} passed first. */
+    private static boolean waitWrite(SelectableChannel ch, long deadline) throws IOException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        try {
+            Io.waitWrite(ch, Duration.ofNanos(left));
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    /** Closes {@code ch} and lets its hub deregister it at once (the JDK frees the socket only then). */
+    private static void close(SelectableChannel ch) throws IOException {
+        Io.close(ch);
     }
 }

@@ -160,6 +160,27 @@ class ResolverTest {
     }
 
     @Test
+    void everyExchangeClosesItsSockets() throws Exception {
+        var os = (com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        Resolver r = resolver(LONG);
+        // TTL 0: every look-up is a query, a UDP socket and a TCP connection.
+        server.script((q, tcp) -> List.of(tcp ? send(answer(q, ZONE, 0)) : truncated(q)));
+        assertThat(inGreenlet(() -> r.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
+        long before = os.getOpenFileDescriptorCount();
+        int lookups = 100;
+        inGreenlet(() -> {
+            for (int i = 0; i < lookups; i++) {
+                assertThat(r.gethostbyname("v4only.example.test")).isEqualTo("192.0.2.20");
+            }
+            return null;
+        });
+        inGreenlet(() -> null); // one more pass of the hub's loop: it deregisters the closed channels
+        assertThat(server.tcpQueries).hasValue(lookups + 1);
+        // Two sockets per look-up would leak 200 descriptors; allow for the JVM's own.
+        assertThat(os.getOpenFileDescriptorCount() - before).isLessThan(lookups / 4);
+    }
+
+    @Test
     void aReplyDrippedOverTcpEndsAtTheTimeOut() {
         // Issue 12, point 8: each byte comes well within the time-out, the whole reply would
         // take about replyBytes x SHORT; the look-up must end at its time-out instead.
