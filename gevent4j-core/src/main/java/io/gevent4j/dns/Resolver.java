@@ -1,49 +1,27 @@
 package io.gevent4j.dns;
 
-import io.gevent4j.Hub;
-import io.gevent4j.internal.Strand;
-import io.gevent4j.internal.Waiter;
-import io.gevent4j.socket.TcpSocket;
-import io.gevent4j.socket.UdpSocket;
-import java.io.IOException;
+import io.gevent4j.AsyncResult;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import org.xbill.DNS.AAAARecord;
-import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Flags;
-import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.PTRRecord;
-import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.ReverseMap;
-import org.xbill.DNS.Section;
-import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
- * A DNS resolver that runs on the hub: A, AAAA and PTR look-ups over the hub's own UDP sockets
- * (TCP when a reply is truncated), with {@code /etc/hosts}, search domains, per-server time-outs
- * and attempts, a TTL cache (negative answers too, by their SOA, RFC 2308) and coalescing of
- * identical queries in flight. dnsjava only encodes
- * and decodes the messages.
+ * A DNS resolver that runs on the hub: A, AAAA and PTR look-ups over UDP watched by the hub's
+ * own selector (TCP when a reply is truncated), with {@code /etc/hosts}, search domains,
+ * per-server time-outs and attempts, a TTL cache (negative answers too, by their SOA, RFC 2308)
+ * and coalescing of identical queries in flight. dnsjava only encodes and decodes the messages.
  *
  * <p>Who may call it: any greenlet or thread, concurrently; there is no limit on concurrent
  * look-ups (gevent's default thread resolver allows 10 per hub). A look-up parks the caller;
@@ -63,43 +41,25 @@ public final class Resolver {
     /*
      * Implementation overview.
      *
-     * query(name, type) is the one path to the network: a cache hit returns at once; otherwise
-     * the caller joins the Pending of that (name, type) in `inFlight`, or installs one and
-     * spawns the greenlet that runs it (putIfAbsent decides who). The runner removes the
-     * Pending from `inFlight` *before* completing it, and fills the cache before that, so a
-     * caller arriving later either joins a Pending that will complete or sees the cache.
-     *
-     * Waiting uses the core's one mechanism (a Waiter per waiting strand, notified by the
-     * runner from its hub; a waiter of another hub or a plain thread is woken across threads).
-     *
-     * A reply is accepted only if it comes from the queried server's address and port, has the
-     * query's ID, the QR flag and the same question; anything else, including bytes dnsjava
-     * cannot decode, is ignored and the wait goes on until the per-server deadline. A time-out
-     * after only undecodable packets is reported as MALFORMED, not TIMEOUT.
+     * This class is the API: it turns a host name into questions (hosts file, literals, the
+     * SearchList) and outcomes into addresses (Addresses). Every question goes through
+     * InFlightQueries, the one path to the network: the AnswerCache, else the query in flight
+     * for the same question, else a new query greenlet running the CnameChain, which asks the
+     * NameServers, which exchange bytes through the Transport.
      */
-    private static final SecureRandom IDS = newIdSource();
-    /** At most this many cached answers (positive and negative). */
-    static final int MAX_CACHED = 50_000;
-
     private final DnsConfig config;
     private final HostsFile hosts;
     /** {@code /etc/services} for {@link #getnameinfo}, read on first use (null until then). */
     private volatile ServicesFile services;
-    private final ConcurrentHashMap<Key, Cached> cache = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Key, Pending> inFlight = new ConcurrentHashMap<>();
-    /** Servers that refused an EDNS0 query (FORMERR, NOTIMP, BADVERS): asked without it since. */
-    private final java.util.Set<InetSocketAddress> noEdns = ConcurrentHashMap.newKeySet();
-    /** The next first nameserver when the configuration rotates. */
-    private final java.util.concurrent.atomic.AtomicInteger rotation = new java.util.concurrent.atomic.AtomicInteger();
-    /**
-     * The UDP payload size announced with EDNS0 (RFC 6891): 1232 bytes, the size DNS Flag Day
-     * 2020 chose to avoid IP fragmentation. Answers up to it come over UDP, not a TCP retry.
-     */
-    static final int EDNS_UDP_PAYLOAD = 1232;
+    private final SearchList searchList;
+    private final AnswerCache cache = new AnswerCache();
+    private final InFlightQueries queries;
 
     private Resolver(DnsConfig config, HostsFile hosts) {
         this.config = Objects.requireNonNull(config, "config");
         this.hosts = hosts;
+        this.searchList = new SearchList(config);
+        this.queries = new InFlightQueries(cache, new CnameChain(new NameServers(config)));
     }
 
     /** The system's resolver settings: {@code /etc/resolv.conf} and {@code /etc/hosts}. */
@@ -139,18 +99,18 @@ public final class Resolver {
             return local;
         }
         DnsException first = null;
-        for (Name candidate : candidates(host)) {
-            Pending a = start(new Key(candidate, Type.A));
-            Pending aaaa = start(new Key(candidate, Type.AAAA));
-            Outcome va = a.await();
-            Outcome v6 = aaaa.await();
+        for (Name candidate : searchList.candidates(host)) {
+            AsyncResult<Outcome> a = queries.start(new Question(candidate, Type.A));
+            AsyncResult<Outcome> aaaa = queries.start(new Question(candidate, Type.AAAA));
+            Outcome va = a.result();
+            Outcome v6 = aaaa.result();
             List<InetAddress> out = new ArrayList<>();
-            addAddresses(out, host, va);
-            addAddresses(out, host, v6);
+            Addresses.addTo(out, host, va);
+            Addresses.addTo(out, host, v6);
             if (!out.isEmpty()) {
                 return List.copyOf(out);
             }
-            DnsException e = combine(va.error(), v6.error(), host);
+            DnsException e = Addresses.combine(va.error(), v6.error(), host);
             if (first == null || e.kind() == DnsException.Kind.NXDOMAIN && first.kind() != DnsException.Kind.NXDOMAIN) {
                 first = e;
             }
@@ -183,9 +143,9 @@ public final class Resolver {
             return fromHosts;
         }
         Name ptr = ReverseMap.fromAddress(address);
-        Outcome o = start(new Key(ptr, Type.PTR)).await();
+        Outcome o = queries.await(new Question(ptr, Type.PTR));
         if (o.error() != null) {
-            throw rethrowable(o.error(), address.getHostAddress());
+            throw Addresses.rethrowable(o.error(), address.getHostAddress());
         }
         for (Record r : o.records()) {
             if (r instanceof PTRRecord p) {
@@ -202,7 +162,7 @@ public final class Resolver {
         if (!local.isEmpty()) {
             out.addAll(local);
         } else {
-            addAddresses(out, host, resolveDns(host, type));
+            Addresses.addTo(out, host, resolveDns(host, type));
         }
         List<A> mine = out.stream().filter(family::isInstance).map(family::cast).toList();
         if (mine.isEmpty()) {
@@ -213,7 +173,7 @@ public final class Resolver {
 
     /** A literal address, or the hosts file's addresses, or "localhost"; empty if DNS must answer. */
     private List<InetAddress> localAddresses(String host) {
-        InetAddress literal = literal(host);
+        InetAddress literal = Addresses.literal(host);
         if (literal != null) {
             return List.of(literal);
         }
@@ -230,8 +190,8 @@ public final class Resolver {
      */
     private Outcome resolveDns(String host, int type) throws UnknownHostException {
         DnsException first = null;
-        for (Name candidate : candidates(host)) {
-            Outcome o = start(new Key(candidate, type)).await();
+        for (Name candidate : searchList.candidates(host)) {
+            Outcome o = queries.await(new Question(candidate, type));
             if (o.error() == null) {
                 return o;
             }
@@ -240,10 +200,10 @@ public final class Resolver {
                 first = e;
             }
             if (e.kind() != DnsException.Kind.NXDOMAIN && e.kind() != DnsException.Kind.NO_DATA) {
-                throw rethrowable(e, host);
+                throw Addresses.rethrowable(e, host);
             }
         }
-        throw rethrowable(first, host);
+        throw Addresses.rethrowable(first, host);
     }
 
     /** How {@link #getnameinfo} answers (the C library's {@code NI_*} flags). */
@@ -369,509 +329,13 @@ public final class Resolver {
             }
         }
         List<InetAddress> out = new ArrayList<>();
-        addAddresses(out, host, o);
+        Addresses.addTo(out, host, o);
         List<Inet4Address> v4 = out.stream().filter(Inet4Address.class::isInstance).map(Inet4Address.class::cast).toList();
         return new HostEntry(canonical, aliases, v4);
-    }
-
-    private static DnsException rethrowable(DnsException shared, String host) {
-        // The outcome is shared by every coalesced caller: give each its own exception and stack.
-        DnsException e = new DnsException(shared.kind(), host, "");
-        e.initCause(shared);
-        return e;
-    }
-
-    private static DnsException combine(DnsException a, DnsException aaaa, String host) {
-        if (a == null && aaaa == null) {
-            return new DnsException(DnsException.Kind.NO_DATA, host, "no A or AAAA record");
-        }
-        DnsException pick = a == null ? aaaa : aaaa == null ? a
-                : aaaa.kind() == DnsException.Kind.NXDOMAIN ? aaaa : a;
-        if (pick.kind() == DnsException.Kind.NO_DATA && (a == null || aaaa == null)) {
-            pick = a == null ? aaaa : a;
-        }
-        return rethrowable(pick, host);
-    }
-
-    private static void addAddresses(List<InetAddress> out, String host, Outcome o) throws UnknownHostException {
-        if (o.error() != null) {
-            return;
-        }
-        for (Record r : o.records()) {
-            byte[] raw = switch (r) {
-                case ARecord a -> a.getAddress().getAddress();
-                case AAAARecord a -> a.getAddress().getAddress();
-                default -> null;
-            };
-            if (raw != null) {
-                InetAddress addr = InetAddress.getByAddress(host, raw);
-                if (!out.contains(addr)) {
-                    out.add(addr);
-                }
-            }
-        }
-    }
-
-    static InetAddress literal(String host) {
-        if (host.isEmpty()) {
-            return null;
-        }
-        char c = host.charAt(0);
-        if (Character.digit(c, 16) < 0 && c != ':' && c != '[') {
-            return null;
-        }
-        try {
-            String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-            return InetAddress.ofLiteral(h);
-        } catch (IllegalArgumentException notALiteral) {
-            return null;
-        }
-    }
-
-    /** The absolute names to try for {@code host}, in order (resolv.conf's search and ndots rules). */
-    List<Name> candidates(String host) throws DnsException {
-        try {
-            if (host.endsWith(".")) {
-                return List.of(Name.fromString(host));
-            }
-            long dots = host.chars().filter(ch -> ch == '.').count();
-            List<Name> out = new ArrayList<>();
-            Name asIs = Name.fromString(host, Name.root);
-            if (dots >= config.ndots()) {
-                out.add(asIs);
-            }
-            for (String domain : config.search()) {
-                try {
-                    out.add(Name.fromString(host, Name.fromString(domain, Name.root)));
-                } catch (TextParseException skipped) {
-                    // a search domain that makes the name invalid is skipped, like the C library does
-                }
-            }
-            if (dots < config.ndots()) {
-                out.add(asIs);
-            }
-            return out;
-        } catch (TextParseException e) {
-            DnsException d = new DnsException(DnsException.Kind.BAD_NAME, host, e.getMessage());
-            d.initCause(e);
-            throw d;
-        }
-    }
-
-    // ---------------------------------------------------------------- queries, cache, coalescing
-
-    record Key(Name name, int type) {}
-
-    private record Cached(Outcome outcome, long expiresAt) {}
-
-    /**
-     * What a query ended with: records of the asked type, or an error. {@code negativeTtl} is,
-     * for NXDOMAIN and NO_DATA, how long the answer may be cached (RFC 2308: the SOA's TTL
-     * capped by its MINIMUM), or -1.
-     */
-    record Outcome(List<Record> records, DnsException error, long negativeTtl) {
-        Outcome(List<Record> records, DnsException error) {
-            this(records, error, -1);
-        }
-    }
-
-    /** Starts (or joins) the query for {@code key}. */
-    private Pending start(Key key) {
-        Cached c = cache.get(key);
-        if (c != null) {
-            if (System.nanoTime() - c.expiresAt() < 0) {
-                return Pending.done(c.outcome());
-            }
-            cache.remove(key, c);
-        }
-        Pending mine = new Pending();
-        Pending running = inFlight.putIfAbsent(key, mine);
-        if (running != null) {
-            return running;
-        }
-        Hub.current().spawn(() -> run(key, mine));
-        return mine;
-    }
-
-    private void run(Key key, Pending pending) {
-        Outcome outcome = null;
-        try {
-            outcome = exchange(key);
-        } catch (DnsException e) {
-            outcome = new Outcome(List.of(), e);
-        } finally {
-            if (outcome == null) { // killed (its hub closed) or a bug: never leave waiters hanging
-                outcome = new Outcome(List.of(), new DnsException(DnsException.Kind.TIMEOUT,
-                        key.name().toString(), "the query was abandoned: its hub closed"));
-            }
-            long ttl = -1;
-            if (outcome.error() == null) {
-                ttl = Long.MAX_VALUE;
-                for (Record r : outcome.records()) {
-                    ttl = Math.min(ttl, r.getTTL());
-                }
-            } else {
-                ttl = outcome.negativeTtl();
-            }
-            if (ttl > 0 && ttl != Long.MAX_VALUE) {
-                cache.put(key, new Cached(outcome, System.nanoTime() + Duration.ofSeconds(ttl).toNanos()));
-                if (cache.size() > MAX_CACHED) {
-                    trimCache();
-                }
-            }
-            inFlight.remove(key, pending); // before completing: a later caller sees the cache
-            pending.complete(outcome);
-        }
-    }
-
-    /**
-     * Keeps the cache bounded: drops expired answers, then (if names keep being new) arbitrary
-     * ones down to 90% of the bound. Runs on the query greenlet, O(size) once per overflow.
-     */
-    private void trimCache() {
-        long now = System.nanoTime();
-        cache.values().removeIf(c -> now - c.expiresAt() >= 0);
-        var it = cache.keySet().iterator();
-        while (cache.size() > MAX_CACHED * 9 / 10 && it.hasNext()) {
-            it.next();
-            it.remove();
-        }
-    }
-
-    /** The most CNAME records followed for one name, and the most queries made to follow them. */
-    static final int MAX_CNAME_HOPS = 16;
-    static final int MAX_CNAME_QUERIES = 4;
-
-    /**
-     * Resolves {@code key}, following CNAME records: an answer counts only if its owner is the
-     * asked name or a CNAME target reached from it (a record for any other name in the reply is
-     * ignored), and a chain that ends without a record of the type is asked again at its end.
-     * The outcome's records are the CNAMEs followed, in order, then the records of the type
-     * (so the cache TTL is the smallest of the chain's).
-     */
-    private Outcome exchange(Key key) throws DnsException {
-        String display = key.name().toString(true);
-        List<Record> chain = new ArrayList<>();
-        Name asked = key.name();
-        // The whole query, every CNAME hop and every try, ends by this deadline (issue 12, point 8).
-        long deadline = System.nanoTime() + totalTimeoutNanos();
-        for (int queries = 0; queries < MAX_CNAME_QUERIES; queries++) {
-            Message reply = ask(asked, key.type(), display, deadline);
-            if (reply.getRcode() == Rcode.NXDOMAIN) {
-                return new Outcome(List.of(), new DnsException(DnsException.Kind.NXDOMAIN, display,
-                        chain.isEmpty() ? "" : "its alias " + asked.toString(true) + " does not exist"),
-                        negativeTtl(reply));
-            }
-            Name current = asked;
-            List<Record> section = reply.getSection(Section.ANSWER);
-            for (int hop = 0; hop < MAX_CNAME_HOPS; hop++) {
-                List<Record> answers = new ArrayList<>(chain);
-                for (Record r : section) {
-                    if (r.getType() == key.type() && r.getName().equals(current)) {
-                        answers.add(r);
-                    }
-                }
-                if (answers.size() > chain.size()) {
-                    return new Outcome(List.copyOf(answers), null);
-                }
-                CNAMERecord next = null;
-                for (Record r : section) {
-                    if (r instanceof CNAMERecord c && c.getName().equals(current)) {
-                        next = c;
-                        break;
-                    }
-                }
-                if (next == null || key.type() == Type.CNAME) {
-                    break;
-                }
-                chain.add(next);
-                current = next.getTarget();
-            }
-            if (current.equals(asked)) {
-                return new Outcome(List.of(), new DnsException(DnsException.Kind.NO_DATA, display,
-                        "no " + Type.string(key.type()) + " record"), negativeTtl(reply));
-            }
-            asked = current; // the reply stopped at an alias: ask for its target
-        }
-        return new Outcome(List.of(), new DnsException(DnsException.Kind.NO_DATA, display,
-                "CNAME chain longer than " + MAX_CNAME_QUERIES + " queries (a loop?)"), -1);
-    }
-
-    /**
-     * One question to the name servers (attempts times each, in order): the first reply that is
-     * NOERROR or NXDOMAIN; other outcomes (time-out, SERVFAIL, REFUSED, malformed) try the next
-     * server, and the last of them is thrown.
-     */
-    /** {@code timeout × attempts × nameservers}: the most one query may take, in nanoseconds. */
-    private long totalTimeoutNanos() {
-        try {
-            return Math.multiplyExact(Math.multiplyExact(config.timeout().toNanos(), (long) config.attempts()),
-                    (long) config.nameservers().size());
-        } catch (ArithmeticException overflow) {
-            return Long.MAX_VALUE / 4;
-        }
-    }
-
-    private Message ask(Name name, int type, String display, long queryDeadline) throws DnsException {
-        Record question = Record.newRecord(name, type, DClass.IN);
-        DnsException last = null;
-        List<InetSocketAddress> servers = config.nameservers();
-        int first = config.rotate() ? Math.floorMod(rotation.getAndIncrement(), servers.size()) : 0;
-        for (int attempt = 0; attempt < config.attempts(); attempt++) {
-            for (int s = 0; s < servers.size(); s++) {
-                if (queryDeadline - System.nanoTime() <= 0) {
-                    throw new DnsException(DnsException.Kind.TIMEOUT, display, "no answer within "
-                            + Duration.ofNanos(totalTimeoutNanos()).toMillis() + " ms (timeout x attempts x nameservers)");
-                }
-                InetSocketAddress server = servers.get((first + s) % servers.size());
-                boolean edns = !noEdns.contains(server);
-                int id = IDS.nextInt(1 << 16);
-                Message query = Message.newQuery(question);
-                query.getHeader().setID(id);
-                if (edns) {
-                    query.addRecord(new OPTRecord(EDNS_UDP_PAYLOAD, 0, 0), Section.ADDITIONAL);
-                }
-                byte[] wire = query.toWire();
-                Message reply;
-                // One try, UDP and its TCP retry together, ends at this deadline however the
-                // server paces its bytes (issue 12, point 8: a reply dripped over TCP 1 byte per
-                // 1.5 s once made a 2 s look-up last 72 s).
-                long deadline = System.nanoTime() + config.timeout().toNanos();
-                if (deadline - queryDeadline > 0) {
-                    deadline = queryDeadline;
-                }
-                try {
-                    reply = udpExchange(server, wire, id, question, deadline);
-                    if (reply != null && reply.getHeader().getFlag(Flags.TC)) {
-                        reply = tcpExchange(server, wire, id, question, deadline);
-                    }
-                } catch (MalformedReply m) {
-                    last = new DnsException(DnsException.Kind.MALFORMED, display, "from " + server);
-                    continue;
-                } catch (IOException e) {
-                    last = new DnsException(DnsException.Kind.REFUSED, display, server + ": " + e);
-                    last.initCause(e);
-                    continue;
-                }
-                if (reply == null) {
-                    if (last == null || last.kind() == DnsException.Kind.TIMEOUT) {
-                        last = new DnsException(DnsException.Kind.TIMEOUT, display,
-                                "after " + config.timeout().toMillis() + " ms from " + server);
-                    }
-                    continue;
-                }
-                int rcode = reply.getRcode();
-                if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
-                    return reply;
-                }
-                if (edns && (rcode == Rcode.FORMERR || rcode == Rcode.NOTIMP || rcode == Rcode.BADVERS)) {
-                    noEdns.add(server); // a server from before EDNS0: ask it again, plainly, and remember
-                    s--;
-                    continue;
-                }
-                last = new DnsException(rcode == Rcode.SERVFAIL ? DnsException.Kind.SERVFAIL : DnsException.Kind.REFUSED,
-                        display, Rcode.string(rcode) + " from " + server);
-            }
-        }
-        throw last;
-    }
-
-    /** RFC 2308: a negative answer is cached for min(SOA TTL, SOA MINIMUM); -1 without an SOA. */
-    private static long negativeTtl(Message reply) {
-        for (Record r : reply.getSection(Section.AUTHORITY)) {
-            if (r instanceof org.xbill.DNS.SOARecord soa) {
-                return Math.min(soa.getTTL(), soa.getMinimum());
-            }
-        }
-        return -1;
-    }
-
-    /** Only undecodable packets arrived before the deadline. */
-    private static final class MalformedReply extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        MalformedReply() {
-            super("malformed reply");
-        }
-    }
-
-    /** Sends one query and waits for its reply; null on time-out. Ignores foreign and garbage packets. */
-    private Message udpExchange(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
-            throws IOException {
-        try (UdpSocket s = UdpSocket.open()) {
-            s.sendTo(ByteBuffer.wrap(wire), server);
-            ByteBuffer buf = ByteBuffer.allocate(4096);
-            boolean sawGarbage = false;
-            for (;;) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    if (sawGarbage) {
-                        throw new MalformedReply();
-                    }
-                    return null;
-                }
-                s.timeout(Duration.ofNanos(left));
-                InetSocketAddress from;
-                try {
-                    from = s.recvFrom(buf.clear());
-                } catch (SocketTimeoutException e) {
-                    continue; // re-checks the deadline
-                }
-                if (!from.equals(server)) {
-                    continue; // not from the server we asked
-                }
-                Message m = decode(Arrays.copyOf(buf.array(), buf.position()));
-                if (m == null) {
-                    sawGarbage = true;
-                    continue;
-                }
-                if (matches(m, id, question)) {
-                    return m;
-                }
-            }
-        }
-    }
-
-    /** The TCP retry of a truncated reply; null when {@code deadline} passes first, however the bytes are paced. */
-    private Message tcpExchange(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
-            throws IOException {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            return null;
-        }
-        try (TcpSocket s = TcpSocket.connect(server, Duration.ofNanos(left))) {
-            ByteBuffer out = ByteBuffer.allocate(2 + wire.length);
-            out.putShort((short) wire.length).put(wire).flip();
-            if (!untilDeadline(s, deadline)) {
-                return null;
-            }
-            s.sendAll(out);
-            ByteBuffer len = ByteBuffer.allocate(2);
-            if (!readFully(s, len, deadline)) {
-                return null;
-            }
-            ByteBuffer body = ByteBuffer.allocate(Short.toUnsignedInt(len.getShort(0)));
-            if (!readFully(s, body, deadline)) {
-                return null;
-            }
-            Message m = decode(body.array());
-            if (m == null) {
-                throw new MalformedReply();
-            }
-            if (!matches(m, id, question)) {
-                throw new MalformedReply();
-            }
-            return m;
-        } catch (SocketTimeoutException e) {
-            return null;
-        }
-    }
-
-    /** Fills {@code b}; false if {@code deadline} passed first (each read waits only for what is left). */
-    private static boolean readFully(TcpSocket s, ByteBuffer b, long deadline) throws IOException {
-        while (b.hasRemaining()) {
-            if (!untilDeadline(s, deadline)) {
-                return false;
-            }
-            if (s.recvInto(b) < 0) {
-                throw new java.io.EOFException("the nameserver closed the TCP connection mid-reply");
-            }
-        }
-        return true;
-    }
-
-    /** Sets the socket's time-out to what is left until {@code deadline}; false if nothing is. */
-    private static boolean untilDeadline(TcpSocket s, long deadline) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            return false;
-        }
-        s.timeout(Duration.ofNanos(left));
-        return true;
-    }
-
-    private static Message decode(byte[] bytes) {
-        try {
-            return new Message(bytes);
-        } catch (IOException | RuntimeException garbage) {
-            return null; // garbage never crashes the resolver
-        }
-    }
-
-    private static boolean matches(Message m, int id, Record question) {
-        if (m.getHeader().getID() != id || !m.getHeader().getFlag(Flags.QR)) {
-            return false;
-        }
-        Record q = m.getQuestion();
-        return q != null && q.getType() == question.getType() && q.getDClass() == question.getDClass()
-                && q.getName().equals(question.getName());
-    }
-
-    private static SecureRandom newIdSource() {
-        try {
-            return SecureRandom.getInstance("DRBG"); // seeded once, then pure computation: no file I/O on a hub
-        } catch (NoSuchAlgorithmException e) {
-            return new SecureRandom();
-        }
     }
 
     @Override
     public String toString() {
         return "Resolver" + config.nameservers().toString().toLowerCase(Locale.ROOT);
-    }
-
-    // ---------------------------------------------------------------- waiting for a query
-
-    /** A query in flight and the strands waiting for it. Thread-safe (a small monitor). */
-    static final class Pending {
-        private volatile Outcome outcome;
-        private List<Object> waiters = new ArrayList<>(2); // guarded by this; null once complete
-
-        static Pending done(Outcome o) {
-            Pending p = new Pending();
-            p.outcome = o;
-            p.waiters = null;
-            return p;
-        }
-
-        Outcome await() {
-            Outcome o = outcome;
-            if (o != null) {
-                return o;
-            }
-            Strand strand = Strand.current();
-            Waiter w = new Waiter(strand);
-            synchronized (this) {
-                if (outcome != null) {
-                    return outcome;
-                }
-                waiters.add(w);
-            }
-            try {
-                // The query is bounded by its own time-outs: wait without a deadline of our own.
-                strand.await(w, Strand.NO_DEADLINE);
-            } finally {
-                if (outcome == null) {
-                    synchronized (this) {
-                        if (waiters != null) {
-                            waiters.remove(w);
-                        }
-                    }
-                }
-            }
-            return outcome;
-        }
-
-        void complete(Outcome o) {
-            List<Object> toWake;
-            synchronized (this) {
-                outcome = o;
-                toWake = waiters;
-                waiters = null;
-            }
-            for (Object w : toWake) {
-                ((Waiter) w).notifyWaiter();
-            }
-        }
     }
 }

@@ -155,6 +155,27 @@ class ResolverTest {
     }
 
     @Test
+    void everyExchangeClosesItsSockets() throws Exception {
+        var os = (com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        Resolver r = resolver(LONG);
+        // TTL 0: every look-up is a query, a UDP socket and a TCP connection.
+        server.script((q, tcp) -> List.of(tcp ? send(answer(q, ZONE, 0)) : truncated(q)));
+        assertThat(inGreenlet(() -> r.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
+        long before = os.getOpenFileDescriptorCount();
+        int lookups = 100;
+        inGreenlet(() -> {
+            for (int i = 0; i < lookups; i++) {
+                assertThat(r.gethostbyname("v4only.example.test")).isEqualTo("192.0.2.20");
+            }
+            return null;
+        });
+        inGreenlet(() -> null); // one more pass of the hub's loop: it deregisters the closed channels
+        assertThat(server.tcpQueries).hasValue(lookups + 1);
+        // Two sockets per look-up would leak 200 descriptors; allow for the JVM's own.
+        assertThat(os.getOpenFileDescriptorCount() - before).isLessThan(lookups / 4);
+    }
+
+    @Test
     void aReplyDrippedOverTcpEndsAtTheTimeOut() {
         // Issue 12, point 8: each byte comes well within the time-out, the whole reply would
         // take about replyBytes x SHORT; the look-up must end at its time-out instead.
@@ -323,7 +344,7 @@ class ResolverTest {
         assertThat(inGreenlet(() -> r.gethostbyname("www.example.test"))).isEqualTo("192.0.2.10");
         assertThat(inGreenlet(() -> r.gethostbyname("v4only.example.test"))).isEqualTo("192.0.2.20");
         assertThat(withOpt).hasValue(1);
-        assertThat(payloads).containsExactly(Resolver.EDNS_UDP_PAYLOAD);
+        assertThat(payloads).containsExactly(NameServers.EDNS_UDP_PAYLOAD);
         assertThat(plain).hasValue(2);
     }
 
@@ -371,6 +392,52 @@ class ResolverTest {
         Gevent.joinAllOrRaise(jobs, LONG);
         assertThat(jobs).allSatisfy(g -> assertThat(g.value()).isEqualTo("192.0.2.20"));
         assertThat(server.udpQueries).hasValue(1);
+    }
+
+    @Test
+    void aQueryInFlightWakesItsWaitersOnOtherHubsAndPlainThreads() throws Exception {
+        Resolver r = resolver(LONG);
+        java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        // TTL 0: nothing is cached, so a caller that did not join the query would make a second one.
+        server.script((q, tcp) -> {
+            asked.countDown();
+            try {
+                answer.await(LONG.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of(send(answer(q, ZONE, 0)));
+        });
+        Greenlet<String> first = hub.spawn(() -> r.gethostbyname("v4only.example.test"));
+        assertThat(asked.await(LONG.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)).isTrue();
+        Hub other = Hub.start("dns-test-other");
+        try {
+            Greenlet<String> onOtherHub = other.spawn(() -> r.gethostbyname("v4only.example.test"));
+            other.spawn(() -> null).join(LONG); // greenlets start in spawn order: the caller is parked now
+            String[] onThread = new String[1];
+            Thread plain = Thread.ofPlatform().name("dns-test-plain").start(() -> {
+                try {
+                    onThread[0] = r.gethostbyname("v4only.example.test");
+                } catch (UnknownHostException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            long giveUp = System.nanoTime() + LONG.toNanos();
+            while (plain.getState() != Thread.State.WAITING && System.nanoTime() - giveUp < 0) {
+                Thread.onSpinWait(); // until the thread is parked on the query's result
+            }
+            answer.countDown();
+            assertThat(first.result(LONG)).isEqualTo("192.0.2.20");
+            assertThat(onOtherHub.result(LONG)).isEqualTo("192.0.2.20");
+            plain.join(LONG);
+            assertThat(plain.isAlive()).isFalse();
+            assertThat(onThread[0]).isEqualTo("192.0.2.20");
+            assertThat(server.udpQueries).hasValue(1);
+        } finally {
+            answer.countDown();
+            assertThat(other.close(LONG)).isTrue();
+        }
     }
 
     @Test
