@@ -15,7 +15,8 @@ import java.util.Objects;
  *
  * <p>Who may call it: the handler's greenlet. Writes are buffered and coalesced with other
  * responses of the connection; they park the greenlet only when the buffer is flushed, bounded
- * by the server's write time-out.
+ * by the server's write time-out. Reading the request body does not send them: a handler that
+ * streams a reply while the client is still sending calls {@link #flush()}.
  *
  * {@snippet :
  * HttpHandler stream = (request, response) -> {
