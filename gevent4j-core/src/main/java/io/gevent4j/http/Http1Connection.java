@@ -22,18 +22,19 @@ import java.time.Duration;
  * <p>Output. Responses are appended to {@link Output} and flushed before the connection waits
  * for the client (for a head, or to drain a body: {@link ConnectionSource}), when the buffer is
  * large, or at the end, so a batch of pipelined requests gets one write. While the handler reads
- * the body no read flushes: what the client may be waiting for is sent by explicit
- * steps at the connection/handler boundary, earlier pipelined responses before a handler whose
+ * the body no read flushes: what the client may be waiting for is sent by explicit steps at
+ * the connection/handler boundary, earlier pipelined responses before a handler whose
  * body has not all arrived runs ({@link #exchange}), a {@code 100 Continue} before the handler's
  * first read ({@link #beforeBody}); the handler flushes its own response when it wants.
  *
  * <p>Deadlines. Each phase has one, computed by the connection and passed into each read and
  * write of the {@link Wire}: first byte (a new connection), idle (waiting for the first byte of
  * a later request), header (the whole head, one deadline: slowloris), body (each read, and a
- * minimum average rate over the whole body: {@link ConnectionSource}), write (each write). While it waits for a
- * request the connection is marked idle ({@code Connection.markIdle}): at the server's
- * connection cap it may be closed then to admit another, and its response is flushed before
- * that. Graceful stop: {@code idle} is written before {@code serverStopping()} is read, and the
+ * minimum average rate over the whole body: {@link ConnectionSource}), write (each write).
+ *
+ * <p>While it waits for a request the connection is marked idle ({@code Connection.markIdle}):
+ * at the server's connection cap it may be closed then to admit another, and its response is
+ * flushed before that. Graceful stop: {@code idle} is written before {@code serverStopping()} is read, and the
  * stop action reads {@code idle} after the server's flag is set (Dekker pair): an idle
  * connection is closed by the stop, a busy one finishes its request and then closes.
  */
@@ -43,7 +44,6 @@ final class Http1Connection implements ResponseSink {
 
     private final HttpServer.Settings s;
     private final Connection conn;
-    private final Wire wire;
     private final HttpInput in;
     private final Output out;
     private final RequestParser parser;
@@ -64,7 +64,7 @@ final class Http1Connection implements ResponseSink {
     Http1Connection(HttpServer.Settings s, Connection conn) {
         this.s = s;
         this.conn = conn;
-        this.wire = new Wire(conn, s.writes());
+        Wire wire = new Wire(conn, s.writes());
         this.parser = new RequestParser(s.maxRequestLine(), s.maxHeaderBytes(), s.maxHeaders());
         this.parser.requireHost = s.requireHost();
         this.out = new Output(wire, () -> Wire.after(s.writeTimeout()));
