@@ -7,66 +7,69 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
-import java.util.Objects;
 
 /**
- * One HTTP/1.1 connection: the request loop that runs in the connection's greenlet.
+ * One HTTP/1.1 connection: the request loop that runs in the connection's greenlet, and the
+ * head of a one-way pipeline: wire ({@link Wire}) &rarr; input ({@link HttpInput}) &rarr;
+ * parser ({@link RequestParser}) &rarr; body ({@link RequestBody} over {@link FixedLengthInput}
+ * or {@link ChunkedInput}) &rarr; handler &rarr; {@link HttpResponse} &rarr; this connection as
+ * its {@link ResponseSink} &rarr; framing ({@link BodyOutput}) &rarr; {@link Output} &rarr; wire.
+ * The response never touches the connection's state: it reports its head and how its body
+ * ended, and {@link #persists} decides from those whether another request follows.
  *
- * <p>Implementation overview. Reads go through {@link HttpInput} (one buffer per connection;
- * pipelined requests already received are parsed from it without a system call); responses
- * are appended to {@link Output} and flushed only before the connection waits for input
- * ({@link #readSocket}), when the buffer is large, or at the end, so a batch of pipelined
- * requests gets one write. Time-outs: first byte (a new connection), idle (waiting for the
- * first byte of a later request), header (the whole head, one deadline: slowloris), body (each
- * read, and a minimum average rate over the whole body: {@link #readBody}), write (each flush);
- * all use the socket's per-call time-out, set before each call. While it waits for a request
- * the connection is marked idle ({@code Connection.markIdle}): at the server's connection cap
- * it may be closed then to admit another, and its response is flushed before that.
- * Graceful stop: {@code idle} is written before {@code serverStopping()} is read, and the stop
- * action reads {@code idle} after the server's flag is set (Dekker pair): an idle connection is
- * closed by the stop, a busy one finishes its request and then closes.
+ * <p>Output. Responses are appended to {@link Output} and flushed before the connection waits
+ * for the client (for a head, or to drain a body: {@link ConnectionSource}), when the buffer is
+ * large, or at the end, so a batch of pipelined requests gets one write. While the handler reads
+ * the body no read flushes: what the client may be waiting for is sent by explicit steps at
+ * the connection/handler boundary, earlier pipelined responses before a handler whose
+ * body has not all arrived runs ({@link #exchange}), a {@code 100 Continue} before the handler's
+ * first read ({@link #beforeBody}); the handler flushes its own response when it wants.
+ *
+ * <p>Deadlines. Each phase has one, computed by the connection and passed into each read and
+ * write of the {@link Wire}: first byte (a new connection), idle (waiting for the first byte of
+ * a later request), header (the whole head, one deadline: slowloris), body (each read, and a
+ * minimum average rate over the whole body: {@link ConnectionSource}), write (each write).
+ *
+ * <p>While it waits for a request the connection is marked idle ({@code Connection.markIdle}):
+ * at the server's connection cap it may be closed then to admit another, and its response is
+ * flushed before that. Graceful stop: {@code idle} is written before {@code serverStopping()} is read, and the
+ * stop action reads {@code idle} after the server's flag is set (Dekker pair): an idle
+ * connection is closed by the stop, a busy one finishes its request and then closes.
  */
-final class Http1Connection {
+final class Http1Connection implements ResponseSink {
     private static final System.Logger LOG = System.getLogger(HttpServer.class.getName());
-    private static final System.Logger ACCESS = System.getLogger("io.gevent4j.http.access");
-    private static final DateTimeFormatter CLF = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final long NONE = Long.MAX_VALUE;
 
-    final Output out;
-    boolean closeAfterResponse;
     private final HttpServer.Settings s;
     private final Connection conn;
     private final HttpInput in;
+    private final Output out;
     private final RequestParser parser;
+    private final javax.net.ssl.SSLSession session;
     private volatile boolean idle;
-    private long readDeadline = NONE;
-    private Duration perRead;
+    private final ConnectionSource source;
+
+    // The current exchange: the request, and the facts its response reported.
     private RequestHead current;
     private boolean continueSent;
     private boolean responseCommitted;
-    /** Bytes received from the socket while reading the current request's body (minimum-rate check). */
-    private long bodyBytesIn;
-    /** Time spent waiting for the socket while reading the current request's body. */
-    private long bodyWaitNanos;
-    private final javax.net.ssl.SSLSession session;
+    private boolean closeRequested;
+    private ResponseHead.Framing framing;
+    private boolean keepAliveAnnounced;
+    private boolean responseComplete;
+    private boolean aborted;
 
     Http1Connection(HttpServer.Settings s, Connection conn) {
         this.s = s;
         this.conn = conn;
+        Wire wire = new Wire(conn, s.writes());
         this.parser = new RequestParser(s.maxRequestLine(), s.maxHeaderBytes(), s.maxHeaders());
         this.parser.requireHost = s.requireHost();
-        this.in = new HttpInput(this::readSocket, 4096, s.maxRequestLine() + s.maxHeaderBytes() + 4096);
-        this.out = new Output(conn, () -> {
-            conn.timeout(s.writeTimeout());
-            s.writes().increment();
-        });
+        this.out = new Output(wire, () -> Wire.after(s.writeTimeout()));
+        this.source = new ConnectionSource(s, wire, out);
+        this.in = new HttpInput(source, 4096, s.maxRequestLine() + s.maxHeaderBytes() + 4096);
         this.session = conn.ssl().map(io.gevent4j.ssl.SslSocket::session).orElse(null);
     }
 
@@ -78,54 +81,6 @@ final class Http1Connection {
             return new FixedLengthInput(in, h.contentLength);
         }
         return InputStream.nullInputStream();
-    }
-
-    private int readSocket(byte[] b, int off, int len) throws IOException {
-        out.flush(); // about to wait for the client: send what it is owed first
-        if (perRead != null) {
-            return readBody(b, off, len);
-        } else if (readDeadline != NONE) {
-            long left = readDeadline - System.nanoTime();
-            if (left <= 0) {
-                throw new SocketTimeoutException("read timed out");
-            }
-            conn.timeout(Duration.ofNanos(left));
-        } else {
-            conn.noTimeout();
-        }
-        return conn.recvInto(ByteBuffer.wrap(b, off, len));
-    }
-
-    /**
-     * A read of the request body: each read waits at most {@code bodyTimeout}, and the whole
-     * body must arrive at {@code minBodyRate} on average after its grace period, counting only
-     * the time spent waiting for the client (a handler that works between reads is not held
-     * against it). A body that falls behind gets a {@link SocketTimeoutException} (408).
-     */
-    private int readBody(byte[] b, int off, int len) throws IOException {
-        Duration t = perRead;
-        long rate = s.minBodyRate();
-        if (rate > 0) {
-            long allowed = s.minBodyRateGrace().toNanos() + (long) (bodyBytesIn * 1e9 / rate) - bodyWaitNanos;
-            if (allowed <= 0) {
-                throw new SocketTimeoutException("request body slower than " + rate + " bytes/s");
-            }
-            if (allowed < t.toNanos()) {
-                t = Duration.ofNanos(allowed);
-            }
-        }
-        conn.timeout(t);
-        long t0 = System.nanoTime();
-        int n;
-        try {
-            n = conn.recvInto(ByteBuffer.wrap(b, off, len));
-        } finally {
-            bodyWaitNanos += System.nanoTime() - t0;
-        }
-        if (n > 0) {
-            bodyBytesIn += n;
-        }
-        return n;
     }
 
     void serve() throws IOException {
@@ -153,9 +108,8 @@ final class Http1Connection {
                         }
                         return;
                     }
-                    perRead = null;
                     // A connection that has sent nothing yet gets the short first-byte time-out.
-                    readDeadline = System.nanoTime() + (first ? s.firstByteTimeout() : s.idleTimeout()).toNanos();
+                    source.head(Wire.after(first ? s.firstByteTimeout() : s.idleTimeout()));
                     in.resetIfEmpty();
                     boolean got;
                     try {
@@ -173,8 +127,8 @@ final class Http1Connection {
                     }
                 }
                 first = false;
-                perRead = null;
-                readDeadline = System.nanoTime() + s.headerTimeout().toNanos();
+                source.head(Wire.after(s.headerTimeout()));
+                current = null;
                 RequestHead h;
                 try {
                     h = parser.parse(in);
@@ -214,14 +168,14 @@ final class Http1Connection {
      */
     private boolean awaitRequestBytes(boolean first) throws IOException {
         if (first) {
-            long end = readDeadline;
-            long grace = System.nanoTime() + SHED_NEW_AFTER.toNanos();
+            long end = source.headDeadline();
+            long grace = Wire.after(SHED_NEW_AFTER);
             if (grace - end < 0) {
-                readDeadline = grace;
+                source.head(grace);
                 try {
                     return in.fill();
                 } catch (SocketTimeoutException stillSilent) {
-                    readDeadline = end; // the socket stays usable after a time-out: wait on, sheddable
+                    source.head(end); // the socket stays usable after a time-out: wait on, sheddable
                 }
             }
         }
@@ -244,17 +198,29 @@ final class Http1Connection {
         current = h;
         continueSent = false;
         responseCommitted = false;
-        closeAfterResponse = false;
-        readDeadline = NONE;
-        perRead = s.bodyTimeout();
-        bodyBytesIn = 0;
-        bodyWaitNanos = 0;
+        closeRequested = false;
+        framing = null;
+        keepAliveAnnounced = false;
+        responseComplete = false;
+        aborted = false;
+        source.body();
         boolean head = h.method.equals("HEAD");
         if (h.contentLength > s.maxBodyBytes()) {
             sendError(413, "request body larger than " + s.maxBodyBytes() + " bytes", head);
             return false;
         }
-        InputStream body = new RequestBody(bodyOf(h, in, s.maxHeaderBytes(), s.maxBodyBytes()), h.hasBody() && h.expectContinue);
+        if (h.hasBody() && (h.chunked || in.available() < h.contentLength)) {
+            // The handler may wait for the body, and a pipelining client may wait for the
+            // responses to its earlier requests first: they go now, not held behind the handler.
+            // (A body already here keeps them in the buffer, coalesced with later ones.)
+            try {
+                out.flush();
+            } catch (IOException gone) {
+                return false;
+            }
+        }
+        RequestBody body = new RequestBody(bodyOf(h, in, s.maxHeaderBytes(), s.maxBodyBytes()),
+                h.hasBody() && h.expectContinue ? this::beforeBody : null);
         HttpRequest req = new HttpRequest(h, body, conn.remoteAddress(), conn.localAddress(), session);
         HttpResponse res = new HttpResponse(this, req);
         Throwable failure = null;
@@ -291,30 +257,43 @@ final class Http1Connection {
             }
             res.send(500, "Internal Server Error\n");
         }
-        boolean complete = res.finish();
+        res.finish();
         if (s.accessLog()) {
-            accessLog(req, res);
+            AccessLog.exchange(conn.remoteAddress(), req, res);
         }
-        if (!complete) {
-            return false;
+        return persists(true, responseComplete && drain(body, h));
+    }
+
+    /**
+     * Whether this connection carries another request after the current response: the one
+     * place it is decided, from the request, the facts its response reported (it asked to close,
+     * its framing, whether its body was complete, an abort) and how the request body ended.
+     * Asked when the head is written ({@code ended} false: the head announces the answer) and
+     * once more after the exchange, when it can only turn to no.
+     */
+    private boolean persists(boolean ended, boolean requestBodyEnded) {
+        if (ended) {
+            return keepAliveAnnounced && !aborted && requestBodyEnded && !conn.serverStopping();
         }
-        if (!drain(body, h)) {
-            return false;
-        }
-        return !closeAfterResponse && h.keepAlive && !conn.serverStopping();
+        RequestHead h = current;
+        return h != null && h.keepAlive && !conn.serverStopping()
+                && !(h.hasBody() && h.expectContinue && !continueSent) // the client may never send the body
+                && !closeRequested
+                && framing != ResponseHead.Framing.CLOSE_DELIMITED; // its end is the connection's
     }
 
     /** Reads what the handler left of the body, so the next request starts at the right byte. */
-    private boolean drain(InputStream body, RequestHead h) throws IOException {
-        if (!h.hasBody() || ((RequestBody) body).finished()) {
+    private boolean drain(RequestBody body, RequestHead h) throws IOException {
+        if (!h.hasBody() || body.finished()) {
             return true;
         }
         if (h.expectContinue && !continueSent) {
             return false; // the client may not send the body at all: close instead of waiting
         }
+        source.drain();
         long budget = s.maxDrainBytes();
         byte[] skip = new byte[8192];
-        InputStream raw = ((RequestBody) body).raw; // past the handler's close(), which closes only its view
+        InputStream raw = body.raw; // past the handler's close(), which closes only its view
         try {
             while (budget > 0) {
                 int n = raw.read(skip, 0, (int) Math.min(skip.length, budget));
@@ -329,43 +308,75 @@ final class Http1Connection {
         }
     }
 
-    boolean keepAliveAfter(HttpRequest req) {
-        RequestHead h = current;
-        if (h == null || req == null || !h.keepAlive || conn.serverStopping()) {
-            return false;
+    /**
+     * The step between a handler and a client that sent {@code Expect: 100-continue}, run before
+     * the handler's first read of the body: the client waits for a word before it sends the
+     * body, {@code 100 Continue}, or the final response if the handler has already begun one
+     * (that one said {@code Connection: close}); either is sent now.
+     */
+    private void beforeBody() throws IOException {
+        if (!responseCommitted) {
+            continueSent = true;
+            out.write(CONTINUE);
         }
-        return !(h.hasBody() && h.expectContinue && !continueSent);
+        out.flush();
     }
 
-    /** {@link HttpResponse#abort()}: drop the buffered output and close the socket. */
-    void abort() throws IOException {
-        out.discard();
-        closeAfterResponse = true;
-        conn.close();
-    }
+    // ---------------------------------------------------------------- ResponseSink
 
-    void responseStarted(HttpResponse r) {
+    @Override
+    public void head(ResponseHead head) {
         responseCommitted = true;
+        closeRequested = head.closeRequested();
+        framing = head.framing();
+        keepAliveAnnounced = persists(false, false);
+        ResponseHead.ConnectionHeader c;
+        if (!keepAliveAnnounced) {
+            c = ResponseHead.ConnectionHeader.CLOSE;
+        } else if (current.minor == 0) {
+            c = ResponseHead.ConnectionHeader.KEEP_ALIVE;
+        } else {
+            c = ResponseHead.ConnectionHeader.NONE;
+        }
+        head.writeTo(out, c);
+    }
+
+    @Override
+    public void body(byte[] b, int off, int len) throws IOException {
+        out.writeThrough(b, off, len);
+        out.flushIfLarge();
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    @Override
+    public void finished(boolean complete) {
+        responseComplete = complete;
+    }
+
+    @Override
+    public void abort() throws IOException {
+        aborted = true;
+        out.discard();
+        conn.close();
     }
 
     /** A refusal with {@code Connection: close}; for a HEAD request, the head only (RFC 9110 §9.3.2). */
     private void sendError(int status, String message, boolean head) throws IOException {
         byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
-        out.ascii("HTTP/1.1 ");
-        out.decimal(status);
-        out.ascii(" ");
-        out.ascii(HttpResponse.reason(status));
-        out.ascii("\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n");
-        out.write(HttpDate.line());
-        out.ascii("Content-Length: ");
-        out.decimal(body.length);
-        out.crlf();
-        out.crlf();
+        HttpHeaders headers = new HttpHeaders();
+        headers.set("Content-Type", "text/plain; charset=utf-8");
+        headers.set("Connection", "close");
+        head(new ResponseHead(status, headers, body.length,
+                head ? ResponseHead.Framing.NONE : ResponseHead.Framing.FIXED));
         if (!head) {
             out.write(body);
         }
         if (s.accessLog()) {
-            logLine("-", status, body.length);
+            AccessLog.line(conn.remoteAddress(), "-", status, body.length);
         }
         try {
             out.flush();
@@ -375,18 +386,6 @@ final class Http1Connection {
         // The connection closes next: StreamServer's lingering close half-closes it and drops
         // what the client still sends (an upload in flight after a 413), so that the refusal is
         // not destroyed by a reset before the client reads it.
-    }
-
-    private void accessLog(HttpRequest req, HttpResponse res) {
-        logLine(req.method() + " " + req.target() + " " + req.version(), res.status(), res.bytesSent());
-    }
-
-    private void logLine(String requestLine, int status, long bytes) {
-        if (ACCESS.isLoggable(System.Logger.Level.INFO)) {
-            ACCESS.log(System.Logger.Level.INFO, conn.remoteAddress().getAddress().getHostAddress() + " - - ["
-                    + CLF.format(ZonedDateTime.now()) + "] \"" + requestLine + "\" " + status + " "
-                    + (bytes == 0 ? "-" : Long.toString(bytes)));
-        }
     }
 
     static boolean isDisconnect(Throwable e) {
@@ -403,69 +402,5 @@ final class Http1Connection {
             }
         }
         return false;
-    }
-
-    /**
-     * The body stream a handler reads: sends 100 Continue on the first read if the client waits
-     * for it. It keeps {@code InputStream}'s contract over every framing: a zero-length read
-     * returns 0 at once, end of body is -1 each time, and after {@link #close()} (idempotent;
-     * the server still drains what is left, so keep-alive goes on) reads throw.
-     */
-    private final class RequestBody extends InputStream {
-        private final InputStream raw;
-        private boolean mustContinue;
-        private boolean closed;
-
-        RequestBody(InputStream raw, boolean mustContinue) {
-            this.raw = raw;
-            this.mustContinue = mustContinue;
-        }
-
-        private void beforeRead() throws IOException {
-            if (closed) {
-                throw new IOException("request body closed");
-            }
-            if (mustContinue) {
-                mustContinue = false;
-                if (responseCommitted) {
-                    return; // a final response is out already (it said Connection: close)
-                }
-                continueSent = true;
-                out.write(CONTINUE); // flushed by readSocket before it waits for the body
-            }
-        }
-
-        @Override
-        public int read() throws IOException {
-            beforeRead();
-            return raw.read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            beforeRead();
-            return raw.read(b, off, len);
-        }
-
-        @Override
-        public int available() throws IOException {
-            return closed ? 0 : raw.available();
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-
-        boolean finished() {
-            if (raw instanceof FixedLengthInput f) {
-                return f.finished();
-            }
-            if (raw instanceof ChunkedInput c) {
-                return c.finished();
-            }
-            return true;
-        }
     }
 }

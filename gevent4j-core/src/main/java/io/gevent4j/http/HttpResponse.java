@@ -15,7 +15,8 @@ import java.util.Objects;
  *
  * <p>Who may call it: the handler's greenlet. Writes are buffered and coalesced with other
  * responses of the connection; they park the greenlet only when the buffer is flushed, bounded
- * by the server's write time-out.
+ * by the server's write time-out. Reading the request body does not send them: a handler that
+ * streams a reply while the client is still sending calls {@link #flush()}.
  *
  * {@snippet :
  * HttpHandler stream = (request, response) -> {
@@ -29,7 +30,7 @@ import java.util.Objects;
  * }
  */
 public final class HttpResponse {
-    private final Http1Connection conn;
+    private final ResponseSink sink;
     private final HttpRequest request;
     private int status = 200;
     private final HttpHeaders headers = new HttpHeaders();
@@ -37,14 +38,12 @@ public final class HttpResponse {
     private boolean lengthSetByHandler;
     private boolean committed;
     private boolean finished;
-    private boolean chunked;
-    private boolean noBody;
-    private long bodyLeft; // fixed-length streaming: bytes still owed
+    private BodyOutput body; // the framing, chosen at commit
     private long bytesSent;
     private BodyStream stream;
 
-    HttpResponse(Http1Connection conn, HttpRequest request) {
-        this.conn = conn;
+    HttpResponse(ResponseSink sink, HttpRequest request) {
+        this.sink = sink;
         this.request = request;
     }
 
@@ -129,13 +128,9 @@ public final class HttpResponse {
         checkNotCommitted();
         contentLength = body.length;
         commit();
-        if (!noBody) {
-            conn.out.writeThrough(body, 0, body.length);
-            bytesSent += body.length;
-        }
-        bodyLeft = 0;
+        this.body.write(body, 0, body.length);
+        bytesSent += this.body.bytesOnWire(body.length);
         finished = true;
-        conn.out.flushIfLarge();
     }
 
     /**
@@ -157,7 +152,7 @@ public final class HttpResponse {
         if (!committed) {
             commit();
         }
-        conn.out.flush();
+        sink.flush();
     }
 
     /**
@@ -166,7 +161,7 @@ public final class HttpResponse {
      * a response that must not be finished, e.g. past a deadline; later writes fail.
      */
     public void abort() throws IOException {
-        conn.abort();
+        sink.abort();
     }
 
     // ---------------------------------------------------------------- internals
@@ -198,59 +193,40 @@ public final class HttpResponse {
         return status < 200 || status == 204 || status == 304;
     }
 
-    /** Writes the status line and headers into the connection's output buffer. */
+    /** Chooses the framing, reports the head to the connection (which writes it) and opens the body. */
     private void commit() {
         committed = true;
-        Output out = conn.out;
-        boolean head = request != null && request.method().equals("HEAD");
-        noBody = head || isBodyless();
-        boolean keepAlive = conn.keepAliveAfter(request) && !headers.hasToken("Connection", "close");
-        out.ascii("HTTP/1.1 ");
-        out.decimal(status);
-        out.ascii(" ");
-        out.ascii(reason(status));
-        out.crlf();
-        for (int i = 0; i < headers.size(); i++) {
-            String n = headers.nameAt(i);
-            if (n.equalsIgnoreCase("Connection") || n.equalsIgnoreCase("Transfer-Encoding")
-                    || n.equalsIgnoreCase("Content-Length")) {
-                continue; // framing belongs to the server
-            }
-            out.ascii(n);
-            out.ascii(": ");
-            out.latin1(headers.valueAt(i));
-            out.crlf();
-        }
-        if (!headers.contains("Date")) { // a Date the handler set is kept, as pywsgi does
-            out.write(HttpDate.line());
-        }
-        if (status == 204 || status < 200 || (status == 304 && !lengthSetByHandler)) {
-            // no length at all (RFC 9110 §8.6); a 304's length, if any, is the one the handler declares
-        } else if (contentLength >= 0) {
-            out.ascii("Content-Length: ");
-            out.decimal(contentLength);
-            out.crlf();
-            bodyLeft = noBody ? 0 : contentLength;
-        } else if (!noBody) {
-            if (request == null || request.version().equals("HTTP/1.1")) {
-                out.ascii("Transfer-Encoding: chunked\r\n");
-                chunked = true;
-            } else {
-                keepAlive = false; // HTTP/1.0 without a length: the body ends with the connection
-            }
-        }
-        if (!keepAlive) {
-            out.ascii("Connection: close\r\n");
-            conn.closeAfterResponse = true;
-        } else if (request != null && request.version().equals("HTTP/1.0")) {
-            out.ascii("Connection: keep-alive\r\n");
-        }
-        out.crlf();
-        conn.responseStarted(this);
+        ResponseHead h = head();
+        body = switch (h.framing()) {
+            case NONE -> BodyOutput.discarding();
+            case FIXED -> new FixedLengthOutput(sink, h.contentLength());
+            case CHUNKED -> new ChunkedOutput(sink);
+            case CLOSE_DELIMITED -> new CloseDelimitedOutput(sink);
+        };
+        sink.head(h);
     }
 
-    /** Completes the response after the handler returned; false if the connection must close. */
-    boolean finish() throws IOException {
+    /** The head as it stands: RFC 9110 §6.4.1 and §8.6 for which responses carry a body and a length. */
+    private ResponseHead head() {
+        boolean noBody = (request != null && request.method().equals("HEAD")) || isBodyless();
+        if (status == 204 || status < 200 || (status == 304 && !lengthSetByHandler)) {
+            // no length at all; a 304's length, if any, is the one the handler declares
+            return new ResponseHead(status, headers, -1, ResponseHead.Framing.NONE);
+        }
+        if (contentLength >= 0) {
+            return new ResponseHead(status, headers, contentLength,
+                    noBody ? ResponseHead.Framing.NONE : ResponseHead.Framing.FIXED);
+        }
+        if (noBody) {
+            return new ResponseHead(status, headers, -1, ResponseHead.Framing.NONE);
+        }
+        boolean http11 = request == null || request.version().equals("HTTP/1.1");
+        return new ResponseHead(status, headers, -1,
+                http11 ? ResponseHead.Framing.CHUNKED : ResponseHead.Framing.CLOSE_DELIMITED);
+    }
+
+    /** Completes the response after the handler returned and reports how its body ended. */
+    void finish() throws IOException {
         if (!committed) {
             if (contentLength < 0) {
                 contentLength = 0;
@@ -261,7 +237,7 @@ public final class HttpResponse {
             stream.close();
         }
         finished = true;
-        return bodyLeft == 0;
+        sink.finished(body.complete());
     }
 
     long bytesSent() {
@@ -283,26 +259,8 @@ public final class HttpResponse {
             if (!committed) {
                 commit();
             }
-            if (len == 0 || noBody) {
-                return;
-            }
-            Output out = conn.out;
-            if (chunked) {
-                out.ascii(Integer.toHexString(len));
-                out.crlf();
-                out.writeThrough(b, off, len);
-                out.crlf();
-            } else {
-                if (contentLength >= 0 && len > bodyLeft) {
-                    throw new IOException("body longer than the declared Content-Length " + contentLength);
-                }
-                out.writeThrough(b, off, len);
-                if (contentLength >= 0) {
-                    bodyLeft -= len;
-                }
-            }
-            bytesSent += len;
-            out.flushIfLarge();
+            body.write(b, off, len);
+            bytesSent += body.bytesOnWire(len);
         }
 
         @Override
@@ -321,59 +279,9 @@ public final class HttpResponse {
                 }
                 commit();
             }
-            if (chunked) {
-                conn.out.ascii("0\r\n\r\n");
-            }
+            body.close();
             finished = true;
         }
-    }
-
-    static String reason(int status) {
-        return switch (status) {
-            case 100 -> "Continue";
-            case 200 -> "OK";
-            case 201 -> "Created";
-            case 202 -> "Accepted";
-            case 204 -> "No Content";
-            case 206 -> "Partial Content";
-            case 301 -> "Moved Permanently";
-            case 302 -> "Found";
-            case 303 -> "See Other";
-            case 304 -> "Not Modified";
-            case 307 -> "Temporary Redirect";
-            case 308 -> "Permanent Redirect";
-            case 400 -> "Bad Request";
-            case 401 -> "Unauthorized";
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            case 405 -> "Method Not Allowed";
-            case 408 -> "Request Timeout";
-            case 409 -> "Conflict";
-            case 411 -> "Length Required";
-            case 413 -> "Content Too Large";
-            case 414 -> "URI Too Long";
-            case 415 -> "Unsupported Media Type";
-            case 417 -> "Expectation Failed";
-            case 429 -> "Too Many Requests";
-            case 431 -> "Request Header Fields Too Large";
-            case 500 -> "Internal Server Error";
-            case 501 -> "Not Implemented";
-            case 502 -> "Bad Gateway";
-            case 503 -> "Service Unavailable";
-            case 504 -> "Gateway Timeout";
-            case 505 -> "HTTP Version Not Supported";
-            case 203 -> "Non-Authoritative Information";
-            case 205 -> "Reset Content";
-            case 300 -> "Multiple Choices";
-            case 305 -> "Use Proxy";
-            case 402 -> "Payment Required";
-            case 406 -> "Not Acceptable";
-            case 407 -> "Proxy Authentication Required";
-            case 410 -> "Gone";
-            case 412 -> "Precondition Failed";
-            // RFC 9112 §4: the reason phrase may be empty ("HTTP/1.1 599 "), as the JDK's server sends it
-            default -> "";
-        };
     }
 
     @Override
@@ -382,6 +290,6 @@ public final class HttpResponse {
     }
 
     String statusLine() {
-        return status + " " + reason(status).toLowerCase(Locale.ROOT);
+        return status + " " + ResponseHead.reason(status).toLowerCase(Locale.ROOT);
     }
 }

@@ -1,26 +1,29 @@
 package io.gevent4j.http;
 
-import io.gevent4j.server.Connection;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.LongSupplier;
 
 /**
  * The write side of one connection: responses are appended here and sent in as few writes as
  * possible (when the connection is about to wait for input, when this grows past
- * {@link #FLUSH_AT}, or at the end). Confined to the connection's greenlet.
+ * {@link #FLUSH_AT}, or at the end). Each write to the {@link Wire} carries the deadline the
+ * connection gives for writes. Only bytes come here: the head is composed by {@link ResponseHead},
+ * the body's framing by {@link FixedLengthOutput}, {@link ChunkedOutput} or
+ * {@link CloseDelimitedOutput}. Confined to the connection's greenlet.
  */
 final class Output {
     static final int FLUSH_AT = 64 * 1024;
-    private final Connection conn;
-    private final Runnable beforeWrite;
+    private final Wire wire;
+    private final LongSupplier writeDeadline;
     byte[] buf = new byte[4096];
     int count;
 
-    Output(Connection conn, Runnable beforeWrite) {
-        this.conn = conn;
-        this.beforeWrite = beforeWrite;
+    /** {@code writeDeadline} gives the deadline of each write, asked just before it. */
+    Output(Wire wire, LongSupplier writeDeadline) {
+        this.wire = wire;
+        this.writeDeadline = writeDeadline;
     }
 
     void write(byte[] b) {
@@ -37,8 +40,7 @@ final class Output {
             return;
         }
         flush();
-        beforeWrite.run();
-        conn.sendAll(ByteBuffer.wrap(b, off, len));
+        wire.write(b, off, len, writeDeadline.getAsLong());
     }
 
     void write(byte[] b, int off, int len) {
@@ -78,10 +80,9 @@ final class Output {
     /** Sends everything buffered. */
     void flush() throws IOException {
         if (count > 0) {
-            beforeWrite.run();
             int n = count;
             count = 0; // even if the write fails: the connection is then closed anyway
-            conn.sendAll(ByteBuffer.wrap(buf, 0, n));
+            wire.write(buf, 0, n, writeDeadline.getAsLong());
             if (buf.length > FLUSH_AT * 2) {
                 buf = new byte[4096]; // do not keep a huge buffer on an idle connection
             }
