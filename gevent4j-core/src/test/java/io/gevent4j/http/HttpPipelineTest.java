@@ -1,7 +1,7 @@
 package io.gevent4j.http;
 
-import static io.gevent4j.http.HttpDelays.LONG;
-import static io.gevent4j.http.HttpDelays.SHORT;
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.SHORT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
