@@ -1,7 +1,9 @@
 package io.gevent4j;
 
 import io.gevent4j.internal.HubClock;
+import io.gevent4j.internal.EngineLog;
 import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.LoopStats;
 import io.gevent4j.internal.LoopStrand;
 import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Timer;
@@ -360,9 +362,10 @@ public final class Hub implements AutoCloseable {
      * this hub); from another thread, a racy but recent view.
      */
     public Stats stats() {
+        LoopStats st = loop.stats();
         return new Stats(loop.liveCount(), loop.strandsStarted(), loop.strandsFinished(), loop.runnable(),
-                loop.timerCount(), loop.passes(), loop.sliceCount() >>> 1, loop.registrations(),
-                loop.crossThreadTasks(), loop.selectorWakeups(), Duration.ofNanos(loop.longestSliceNanos()));
+                loop.timerCount(), st.passes(), st.sliceCount() >>> 1, loop.registrations(),
+                st.crossThreadTasks(), st.selectorWakeups(), Duration.ofNanos(st.longestSliceNanos()));
     }
 
     /**
@@ -416,12 +419,12 @@ public final class Hub implements AutoCloseable {
 
     /** The current slice count: odd while the loop runs user code. Any thread (opaque read). */
     long sliceCount() {
-        return loop.sliceCount();
+        return loop.stats().sliceCount();
     }
 
     /** Raises the longest-slice statistic to {@code nanos} if it is longer (the watchdog's view). */
     void recordSlice(long nanos) {
-        loop.recordSlice(nanos);
+        loop.stats().recordSlice(nanos);
     }
 
     Thread loopThread() {
@@ -496,7 +499,7 @@ public final class Hub implements AutoCloseable {
     }
 
     static void logSafely(System.Logger.Level level, String message, Throwable error) {
-        Loop.logSafely(level, message, error);
+        EngineLog.logSafely(level, message, error);
     }
 
     @Override
