@@ -55,7 +55,7 @@ final class GreenletKill {
                 ls = GreenletLife.detachOnDone(g);
             }
             if (pendingStart != null) {
-                g.hub().loop().removeTimerFromAnyThread(pendingStart);
+                g.hub().loop().timers().removeFromAnyThread(pendingStart);
             }
             // Killed before it ran: it never will. Report a failure, then fire the links.
             GreenletLife.announceDone(g, k, exception, ls);

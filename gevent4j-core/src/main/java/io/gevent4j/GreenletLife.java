@@ -36,7 +36,7 @@ final class GreenletLife {
             synchronized (g) {
                 g.startTimer = t;
             }
-            g.hub().loop().addTimerFromAnyThread(t, nanos);
+            g.hub().loop().timers().addFromAnyThread(t, nanos);
         }
     }
 

@@ -131,7 +131,7 @@ public final class Hub implements AutoCloseable {
                 created.loop.start();
                 return created;
             }
-            created.loop.close(0);
+            created.loop.end().close(0);
         }
     }
 
@@ -241,7 +241,7 @@ public final class Hub implements AutoCloseable {
     public Scheduled callLater(Duration delay, Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         Scheduled s = new Scheduled(this, callback);
-        loop.addTimerFromAnyThread(s.timer, toNanos(delay)); // a cancelled one still in flight fires as a no-op
+        loop.timers().addFromAnyThread(s.timer, toNanos(delay)); // a cancelled one still in flight fires as a no-op
         return s;
     }
 
@@ -270,7 +270,7 @@ public final class Hub implements AutoCloseable {
         public void cancel() {
             cancelled = true;
             if (hub.loop.inLoop()) {
-                hub.loop.removeTimer(timer);
+                hub.loop.timers().remove(timer);
             }
         }
 
@@ -283,13 +283,13 @@ public final class Hub implements AutoCloseable {
          * {@link Hub#awaitIdle} waiting. It still fires on time. Thread-safe; returns this.
          */
         public Scheduled unref() {
-            hub.loop.setReferenced(timer, false);
+            hub.loop.timers().setReferenced(timer, false);
             return this;
         }
 
         /** Undoes {@link #unref()}. Thread-safe; returns this. */
         public Scheduled ref() {
-            hub.loop.setReferenced(timer, true);
+            hub.loop.timers().setReferenced(timer, true);
             return this;
         }
     }
@@ -364,7 +364,7 @@ public final class Hub implements AutoCloseable {
     public Stats stats() {
         LoopStats st = loop.stats();
         return new Stats(loop.liveCount(), loop.strandsStarted(), loop.strandsFinished(), loop.runnable(),
-                loop.timerCount(), st.passes(), st.sliceCount() >>> 1, loop.registrations(),
+                loop.timers().count(), st.passes(), st.sliceCount() >>> 1, loop.registrations(),
                 st.crossThreadTasks(), st.selectorWakeups(), Duration.ofNanos(st.longestSliceNanos()));
     }
 
@@ -445,7 +445,7 @@ public final class Hub implements AutoCloseable {
 
     /** True once the loop has ended. */
     public boolean isTerminated() {
-        return loop.isTerminated();
+        return loop.end().isTerminated();
     }
 
     /**
@@ -466,12 +466,12 @@ public final class Hub implements AutoCloseable {
         if (this == DEFAULT.get()) {
             DEFAULT.compareAndSet(this, null);
         }
-        return loop.close(toNanos(timeout));
+        return loop.end().close(toNanos(timeout));
     }
 
     /** Waits until the loop has ended, at most {@code timeout}. */
     public boolean awaitTermination(Duration timeout) {
-        return loop.awaitTermination(toNanos(timeout));
+        return loop.end().await(toNanos(timeout));
     }
 
     /** Runs passes without blocking until nothing is runnable and no timer is due (driven hubs). */
@@ -481,7 +481,7 @@ public final class Hub implements AutoCloseable {
 
     /** Ends a hand-driven hub: kills its greenlets and runs it until they are done. */
     void closeDriven() {
-        loop.closeDriven();
+        loop.end().closeDriven();
     }
 
     /** The selector, for tests that break the loop's own machinery. */

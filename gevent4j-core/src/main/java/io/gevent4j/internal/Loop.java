@@ -9,7 +9,6 @@ import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
@@ -21,10 +20,10 @@ import java.util.function.Consumer;
  * that runs its strands' continuations, its callbacks, its timers and its {@link IoHandler}.
  * {@code io.gevent4j.Hub} is the public face of it.
  *
- * <p>Who may call it: {@link #execute}, {@link #post}, {@link #addTimerFromAnyThread} and
- * {@link #close} from any thread; the rest from the loop's own thread (the loop, or a strand
- * mounted on it), as each method says. Nothing here blocks except {@link #awaitIdle} and
- * {@link #awaitTermination}.
+ * <p>Who may call it: {@link #execute}, {@link #post}, the any-thread doors of {@link LoopTimers}
+ * and {@link LoopEnd#close} from any thread; the rest from the loop's own thread (the loop, or a
+ * strand mounted on it), as each method says. Nothing here blocks except {@link #awaitIdle} and
+ * {@link LoopEnd#await}.
  */
 public final class Loop {
     /*
@@ -102,7 +101,8 @@ public final class Loop {
     private final ArrayDeque<Runnable> timerWakeups = new ArrayDeque<>();
     /** Where execute() queues on the loop thread: the run queue, or the timer wake-ups. */
     private ArrayDeque<Runnable> loopTarget = runQueue;
-    private final TimerHeap timers = new TimerHeap();
+    private final LoopTimers timerDoors;
+    private final TimerHeap timers;
     /** Strands in {@link LoopStrand#idle()} and in {@link #awaitIdle}. */
     private final Idleness idleness = new Idleness(this);
     private final LiveStrands live = new LiveStrands();
@@ -113,7 +113,6 @@ public final class Loop {
     private volatile boolean parked;
     @SuppressWarnings("unused") // through WAKEUP_PENDING
     private volatile int wakeupPending;
-    private volatile boolean closing;
     private final LoopEnd end = new LoopEnd(this);
 
     /**
@@ -126,6 +125,8 @@ public final class Loop {
         this.label = "Hub[" + Objects.requireNonNull(hubName, "name") + "#" + id + "]";
         this.host = Objects.requireNonNull(host, "host");
         this.clock = clock;
+        this.timerDoors = new LoopTimers(this, clock);
+        this.timers = timerDoors.heap;
         this.io = new SelectorIo(hubName);
         Executor scheduler = this::execute;
         this.strandThreads = VirtualThreads.factory(scheduler);
@@ -179,52 +180,9 @@ public final class Loop {
 
     // ---------------------------------------------------------------- timers
 
-    /** Adds a timer; the caller is on the loop thread. */
-    public void addTimer(Timer t) {
-        timers.add(t);
-    }
-
-    /** Removes a timer; the caller is on the loop thread. */
-    public void removeTimer(Timer t) {
-        timers.remove(t);
-    }
-
-    /** Marks a timer referenced or not, from any thread (in order with its adding). */
-    public void setReferenced(Timer t, boolean referenced) {
-        if (inLoop()) {
-            timers.setReferenced(t, referenced);
-        } else {
-            post(() -> timers.setReferenced(t, referenced));
-        }
-    }
-
-    /** Adds a timer from any thread, {@code nanos} from now. */
-    public void addTimerFromAnyThread(Timer t, long nanos) {
-        if (inLoop()) {
-            t.deadline = clock.nanoTime() + nanos;
-            timers.add(t);
-        } else {
-            long requested = System.nanoTime();
-            post(() -> {
-                // Account for the time the request spent crossing to the loop.
-                long elapsed = System.nanoTime() - requested;
-                t.deadline = clock.nanoTime() + Math.max(0, nanos - elapsed);
-                timers.add(t);
-            });
-        }
-    }
-
-    public void removeTimerFromAnyThread(Timer t) {
-        if (inLoop()) {
-            timers.remove(t);
-        } else {
-            post(() -> timers.remove(t));
-        }
-    }
-
-    /** Whether a pending timer ends a wait of one of {@code strands} by an exception. Loop thread. */
-    public boolean timersInterruptAny(Set<? extends Strand> strands) {
-        return timers.interruptsAny(strands);
+    /** Its timers (see {@link LoopTimers} for who may call what). */
+    public LoopTimers timers() {
+        return timerDoors;
     }
 
     public long now() {
@@ -321,7 +279,7 @@ public final class Loop {
         Throwable fatal = null;
         try {
             int failedInARow = 0;
-            while (!closing || !quiescentForClose()) {
+            while (!end.isClosing() || !quiescentForClose()) {
                 try {
                     runPass(true);
                     failedInARow = 0;
@@ -342,7 +300,7 @@ public final class Loop {
         } finally {
             Loops.bindThread(null);
             ended();
-            if (fatal != null || !closing) {
+            if (fatal != null || !end.isClosing()) {
                 end.died(fatal);
             }
         }
@@ -425,7 +383,7 @@ public final class Loop {
             // loop (a thread-pool task, a channel closed elsewhere whose key is not yet dropped).
             timeoutMillis = IDLE_RECHECK_MILLIS;
         }
-        if (closing && live.count() == 0) {
+        if (end.isClosing() && live.count() == 0) {
             return;
         }
         parked = true;
@@ -506,15 +464,10 @@ public final class Loop {
         try {
             do {
                 runPass(false);
-            } while (!runQueue.isEmpty() || !inbox.isEmpty() || dueTimer());
+            } while (!runQueue.isEmpty() || !inbox.isEmpty() || timerDoors.due());
         } finally {
             Loops.bindThread(previous);
         }
-    }
-
-    private boolean dueTimer() {
-        Timer t = timers.peek();
-        return t != null && t.deadline - clock.nanoTime() <= 0;
     }
 
     // ---------------------------------------------------------------- statistics
@@ -522,10 +475,6 @@ public final class Loop {
     /** Tasks queued to run; racy from another thread. */
     public int runnable() {
         return runQueue.size() + inbox.size();
-    }
-
-    public int timerCount() {
-        return timers.size();
     }
 
     public int registrations() {
@@ -546,54 +495,20 @@ public final class Loop {
         return loopThread;
     }
 
-    // ---------------------------------------------------------------- closing
+    // ---------------------------------------------------------------- the end
 
+    /** Its close and its end of life. */
+    public LoopEnd end() {
+        return end;
+    }
+
+    /** Whether a close was asked ({@link LoopEnd#isClosing}). */
     public boolean isClosing() {
-        return closing;
+        return end.isClosing();
     }
 
-    public boolean isTerminated() {
-        return end.isTerminated();
-    }
-
-    /**
-     * Asks the loop to end once its strands (killed through the host) have finished; waits for
-     * that at most {@code timeoutNanos} unless called from the loop itself. Returns whether it ended.
-     */
-    public boolean close(long timeoutNanos) {
-        if (!closing) {
-            closing = true;
-            if (loopThread.isAlive() || loopThread == Thread.currentThread()) {
-                post(host::killAll);
-            }
-        }
-        if (inLoop() || loopThread.getState() == Thread.State.NEW) {
-            if (loopThread.getState() == Thread.State.NEW && loopThread != Thread.currentThread()) {
-                ended();
-            }
-            return end.isTerminated();
-        }
-        if (loopThread == Thread.currentThread()) {
-            return end.isTerminated();
-        }
-        return end.await(timeoutNanos);
-    }
-
-    /** Waits until the loop has ended, at most {@code nanos}. */
-    public boolean awaitTermination(long nanos) {
-        return end.await(nanos);
-    }
-
-    /** Ends a hand-driven loop: kills its strands and runs it until they are done. */
-    public void closeDriven() {
-        closing = true;
-        host.killAll();
-        runUntilIdle();
-        ended();
-    }
-
-    private void ended() {
-        Loops.unregister(this);
+    /** The loop has ended: no longer listed, idleness awaiters woken, the poller closed. */
+    void ended() {
         end.terminated();
         idleness.wakeAwaiting(); // after `terminated`: a waiter that adds itself later sees it
         io.close();
@@ -605,7 +520,7 @@ public final class Loop {
     }
 
     /**
-     * Runs {@code action} on a new platform thread if this loop ends without a {@link #close}
+     * Runs {@code action} on a new platform thread if this loop ends without a {@link LoopEnd#close}
      * (it could not go on); at once if that has already happened. Any thread. Returns what
      * unregisters it (a server that stops calls it, so that none accumulate).
      */

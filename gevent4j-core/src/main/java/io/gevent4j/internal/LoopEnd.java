@@ -6,12 +6,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The end of one {@link Loop}'s life: whether it has ended, the wait for that, and what happens
- * when it ends without a close (it could not go on): the fatal report and the death actions.
- * Any thread, except {@link #terminated()} and {@link #died}, which the ending thread calls.
+ * The end of one {@link Loop}'s life: the close (asked from any thread, or by hand for a driven
+ * loop), whether it has ended and the wait for that, and what happens when it ends without a
+ * close (it could not go on): the fatal report and the death actions. Any thread, except
+ * {@link #terminated}, {@link #released} and {@link #died}, which the ending thread calls.
  */
-final class LoopEnd {
+public final class LoopEnd {
     private final Loop loop;
+    private volatile boolean closing;
     private volatile boolean terminated;
     private final CountDownLatch terminatedLatch = new CountDownLatch(1);
     /** Actions run (each on a new platform thread) if the loop ends without a close. */
@@ -21,22 +23,60 @@ final class LoopEnd {
         this.loop = loop;
     }
 
-    boolean isTerminated() {
+    /** Whether a close was asked: the loop ends once its strands have finished. */
+    public boolean isClosing() {
+        return closing;
+    }
+
+    public boolean isTerminated() {
         return terminated;
     }
 
-    /** The loop has ended: publishes it (the caller then wakes who waits for idleness). */
+    /**
+     * Asks the loop to end once its strands (killed through the host) have finished; waits for
+     * that at most {@code timeoutNanos} unless called from the loop itself. Returns whether it ended.
+     */
+    public boolean close(long timeoutNanos) {
+        Thread loopThread = loop.loopThread();
+        if (!closing) {
+            closing = true;
+            if (loopThread.isAlive() || loopThread == Thread.currentThread()) {
+                loop.post(loop.host()::killAll);
+            }
+        }
+        if (loop.inLoop() || loopThread.getState() == Thread.State.NEW) {
+            if (loopThread.getState() == Thread.State.NEW && loopThread != Thread.currentThread()) {
+                loop.ended();
+            }
+            return terminated;
+        }
+        if (loopThread == Thread.currentThread()) {
+            return terminated;
+        }
+        return await(timeoutNanos);
+    }
+
+    /** Ends a hand-driven loop: kills its strands and runs it until they are done. */
+    public void closeDriven() {
+        closing = true;
+        loop.host().killAll();
+        loop.runUntilIdle();
+        loop.ended();
+    }
+
+    /** The loop has ended (its thread, or the closer of a loop that never started): no longer listed. */
     void terminated() {
+        Loops.unregister(loop);
         terminated = true;
     }
 
-    /** Releases {@link #await} (after the loop let go of its poller). */
+    /** Releases {@link #await}, once the loop let go of its poller. */
     void released() {
         terminatedLatch.countDown();
     }
 
     /** Waits until the loop has ended, at most {@code nanos}. */
-    boolean await(long nanos) {
+    public boolean await(long nanos) {
         try {
             if (!terminatedLatch.await(nanos, TimeUnit.NANOSECONDS)) {
                 // Wake the loop so a close that raced with a park is observed.
@@ -75,7 +115,7 @@ final class LoopEnd {
         Objects.requireNonNull(action, "action");
         Runnable registered = action::run; // a fresh identity: the same action may be added twice
         deathActions.add(registered);
-        if (terminated && !loop.isClosing()) {
+        if (terminated && !closing) {
             if (deathActions.remove(registered)) {
                 runDeathAction(registered);
             }
