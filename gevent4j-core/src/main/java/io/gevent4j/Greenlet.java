@@ -492,7 +492,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * it is. The exception must be unchecked: it is thrown from calls that declare none.
      */
     public void killAsync(Throwable exception) {
-        GreenletKill.killAsync(this, Objects.requireNonNull(exception, "exception"));
+        GreenletKill.killAsync(this, exception);
     }
 
     // ---------------------------------------------------------------- links (GreenletLinks)

@@ -1,6 +1,7 @@
 package io.gevent4j;
 
 import io.gevent4j.internal.Timer;
+import java.util.Objects;
 
 /**
  * Killing a {@link Greenlet}: an unstarted one is made DONE at once (it never runs: the CAS from
@@ -24,6 +25,7 @@ final class GreenletKill {
 
     /** {@link Greenlet#killAsync(Throwable)}. */
     static <T> void killAsync(Greenlet<T> g, Throwable exception) {
+        Objects.requireNonNull(exception, "exception");
         if (!(exception instanceof RuntimeException || exception instanceof Error)) {
             throw new IllegalArgumentException("a greenlet can only be killed with an unchecked exception"
                     + " (RuntimeException or Error, e.g. GreenletExit), not " + exception.getClass().getName());
