@@ -46,7 +46,7 @@ final class Deadlocks {
             edges.add(next);
             t = mustAct(next);
         }
-        if (hub.loop().timersInterruptAny(strandsOf(cycle))) {
+        if (hub.loop().timers().interruptAny(strandsOf(cycle))) {
             return null; // a time-out will end one of these waits
         }
         StringBuilder m = new StringBuilder("deadlock: ").append(caller).append(" would wait forever to ")

@@ -1,15 +1,11 @@
 package io.gevent4j;
 
-import io.gevent4j.internal.WaitList;
-
 import io.gevent4j.internal.Strand;
 import io.gevent4j.internal.Timer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -19,7 +15,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -79,18 +74,24 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * exception, the waiter and the thread live there. The strand is the thread's body and its
      * uncaught-exception handler, so the greenlet is found from its thread with a field read
      * (no ThreadLocal map per greenlet); the engine finds the strand without naming Greenlet.
+     *
+     * One door per operation: this class holds the state and the public methods; each operation
+     * lives in a stateless package-private class that reads and writes that state:
+     * GreenletLife (start, the body's first and last steps, the transition to DONE),
+     * GreenletJoin (join with its deadlock check, result, Future outcome), GreenletKill (kill,
+     * killAsync), GreenletScope (close, scoped) and GreenletLinks (links, whenReady).
      */
 
-    private static final int NEW = 0;
-    private static final int SCHEDULED = 1;
-    private static final int RUNNING = 2;
-    private static final int DONE = 3;
+    static final int NEW = 0;
+    static final int SCHEDULED = 1;
+    static final int RUNNING = 2;
+    static final int DONE = 3;
 
     static final byte VALUE = 1;
     static final byte FAILED = 2;
     static final byte EXITED = 3;
 
-    private static final VarHandle STATE;
+    static final VarHandle STATE;
 
     static {
         try {
@@ -103,19 +104,20 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     private final Hub hub;
     private final WeakReference<Greenlet<?>> parent;
     /** A Callable or a Runnable (stored as given: no wrapper object, no extra stack frame). */
-    private Object task;
-    private volatile int state;
+    Object task;
+    volatile int state;
     /** What this greenlet waits as: the engine's strand, its thread's body. */
     private final GreenletStrand strand;
     /** The value, or the throwable it ended with. Written before `state` becomes DONE. */
-    private Object outcome;
-    private byte kind;
-    private boolean ran;
+    Object outcome;
+    byte kind;
+    boolean ran;
     /** Joiners, whenReady actions and user links; made on the first one; guarded by this. */
-    private GreenletLinks<T> links;
+    GreenletLinks<T> links;
     private volatile String name;
-    private int ident = -1;
-    private Timer startTimer;
+    int ident = -1;
+    /** The timer of a {@link #startLater} not yet fired; guarded by this. */
+    Timer startTimer;
     /**
      * What this greenlet waits for without a time-out, for deadlock detection (Deadlocks.cycle):
      * a greenlet it joins or an RLock it acquires, or null. Its hub's loop thread only.
@@ -218,109 +220,19 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * @throws IllegalStateException if its hub is closed
      */
     public Greenlet<T> start() {
-        checkHubOpen();
-        if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
-            SpawnCallbacks.onStart(this);
-            launch();
-        }
+        GreenletLife.start(this);
         return this;
-    }
-
-    private void checkHubOpen() {
-        if (hub.isClosed() && state == NEW) {
-            throw new IllegalStateException("cannot start " + this + ": " + hub + " is closed");
-        }
     }
 
     /** Schedules this greenlet to start once {@code delay} has passed, on its hub's timers. Idempotent. */
     public Greenlet<T> startLater(Duration delay) {
-        long nanos = Hub.toNanos(delay);
-        checkHubOpen();
-        if (STATE.compareAndSet(this, NEW, SCHEDULED)) {
-            SpawnCallbacks.onStart(this);
-            Timer t = new Timer() {
-                @Override
-                protected void fire() {
-                    if (state == SCHEDULED) {
-                        launch();
-                    }
-                }
-            };
-            synchronized (this) {
-                startTimer = t;
-            }
-            hub.loop().addTimerFromAnyThread(t, nanos);
-        }
+        GreenletLife.startLater(this, Hub.toNanos(delay));
         return this;
-    }
-
-    private void launch() {
-        strand.startThread();
     }
 
     /** The task, a Callable or a Runnable (read by the body, in GreenletStrand). */
     Object task() {
         return task;
-    }
-
-    /** Called first on the greenlet's thread: false if it was killed before it ran. */
-    boolean begin() {
-        if (!STATE.compareAndSet(this, SCHEDULED, RUNNING)) {
-            return false; // killed before it ran
-        }
-        if (hub.isClosed()) {
-            endBeforeRun(new GreenletExit("hub " + hub.name() + " closed before the greenlet ran"));
-            return false;
-        }
-        ran = true;
-        strand.began();
-        return true;
-    }
-
-    /** Called last on the greenlet's thread with its outcome. */
-    void end(byte k, Object o) {
-        strand.clearPending();
-        strand.ended();
-        finish(k, o);
-    }
-
-    private void endBeforeRun(Throwable exception) {
-        finish(exception instanceof GreenletExit ? EXITED : FAILED, exception);
-    }
-
-    private void finish(byte k, Object o) {
-        GreenletLinks<T> ls;
-        synchronized (this) {
-            outcome = o;
-            kind = k;
-            state = DONE;
-            ls = detachOnDone();
-        }
-        announceDone(k, o, ls);
-    }
-
-    /** Under the monitor, once DONE is published: drops the task and ident, takes the links. */
-    private GreenletLinks<T> detachOnDone() {
-        task = null;
-        GreenletLinks<T> ls = links;
-        if (ls != null) {
-            ls.takeOnDone();
-        }
-        if (ident >= 0) {
-            hub.releaseIdent(ident);
-        }
-        return ls;
-    }
-
-    /** After DONE: reports a failure (before the links, so a joiner sees it reported), then notifies. */
-    private void announceDone(byte k, Object o, GreenletLinks<T> ls) {
-        strand.forgetThread();
-        if (k == FAILED) {
-            hub.reportError(this, (Throwable) o);
-        }
-        if (ls != null) {
-            ls.notifyDone();
-        }
     }
 
     // ---------------------------------------------------------------- state
@@ -376,7 +288,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private T uncheckedValue() {
+    T uncheckedValue() {
         return (T) outcome;
     }
 
@@ -430,47 +342,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     boolean joinNanos(long nanos) {
-        if (state == DONE) {
-            return true;
-        }
-        if (nanos <= 0 && WaitList.onLoop()) {
-            return false; // a zero wait never blocks: fine on a hub's loop too
-        }
-        Strand s = Strand.current();
-        if (s == strand) {
-            throw new DeadlockException(this + " cannot join itself: it would wait forever", List.of(this));
-        }
-        // Deadlock detection (Deadlocks.cycle): an untimed join between greenlets of one hub is
-        // recorded while it waits, so that the join that closes a cycle fails instead of parking.
-        Greenlet<?> g = ofStrand(s);
-        Greenlet<?> caller = nanos >= Strand.NO_DEADLINE / 2 && g != null && g.hub == hub ? g : null;
-        if (caller != null) {
-            DeadlockException cycle = Deadlocks.cycle(caller, this);
-            if (cycle != null) {
-                throw cycle;
-            }
-            caller.waitsFor = this;
-        }
-        WaitList.Node n;
-        GreenletLinks<T> ls;
-        synchronized (this) {
-            if (state == DONE) {
-                if (caller != null) {
-                    caller.waitsFor = null;
-                }
-                return true;
-            }
-            ls = links();
-            n = ls.addJoiner(s);
-        }
-        try {
-            ls.park(n, s.deadlineAfter(nanos));
-        } finally {
-            if (caller != null) {
-                caller.waitsFor = null;
-            }
-        }
-        return state == DONE;
+        return state == DONE || GreenletJoin.join(this, nanos);
     }
 
     /**
@@ -480,7 +352,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      */
     public T result() {
         join();
-        return outcomeOrThrow();
+        return GreenletJoin.outcomeOrThrow(this);
     }
 
     /** {@link #result()} with a timeout: raises a {@link Timeout} if it has not finished in time. */
@@ -488,14 +360,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
         if (!join(timeout)) {
             throw Timeout.expired(timeout);
         }
-        return outcomeOrThrow();
-    }
-
-    private T outcomeOrThrow() {
-        if (kind == FAILED) {
-            throw Timeout.rethrowFailure((Throwable) outcome);
-        }
-        return kind == VALUE ? uncheckedValue() : null;
+        return GreenletJoin.outcomeOrThrow(this);
     }
 
     // ---------------------------------------------------------------- Future
@@ -504,36 +369,17 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     @Override
     public T get() throws InterruptedException, ExecutionException {
         if (state != DONE) {
-            awaitInterruptibly(Strand.NO_DEADLINE);
+            GreenletJoin.awaitInterruptibly(this, Strand.NO_DEADLINE);
         }
-        return futureOutcome();
+        return GreenletJoin.futureOutcome(this);
     }
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        if (state != DONE && !awaitInterruptibly(unit.toNanos(timeout))) {
+        if (state != DONE && !GreenletJoin.awaitInterruptibly(this, unit.toNanos(timeout))) {
             throw new TimeoutException(this + " did not finish within " + timeout + " " + unit);
         }
-        return futureOutcome();
-    }
-
-    private boolean awaitInterruptibly(long nanos) throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        boolean done = joinNanos(nanos);
-        if (!done && Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        return done;
-    }
-
-    private T futureOutcome() throws ExecutionException {
-        return switch (kind) {
-            case VALUE -> uncheckedValue();
-            case EXITED -> throw (CancellationException) new CancellationException(this + " was killed").initCause((Throwable) outcome);
-            default -> throw new ExecutionException((Throwable) outcome);
-        };
+        return GreenletJoin.futureOutcome(this);
     }
 
     /**
@@ -587,18 +433,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      */
     @Override
     public void close() {
-        if (of(Thread.currentThread()) == this) {
-            throw new IllegalStateException(this + " cannot close itself: it would wait forever");
-        }
-        boolean done = false;
-        try {
-            join();
-            done = true;
-        } finally {
-            if (!done) {
-                kill(); // gevent's `finally: self.kill()`: the caller's exception stays the one raised
-            }
-        }
+        GreenletScope.close(this);
     }
 
     /**
@@ -616,26 +451,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * }
      */
     public <R, X extends Exception> R scoped(Gevent.Block<R, X> body) throws X {
-        Objects.requireNonNull(body, "body");
-        R value;
-        try {
-            value = body.run();
-        } catch (RuntimeException | Error e) {
-            killAfterScope(e);
-            throw e;
-        } catch (Exception e) {
-            killAfterScope(new CompletionException(e));
-            throw e;
-        }
-        close();
-        return value;
-    }
-
-    private void killAfterScope(Throwable bodyFailure) {
-        if (of(Thread.currentThread()) == this) {
-            return; // the body ran in this greenlet: its exception ends it anyway
-        }
-        kill(bodyFailure);
+        return GreenletScope.scoped(this, body);
     }
 
     // ---------------------------------------------------------------- killing
@@ -661,12 +477,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     private boolean kill(Throwable exception, long nanos) {
-        killAsync(exception);
-        if (of(Thread.currentThread()) == this) {
-            strand.raisePending(); // killing oneself: the exception is raised right here
-            return false;
-        }
-        return joinNanos(nanos);
+        return GreenletKill.kill(this, exception, nanos);
     }
 
     /** Kills it with {@link GreenletExit} without waiting. */
@@ -681,57 +492,10 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * it is. The exception must be unchecked: it is thrown from calls that declare none.
      */
     public void killAsync(Throwable exception) {
-        Objects.requireNonNull(exception, "exception");
-        if (!(exception instanceof RuntimeException || exception instanceof Error)) {
-            throw new IllegalArgumentException("a greenlet can only be killed with an unchecked exception"
-                    + " (RuntimeException or Error, e.g. GreenletExit), not " + exception.getClass().getName());
-        }
-        for (;;) {
-            int s = state;
-            if (s == DONE) {
-                return;
-            }
-            if (s == RUNNING) {
-                strand.deliver(exception);
-                return;
-            }
-            Timer pendingStart;
-            GreenletLinks<T> ls;
-            byte k = exception instanceof GreenletExit ? EXITED : FAILED;
-            synchronized (this) {
-                // The outcome is written before the CAS publishes DONE; if the body won the race
-                // (SCHEDULED -> RUNNING) its own completion overwrites these under this monitor.
-                outcome = exception;
-                kind = k;
-                if (!STATE.compareAndSet(this, s, DONE)) {
-                    outcome = null;
-                    kind = 0;
-                    continue;
-                }
-                pendingStart = startTimer;
-                startTimer = null;
-                ls = detachOnDone();
-            }
-            if (pendingStart != null) {
-                hub.loop().removeTimerFromAnyThread(pendingStart);
-            }
-            // Killed before it ran: it never will. Report a failure, then fire the links.
-            announceDone(k, exception, ls);
-            return;
-        }
+        GreenletKill.killAsync(this, exception);
     }
 
     // ---------------------------------------------------------------- links (GreenletLinks)
-
-    /** The links, made on first use; the caller holds the monitor. */
-    private GreenletLinks<T> links() {
-        GreenletLinks<T> ls = links;
-        if (ls == null) {
-            ls = new GreenletLinks<>(this);
-            links = ls;
-        }
-        return ls;
-    }
 
     /**
      * Calls {@code callback} with this greenlet when it finishes, in a new greenlet (so the
@@ -744,17 +508,20 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * {@link Waitable#whenReady}).
      */
     public Greenlet<T> link(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, GreenletLinks.LinkMode.SPAWN);
+        GreenletLinks.link(this, callback, GreenletLinks.LinkMode.SPAWN);
+        return this;
     }
 
     /** Like {@link #link} but only if it finished successfully (including killed by GreenletExit). */
     public Greenlet<T> linkValue(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, GreenletLinks.LinkMode.VALUE);
+        GreenletLinks.link(this, callback, GreenletLinks.LinkMode.VALUE);
+        return this;
     }
 
     /** Like {@link #link} but only if it failed. */
     public Greenlet<T> linkException(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, GreenletLinks.LinkMode.EXCEPTION);
+        GreenletLinks.link(this, callback, GreenletLinks.LinkMode.EXCEPTION);
+        return this;
     }
 
     /**
@@ -763,7 +530,8 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
      * handler and does not stop the other links.
      */
     public Greenlet<T> rawlink(Consumer<? super Greenlet<T>> callback) {
-        return addUserLink(callback, GreenletLinks.LinkMode.RAW);
+        GreenletLinks.link(this, callback, GreenletLinks.LinkMode.RAW);
+        return this;
     }
 
     /**
@@ -787,30 +555,9 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
         }
     }
 
-    private Greenlet<T> addUserLink(Consumer<? super Greenlet<T>> callback, GreenletLinks.LinkMode mode) {
-        Objects.requireNonNull(callback, "callback");
-        GreenletLinks<T> ls;
-        synchronized (this) {
-            ls = links();
-            if (state != DONE) {
-                ls.addUserLink(callback, mode);
-                return this;
-            }
-        }
-        ls.dispatchLate(callback, mode);
-        return this;
-    }
-
     @Override
     public Registration whenReady(Runnable action) {
-        Objects.requireNonNull(action, "action");
-        synchronized (this) {
-            if (state != DONE) {
-                return links().addAction(action);
-            }
-        }
-        action.run();
-        return () -> {};
+        return GreenletLinks.whenReady(this, action);
     }
 
     @Override

@@ -54,6 +54,44 @@ final class GreenletLinks<T> {
         this.waiters = new WaitList(greenlet);
     }
 
+    // ---------------------------------------------------------------- the greenlet's doors
+
+    /** The links of {@code g}, made on first use; the caller holds g's monitor. */
+    static <T> GreenletLinks<T> of(Greenlet<T> g) {
+        GreenletLinks<T> ls = g.links;
+        if (ls == null) {
+            ls = new GreenletLinks<>(g);
+            g.links = ls;
+        }
+        return ls;
+    }
+
+    /** A user link of {@code g}: kept while it runs, dispatched at once if it has finished. */
+    static <T> void link(Greenlet<T> g, Consumer<? super Greenlet<T>> callback, LinkMode mode) {
+        Objects.requireNonNull(callback, "callback");
+        GreenletLinks<T> ls;
+        synchronized (g) {
+            ls = of(g);
+            if (g.state != Greenlet.DONE) {
+                ls.addUserLink(callback, mode);
+                return;
+            }
+        }
+        ls.dispatchLate(callback, mode);
+    }
+
+    /** {@link Greenlet#whenReady}: kept while it runs, run at once if it has finished. */
+    static Waitable.Registration whenReady(Greenlet<?> g, Runnable action) {
+        Objects.requireNonNull(action, "action");
+        synchronized (g) {
+            if (g.state != Greenlet.DONE) {
+                return of(g).addAction(action);
+            }
+        }
+        action.run();
+        return () -> {};
+    }
+
     // ---------------------------------------------------------------- under the greenlet's monitor
 
     /** Parks-to-be: a joiner's node; the caller holds the monitor and saw the greenlet running. */

@@ -22,7 +22,7 @@ final class GreenletStrand extends LoopStrand {
     @Override
     public void run() {
         Greenlet<?> g = greenlet;
-        if (!g.begin()) {
+        if (!GreenletLife.begin(g)) {
             return;
         }
         byte k;
@@ -52,7 +52,7 @@ final class GreenletStrand extends LoopStrand {
             o = kill;
             k = kill instanceof GreenletExit ? Greenlet.EXITED : Greenlet.FAILED;
         }
-        g.end(k, o);
+        GreenletLife.end(g, k, o);
     }
 
     @Override

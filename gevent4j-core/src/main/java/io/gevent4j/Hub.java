@@ -1,7 +1,9 @@
 package io.gevent4j;
 
 import io.gevent4j.internal.HubClock;
+import io.gevent4j.internal.EngineLog;
 import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.LoopStats;
 import io.gevent4j.internal.LoopStrand;
 import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Timer;
@@ -129,7 +131,7 @@ public final class Hub implements AutoCloseable {
                 created.loop.start();
                 return created;
             }
-            created.loop.close(0);
+            created.loop.end().close(0);
         }
     }
 
@@ -239,7 +241,7 @@ public final class Hub implements AutoCloseable {
     public Scheduled callLater(Duration delay, Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         Scheduled s = new Scheduled(this, callback);
-        loop.addTimerFromAnyThread(s.timer, toNanos(delay)); // a cancelled one still in flight fires as a no-op
+        loop.timers().addFromAnyThread(s.timer, toNanos(delay)); // a cancelled one still in flight fires as a no-op
         return s;
     }
 
@@ -268,7 +270,7 @@ public final class Hub implements AutoCloseable {
         public void cancel() {
             cancelled = true;
             if (hub.loop.inLoop()) {
-                hub.loop.removeTimer(timer);
+                hub.loop.timers().remove(timer);
             }
         }
 
@@ -281,13 +283,13 @@ public final class Hub implements AutoCloseable {
          * {@link Hub#awaitIdle} waiting. It still fires on time. Thread-safe; returns this.
          */
         public Scheduled unref() {
-            hub.loop.setReferenced(timer, false);
+            hub.loop.timers().setReferenced(timer, false);
             return this;
         }
 
         /** Undoes {@link #unref()}. Thread-safe; returns this. */
         public Scheduled ref() {
-            hub.loop.setReferenced(timer, true);
+            hub.loop.timers().setReferenced(timer, true);
             return this;
         }
     }
@@ -360,9 +362,10 @@ public final class Hub implements AutoCloseable {
      * this hub); from another thread, a racy but recent view.
      */
     public Stats stats() {
+        LoopStats st = loop.stats();
         return new Stats(loop.liveCount(), loop.strandsStarted(), loop.strandsFinished(), loop.runnable(),
-                loop.timerCount(), loop.passes(), loop.sliceCount() >>> 1, loop.registrations(),
-                loop.crossThreadTasks(), loop.selectorWakeups(), Duration.ofNanos(loop.longestSliceNanos()));
+                loop.timers().count(), st.passes(), st.sliceCount() >>> 1, loop.registrations(),
+                st.crossThreadTasks(), st.selectorWakeups(), Duration.ofNanos(st.longestSliceNanos()));
     }
 
     /**
@@ -416,12 +419,12 @@ public final class Hub implements AutoCloseable {
 
     /** The current slice count: odd while the loop runs user code. Any thread (opaque read). */
     long sliceCount() {
-        return loop.sliceCount();
+        return loop.stats().sliceCount();
     }
 
     /** Raises the longest-slice statistic to {@code nanos} if it is longer (the watchdog's view). */
     void recordSlice(long nanos) {
-        loop.recordSlice(nanos);
+        loop.stats().recordSlice(nanos);
     }
 
     Thread loopThread() {
@@ -442,7 +445,7 @@ public final class Hub implements AutoCloseable {
 
     /** True once the loop has ended. */
     public boolean isTerminated() {
-        return loop.isTerminated();
+        return loop.end().isTerminated();
     }
 
     /**
@@ -463,12 +466,12 @@ public final class Hub implements AutoCloseable {
         if (this == DEFAULT.get()) {
             DEFAULT.compareAndSet(this, null);
         }
-        return loop.close(toNanos(timeout));
+        return loop.end().close(toNanos(timeout));
     }
 
     /** Waits until the loop has ended, at most {@code timeout}. */
     public boolean awaitTermination(Duration timeout) {
-        return loop.awaitTermination(toNanos(timeout));
+        return loop.end().await(toNanos(timeout));
     }
 
     /** Runs passes without blocking until nothing is runnable and no timer is due (driven hubs). */
@@ -478,7 +481,7 @@ public final class Hub implements AutoCloseable {
 
     /** Ends a hand-driven hub: kills its greenlets and runs it until they are done. */
     void closeDriven() {
-        loop.closeDriven();
+        loop.end().closeDriven();
     }
 
     /** The selector, for tests that break the loop's own machinery. */
@@ -496,7 +499,7 @@ public final class Hub implements AutoCloseable {
     }
 
     static void logSafely(System.Logger.Level level, String message, Throwable error) {
-        Loop.logSafely(level, message, error);
+        EngineLog.logSafely(level, message, error);
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -197,12 +198,16 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
                 waitingOn, List.of(stack), kids);
     }
 
-    /** The first frame above the engine (and the greenlet's link list): where a library wait was called. */
+    /** The classes a greenlet's own waits go through (its doors), skipped like the engine. */
+    private static final Set<String> GREENLET_MACHINERY = Set.of("io.gevent4j.GreenletLinks",
+            "io.gevent4j.GreenletJoin", "io.gevent4j.GreenletKill", "io.gevent4j.GreenletScope");
+
+    /** The first frame above the engine (and the greenlet's doors): where a library wait was called. */
     private static String libraryCaller(StackTraceElement[] stack) {
         for (StackTraceElement e : stack) {
             String c = e.getClassName();
             if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")
-                    || c.startsWith("io.gevent4j.internal.") || c.equals("io.gevent4j.GreenletLinks")) {
+                    || c.startsWith("io.gevent4j.internal.") || GREENLET_MACHINERY.contains(c)) {
                 continue;
             }
             return e.toString();

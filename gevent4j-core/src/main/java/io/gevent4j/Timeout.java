@@ -189,7 +189,7 @@ public final class Timeout extends Error implements AutoCloseable {
         if (!STATE.compareAndSet(this, s, PENDING)) {
             throw new IllegalStateException("this timeout was started or closed concurrently");
         }
-        loop.addTimerFromAnyThread(e, nanos);
+        loop.timers().addFromAnyThread(e, nanos);
         return this;
     }
 
@@ -207,7 +207,7 @@ public final class Timeout extends Error implements AutoCloseable {
         if (STATE.compareAndSet(this, PENDING, IDLE)) {
             Expiry e = expiry;
             if (e != null) {
-                e.loop.removeTimerFromAnyThread(e);
+                e.loop.timers().removeFromAnyThread(e);
             }
         } else if (STATE.compareAndSet(this, FIRED, IDLE)) {
             withdraw();

@@ -1,6 +1,6 @@
 package io.gevent4j;
 
-import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.LoopStats;
 import io.gevent4j.internal.VirtualThreads;
 
 import java.time.Duration;
@@ -175,17 +175,17 @@ public final class Watchdog {
      * event. Off by default; independent of {@link #enable}.
      */
     public static void measureSlices(boolean on) {
-        Loop.sliceTiming = on;
+        LoopStats.sliceTiming = on;
     }
 
     /** Whether run slices are timed. */
     public static boolean isMeasuringSlices() {
-        return Loop.sliceTiming;
+        return LoopStats.sliceTiming;
     }
 
     /** The shortest slice that is published as a {@code LongRunSlice} JFR event (default 10 ms). */
     public static Duration longSliceThreshold() {
-        return Duration.ofNanos(Loop.longSliceNanos);
+        return Duration.ofNanos(LoopStats.longSliceNanos);
     }
 
     /** Sets the shortest slice that is published as a {@code LongRunSlice} JFR event. */
@@ -194,11 +194,11 @@ public final class Watchdog {
         if (n < 0) {
             throw new IllegalArgumentException("the long-slice threshold must not be negative: " + threshold);
         }
-        Loop.longSliceNanos = n;
+        LoopStats.longSliceNanos = n;
     }
 
     static long longSliceNanos() {
-        return Loop.longSliceNanos;
+        return LoopStats.longSliceNanos;
     }
 
     // ---------------------------------------------------------------- configuration
@@ -341,7 +341,7 @@ public final class Watchdog {
 
     private static void ended(Hub hub, long blockedNanos) {
         hub.recordSlice(blockedNanos);
-        if (!Loop.sliceTiming) {
+        if (!LoopStats.sliceTiming) {
             HubEvents.longRunSlice(hub, blockedNanos, false);
         }
         try {

@@ -57,7 +57,7 @@ final class Idleness {
     /** True once the loop is idle or has ended, false if {@code nanos} passed first. */
     boolean awaitIdle(long nanos) {
         Strand s = Strand.current();
-        if (loop.isTerminated()) {
+        if (loop.end().isTerminated()) {
             return true;
         }
         WaitList.Node n;
@@ -65,7 +65,7 @@ final class Idleness {
             n = awaiting.add(s, null);
             n.waiter.unref = true; // the waiter's own time-out is not work of this loop
         }
-        if (loop.isTerminated()) { // Dekker with the end of the loop (see the overview)
+        if (loop.end().isTerminated()) { // Dekker with the end of the loop (see the overview)
             synchronized (awaitLock) {
                 awaiting.remove(n);
             }
@@ -77,7 +77,7 @@ final class Idleness {
             loop.post(() -> {}); // wake the loop so that it looks
         }
         boolean idle = awaiting.park(n, s.deadlineAfter(nanos), null);
-        return idle || loop.isTerminated();
+        return idle || loop.end().isTerminated();
     }
 
     /** Whether a strand waits in {@link #awaitIdle}. Loop thread (an uncontended lock per look). */

@@ -9,10 +9,7 @@ import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -23,10 +20,10 @@ import java.util.function.Consumer;
  * that runs its strands' continuations, its callbacks, its timers and its {@link IoHandler}.
  * {@code io.gevent4j.Hub} is the public face of it.
  *
- * <p>Who may call it: {@link #execute}, {@link #post}, {@link #addTimerFromAnyThread} and
- * {@link #close} from any thread; the rest from the loop's own thread (the loop, or a strand
- * mounted on it), as each method says. Nothing here blocks except {@link #awaitIdle} and
- * {@link #awaitTermination}.
+ * <p>Who may call it: {@link #execute}, {@link #post}, the any-thread doors of {@link LoopTimers}
+ * and {@link LoopEnd#close} from any thread; the rest from the loop's own thread (the loop, or a
+ * strand mounted on it), as each method says. Nothing here blocks except {@link #awaitIdle} and
+ * {@link LoopEnd#await}.
  */
 public final class Loop {
     /*
@@ -45,13 +42,10 @@ public final class Loop {
      * are volatile, so one of them sees the other (the StoreLoad pair), and a producer wakes the
      * handler at most once per park (the `wakeupPending` CAS).
      *
-     * Observability (the watchdog, RunInfo, Stats). `sliceCount` is bumped with an opaque store
-     * before and after every task and every timer the loop runs: it is odd exactly while the
-     * loop runs user code (a continuation, a callback, a timer). The loop thread is its only
-     * writer; the watchdog thread reads it with an opaque load. On x86 and AArch64 an opaque
-     * store is a plain store (no fence), so the loop pays two stores per slice and nothing else.
-     * Slice timing (two System.nanoTime() per slice) runs only while `sliceTiming` is on. Every
-     * loop sits in LIVE from construction until it ends, so the watchdog and RunInfo find it.
+     * Around the pass: LoopStats counts (passes, slices: the watchdog's view), LoopEnd holds the
+     * end of life (termination, the death actions of a loop that could not go on), Idleness the
+     * idlers and who awaits idleness, LiveStrands the live strands, Loops every live loop (from
+     * construction until it ends, so the watchdog and RunInfo find it).
      */
 
     /** What a loop needs from its owner (the hub): told things, never asked to block. */
@@ -62,18 +56,14 @@ public final class Loop {
         /** Whether work outside the loop (the hub's thread pool) keeps it from being idle. */
         boolean busyElsewhere();
 
-        /** A slice lasted {@code nanos}, at least {@link #longSliceNanos} (slice timing on). */
+        /** A slice lasted {@code nanos}, at least {@link LoopStats#longSliceNanos} (slice timing on). */
         void longSlice(long nanos);
 
         /** Closing: deliver a kill to every live strand (on the loop thread). */
         void killAll();
     }
 
-    static final System.Logger LOG = System.getLogger("io.gevent4j");
-
     private static final VarHandle WAKEUP_PENDING;
-    private static final VarHandle SLICE_COUNT;
-    private static final VarHandle SELECTOR_WAKEUPS;
 
     /** gevent's default switch interval: how long one pass may run queued tasks before it polls. */
     public static final long SWITCH_INTERVAL_NANOS = 5_000_000L;
@@ -85,17 +75,9 @@ public final class Loop {
      */
     public static final int MAX_FAILED_PASSES = 1000;
 
-    /** Time every slice (two nanoTime calls each); set by the watchdog's measureSlices. */
-    public static volatile boolean sliceTiming;
-    /** The slice length at and above which {@link Host#longSlice} is told (slice timing on); the watchdog sets it. */
-    public static volatile long longSliceNanos = 10_000_000L;
-
     static {
         try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            WAKEUP_PENDING = l.findVarHandle(Loop.class, "wakeupPending", int.class);
-            SLICE_COUNT = l.findVarHandle(Loop.class, "sliceCount", long.class);
-            SELECTOR_WAKEUPS = l.findVarHandle(Loop.class, "selectorWakeups", long.class);
+            WAKEUP_PENDING = MethodHandles.lookup().findVarHandle(Loop.class, "wakeupPending", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -119,29 +101,19 @@ public final class Loop {
     private final ArrayDeque<Runnable> timerWakeups = new ArrayDeque<>();
     /** Where execute() queues on the loop thread: the run queue, or the timer wake-ups. */
     private ArrayDeque<Runnable> loopTarget = runQueue;
-    private final TimerHeap timers = new TimerHeap();
+    private final LoopTimers timerDoors;
+    private final TimerHeap timers;
     /** Strands in {@link LoopStrand#idle()} and in {@link #awaitIdle}. */
     private final Idleness idleness = new Idleness(this);
     private final LiveStrands live = new LiveStrands();
-    @SuppressWarnings("unused") // through SLICE_COUNT
-    private long sliceCount;
-    private long passes;
-    private long crossThreadTasks;
-    @SuppressWarnings("unused") // through SELECTOR_WAKEUPS
-    private volatile long selectorWakeups;
-    /** Longest slice seen: timed by the loop (slice timing on) or by the watchdog; nanoseconds. */
-    private volatile long longestSliceNanos;
+    private final LoopStats stats = new LoopStats();
 
     // Shared state.
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private volatile boolean parked;
     @SuppressWarnings("unused") // through WAKEUP_PENDING
     private volatile int wakeupPending;
-    private volatile boolean closing;
-    private volatile boolean terminated;
-    private final CountDownLatch terminatedLatch = new CountDownLatch(1);
-    /** Actions run (each on a new platform thread) if the loop ends without {@link #close}. */
-    private final CopyOnWriteArrayList<Runnable> deathActions = new CopyOnWriteArrayList<>();
+    private final LoopEnd end = new LoopEnd(this);
 
     /**
      * The loop of the hub named {@code hubName} (it shows as {@code Hub[name#id]}) on its own
@@ -153,6 +125,8 @@ public final class Loop {
         this.label = "Hub[" + Objects.requireNonNull(hubName, "name") + "#" + id + "]";
         this.host = Objects.requireNonNull(host, "host");
         this.clock = clock;
+        this.timerDoors = new LoopTimers(this, clock);
+        this.timers = timerDoors.heap;
         this.io = new SelectorIo(hubName);
         Executor scheduler = this::execute;
         this.strandThreads = VirtualThreads.factory(scheduler);
@@ -206,52 +180,9 @@ public final class Loop {
 
     // ---------------------------------------------------------------- timers
 
-    /** Adds a timer; the caller is on the loop thread. */
-    public void addTimer(Timer t) {
-        timers.add(t);
-    }
-
-    /** Removes a timer; the caller is on the loop thread. */
-    public void removeTimer(Timer t) {
-        timers.remove(t);
-    }
-
-    /** Marks a timer referenced or not, from any thread (in order with its adding). */
-    public void setReferenced(Timer t, boolean referenced) {
-        if (inLoop()) {
-            timers.setReferenced(t, referenced);
-        } else {
-            post(() -> timers.setReferenced(t, referenced));
-        }
-    }
-
-    /** Adds a timer from any thread, {@code nanos} from now. */
-    public void addTimerFromAnyThread(Timer t, long nanos) {
-        if (inLoop()) {
-            t.deadline = clock.nanoTime() + nanos;
-            timers.add(t);
-        } else {
-            long requested = System.nanoTime();
-            post(() -> {
-                // Account for the time the request spent crossing to the loop.
-                long elapsed = System.nanoTime() - requested;
-                t.deadline = clock.nanoTime() + Math.max(0, nanos - elapsed);
-                timers.add(t);
-            });
-        }
-    }
-
-    public void removeTimerFromAnyThread(Timer t) {
-        if (inLoop()) {
-            timers.remove(t);
-        } else {
-            post(() -> timers.remove(t));
-        }
-    }
-
-    /** Whether a pending timer ends a wait of one of {@code strands} by an exception. Loop thread. */
-    public boolean timersInterruptAny(Set<? extends Strand> strands) {
-        return timers.interruptsAny(strands);
+    /** Its timers (see {@link LoopTimers} for who may call what). */
+    public LoopTimers timers() {
+        return timerDoors;
     }
 
     public long now() {
@@ -336,7 +267,7 @@ public final class Loop {
         inbox.offer(task);
         // StoreLoad pair with the loop: it sets `parked` and then re-reads the inbox.
         if (parked && WAKEUP_PENDING.compareAndSet(this, 0, 1)) {
-            SELECTOR_WAKEUPS.getAndAdd(this, 1L); // rare (at most once per park): an atomic add is fine
+            stats.selectorWoken(); // rare (at most once per park): an atomic add is fine
             io.wakeup();
         }
     }
@@ -348,7 +279,7 @@ public final class Loop {
         Throwable fatal = null;
         try {
             int failedInARow = 0;
-            while (!closing || !quiescentForClose()) {
+            while (!end.isClosing() || !quiescentForClose()) {
                 try {
                     runPass(true);
                     failedInARow = 0;
@@ -360,7 +291,7 @@ public final class Loop {
                         throw t;
                     }
                     if (failedInARow == 1) {
-                        logSafely(System.Logger.Level.ERROR, "a pass of the loop of " + this + " failed; going on", t);
+                        EngineLog.logSafely(System.Logger.Level.ERROR, "a pass of the loop of " + this + " failed; going on", t);
                     }
                 }
             }
@@ -369,15 +300,15 @@ public final class Loop {
         } finally {
             Loops.bindThread(null);
             ended();
-            if (fatal != null || !closing) {
-                died(fatal);
+            if (fatal != null || !end.isClosing()) {
+                end.died(fatal);
             }
         }
     }
 
     /** One pass: the inbox, due timers, the tasks queued within the switch interval, then I/O. */
     public void runPass(boolean mayBlock) {
-        passes++;
+        stats.passes++;
         drainInbox();
         // The clock is read only when there are timers or a long queue: a yield ping-pong runs
         // two tasks a pass, and a nanoTime per pass was a measurable share of each switch.
@@ -452,7 +383,7 @@ public final class Loop {
             // loop (a thread-pool task, a channel closed elsewhere whose key is not yet dropped).
             timeoutMillis = IDLE_RECHECK_MILLIS;
         }
-        if (closing && live.count() == 0) {
+        if (end.isClosing() && live.count() == 0) {
             return;
         }
         parked = true;
@@ -479,7 +410,7 @@ public final class Loop {
     private void drainInbox() {
         Runnable task;
         while ((task = inbox.poll()) != null) {
-            crossThreadTasks++;
+            stats.crossThreadTasks++;
             runQueue.add(task);
         }
     }
@@ -507,28 +438,18 @@ public final class Loop {
     }
 
     private void runTask(Runnable task) {
-        long c = sliceCount;
-        SLICE_COUNT.setOpaque(this, c + 1); // odd: user code runs (read by the watchdog)
-        long t0 = sliceTiming ? System.nanoTime() : 0L;
+        LoopStats st = stats;
+        long c = st.enterSlice(); // odd: user code runs (read by the watchdog)
+        long t0 = LoopStats.sliceTiming ? System.nanoTime() : 0L;
         try {
             task.run();
         } catch (Throwable e) {
             host.reportError(null, e);
         } finally {
             if (t0 != 0L) {
-                sliceEnded(t0);
+                st.sliceEnded(t0, host);
             }
-            SLICE_COUNT.setOpaque(this, c + 2);
-        }
-    }
-
-    private void sliceEnded(long t0) {
-        long d = System.nanoTime() - t0;
-        if (d > longestSliceNanos) {
-            longestSliceNanos = d;
-        }
-        if (d >= longSliceNanos) {
-            host.longSlice(d);
+            st.exitSlice(c);
         }
     }
 
@@ -543,15 +464,10 @@ public final class Loop {
         try {
             do {
                 runPass(false);
-            } while (!runQueue.isEmpty() || !inbox.isEmpty() || dueTimer());
+            } while (!runQueue.isEmpty() || !inbox.isEmpty() || timerDoors.due());
         } finally {
             Loops.bindThread(previous);
         }
-    }
-
-    private boolean dueTimer() {
-        Timer t = timers.peek();
-        return t != null && t.deadline - clock.nanoTime() <= 0;
     }
 
     // ---------------------------------------------------------------- statistics
@@ -561,113 +477,42 @@ public final class Loop {
         return runQueue.size() + inbox.size();
     }
 
-    public int timerCount() {
-        return timers.size();
-    }
-
-    public long passes() {
-        return passes;
-    }
-
-    public long crossThreadTasks() {
-        return crossThreadTasks;
-    }
-
-    public long selectorWakeups() {
-        return (long) SELECTOR_WAKEUPS.getVolatile(this);
-    }
-
     public int registrations() {
         return io.registrations();
     }
 
-    public long longestSliceNanos() {
-        return longestSliceNanos;
-    }
-
-    /** The current slice count: odd while the loop runs user code. Any thread (opaque read). */
-    public long sliceCount() {
-        return (long) SLICE_COUNT.getOpaque(this);
+    /** What this loop counts (passes, slices, wake-ups). */
+    public LoopStats stats() {
+        return stats;
     }
 
     /** Whether the loop runs user code at this instant (a racy, lock-free read). */
     public boolean runsUserCode() {
-        return (sliceCount() & 1L) != 0;
-    }
-
-    /** Raises the longest-slice statistic to {@code nanos} if it is longer (the watchdog's view). */
-    public void recordSlice(long nanos) {
-        if (nanos > longestSliceNanos) {
-            longestSliceNanos = nanos;
-        }
+        return stats.runsUserCode();
     }
 
     public Thread loopThread() {
         return loopThread;
     }
 
-    // ---------------------------------------------------------------- closing
+    // ---------------------------------------------------------------- the end
 
+    /** Its close and its end of life. */
+    public LoopEnd end() {
+        return end;
+    }
+
+    /** Whether a close was asked ({@link LoopEnd#isClosing}). */
     public boolean isClosing() {
-        return closing;
+        return end.isClosing();
     }
 
-    public boolean isTerminated() {
-        return terminated;
-    }
-
-    /**
-     * Asks the loop to end once its strands (killed through the host) have finished; waits for
-     * that at most {@code timeoutNanos} unless called from the loop itself. Returns whether it ended.
-     */
-    public boolean close(long timeoutNanos) {
-        if (!closing) {
-            closing = true;
-            if (loopThread.isAlive() || loopThread == Thread.currentThread()) {
-                post(host::killAll);
-            }
-        }
-        if (inLoop() || loopThread.getState() == Thread.State.NEW) {
-            if (loopThread.getState() == Thread.State.NEW && loopThread != Thread.currentThread()) {
-                ended();
-            }
-            return terminated;
-        }
-        if (loopThread == Thread.currentThread()) {
-            return terminated;
-        }
-        return awaitTermination(timeoutNanos);
-    }
-
-    /** Waits until the loop has ended, at most {@code nanos}. */
-    public boolean awaitTermination(long nanos) {
-        try {
-            if (!terminatedLatch.await(nanos, TimeUnit.NANOSECONDS)) {
-                // Wake the loop so a close that raced with a park is observed.
-                post(() -> {});
-                return terminatedLatch.await(1, TimeUnit.MILLISECONDS);
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return terminated;
-        }
-    }
-
-    /** Ends a hand-driven loop: kills its strands and runs it until they are done. */
-    public void closeDriven() {
-        closing = true;
-        host.killAll();
-        runUntilIdle();
-        ended();
-    }
-
-    private void ended() {
-        Loops.unregister(this);
-        terminated = true;
+    /** The loop has ended: no longer listed, idleness awaiters woken, the poller closed. */
+    void ended() {
+        end.terminated();
         idleness.wakeAwaiting(); // after `terminated`: a waiter that adds itself later sees it
         io.close();
-        terminatedLatch.countDown();
+        end.released();
     }
 
     private boolean quiescentForClose() {
@@ -675,69 +520,12 @@ public final class Loop {
     }
 
     /**
-     * The loop ended without {@link #close}: says so on the logger and on stderr (the logger
-     * may be what fails), then runs the {@linkplain #onLoopDeath death actions}.
-     */
-    private void died(Throwable cause) {
-        String message = "FATAL: the loop of " + this + " cannot go on and has ended; its greenlets will never run again";
-        logSafely(System.Logger.Level.ERROR, message, cause);
-        try {
-            System.err.println("gevent4j: " + message + (cause != null ? ": " + cause : ""));
-            System.err.flush();
-        } catch (Throwable ignored) {
-            // nowhere left to say it
-        }
-        for (Runnable action : deathActions) {
-            if (deathActions.remove(action)) { // onLoopDeath may race for it: one of them runs it
-                runDeathAction(action);
-            }
-        }
-    }
-
-    private static void runDeathAction(Runnable action) {
-        try {
-            Thread.ofPlatform().name("gevent4j-hub-died").daemon().start(action);
-        } catch (Throwable cannotStart) {
-            try {
-                action.run();
-            } catch (Throwable ignored) {
-                // the death of a hub is already reported
-            }
-        }
-    }
-
-    /**
-     * Runs {@code action} on a new platform thread if this loop ends without a {@link #close}
+     * Runs {@code action} on a new platform thread if this loop ends without a {@link LoopEnd#close}
      * (it could not go on); at once if that has already happened. Any thread. Returns what
      * unregisters it (a server that stops calls it, so that none accumulate).
      */
     public Runnable onLoopDeath(Runnable action) {
-        Objects.requireNonNull(action, "action");
-        Runnable registered = action::run; // a fresh identity: the same action may be added twice
-        deathActions.add(registered);
-        if (terminated && !closing) {
-            if (deathActions.remove(registered)) {
-                runDeathAction(registered);
-            }
-        }
-        return () -> deathActions.remove(registered);
-    }
-
-    /**
-     * Logs and never throws: out of file descriptors, a logging back end can fail with a plain
-     * Error (JUL's first time stamp loads time-zone data from a file). Falls back to stderr.
-     */
-    public static void logSafely(System.Logger.Level level, String message, Throwable error) {
-        try {
-            LOG.log(level, message, error);
-        } catch (Throwable loggingFailed) {
-            try {
-                System.err.println("gevent4j: " + level + ": " + message + ": " + error
-                        + " (and the logger failed: " + loggingFailed + ")");
-            } catch (Throwable ignored) {
-                // nowhere left to say it
-            }
-        }
+        return end.onDeath(action);
     }
 
     @Override

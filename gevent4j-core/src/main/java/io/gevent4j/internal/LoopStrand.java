@@ -70,13 +70,13 @@ public abstract class LoopStrand extends Strand implements Runnable, Thread.Unca
 
     @Override
     final boolean armTimer(Waiter w) {
-        loop.addTimer(w);
+        loop.timers().add(w);
         return true;
     }
 
     @Override
     final void disarmTimer(Waiter w) {
-        loop.removeTimer(w);
+        loop.timers().remove(w);
     }
 
     /**
@@ -95,7 +95,7 @@ public abstract class LoopStrand extends Strand implements Runnable, Thread.Unca
                 waiter = null;
                 raisePending();
             }
-            loop.addTimer(w);
+            loop.timers().add(w);
             parkWhileWaiting(w);
             if (!afterSleep(w)) {
                 return;

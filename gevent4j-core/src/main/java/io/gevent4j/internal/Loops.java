@@ -110,7 +110,7 @@ public final class Loops {
         if (l != null) {
             l.host().reportError(null, e);
         } else {
-            Loop.logSafely(System.Logger.Level.WARNING, "a callback failed with " + e, e);
+            EngineLog.logSafely(System.Logger.Level.WARNING, "a callback failed with " + e, e);
         }
     }
 }

@@ -229,7 +229,7 @@ public abstract class Strand {
 
         void schedule() {
             try {
-                timerLoop().addTimerFromAnyThread(this, delayNanos);
+                timerLoop().timers().addFromAnyThread(this, delayNanos);
             } catch (RuntimeException closedHub) {
                 repoke = null; // nothing can look again: the next wait point still raises it
             }
@@ -257,7 +257,7 @@ public abstract class Strand {
         Repoke r = repoke;
         if (r != null) {
             repoke = null;
-            timerLoop().removeTimerFromAnyThread(r);
+            timerLoop().timers().removeFromAnyThread(r);
         }
     }
 

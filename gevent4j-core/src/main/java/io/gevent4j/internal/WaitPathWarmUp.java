@@ -49,7 +49,7 @@ final class WaitPathWarmUp {
             }
         } catch (Throwable e) {
             // An optimisation only: never let it disturb the application.
-            Loop.LOG.log(System.Logger.Level.DEBUG, "wait-path warm-up skipped", e);
+            EngineLog.LOG.log(System.Logger.Level.DEBUG, "wait-path warm-up skipped", e);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.gevent4j.socket;
 
 import io.gevent4j.Hub;
-import io.gevent4j.internal.Strand;
 import io.gevent4j.internal.io.ChannelIo;
 
 import io.gevent4j.internal.Channels;
@@ -84,28 +83,12 @@ public final class TcpListener implements AutoCloseable {
 
     /** Waits for the next connection and returns it as a cooperative socket. */
     public TcpSocket accept() throws IOException {
-        SocketChannel c = accept0();
-        if (c == null) {
-            Strand strand = Strand.current();
-            long deadline = io.deadline(strand);
-            do {
-                io.await(strand, SelectionKey.OP_ACCEPT, deadline, "accept");
-                c = accept0();
-            } while (c == null);
-        }
+        SocketChannel c = io.retry(SelectionKey.OP_ACCEPT, "accept", ch::accept);
         try {
             return new TcpSocket(c);
         } catch (IOException | RuntimeException | Error e) {
             c.close();
             throw e;
-        }
-    }
-
-    private SocketChannel accept0() throws IOException {
-        try {
-            return ch.accept();
-        } catch (java.nio.channels.ClosedChannelException e) {
-            throw ChannelIo.closed(e);
         }
     }
 
@@ -124,20 +107,20 @@ public final class TcpListener implements AutoCloseable {
     }
 
     public InetSocketAddress localAddress() throws IOException {
-        return (InetSocketAddress) ch.getLocalAddress();
+        return io.localAddress();
     }
 
     public <T> TcpListener setOption(SocketOption<T> option, T value) throws IOException {
-        ch.setOption(option, value);
+        io.setOption(option, value);
         return this;
     }
 
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return ch.getOption(option);
+        return io.getOption(option);
     }
 
     public boolean isOpen() {
-        return ch.isOpen();
+        return io.isOpen();
     }
 
     /** The underlying non-blocking channel, for {@link Io#select}. */

@@ -383,7 +383,7 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     public InetSocketAddress localAddress() throws IOException {
-        return (InetSocketAddress) ch.getLocalAddress();
+        return io.localAddress();
     }
 
     public InetSocketAddress remoteAddress() throws IOException {
@@ -395,16 +395,16 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     public <T> TcpSocket setOption(SocketOption<T> option, T value) throws IOException {
-        ch.setOption(option, value);
+        io.setOption(option, value);
         return this;
     }
 
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return ch.getOption(option);
+        return io.getOption(option);
     }
 
     public boolean isOpen() {
-        return ch.isOpen();
+        return io.isOpen();
     }
 
     /**

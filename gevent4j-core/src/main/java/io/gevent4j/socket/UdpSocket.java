@@ -1,7 +1,6 @@
 package io.gevent4j.socket;
 
 import io.gevent4j.Hub;
-import io.gevent4j.internal.Strand;
 import io.gevent4j.internal.io.ChannelIo;
 
 import java.io.IOException;
@@ -74,19 +73,7 @@ public final class UdpSocket implements AutoCloseable {
 
     /** Sends {@code src} as one datagram to {@code target}, waiting for buffer space if needed. */
     public int sendTo(ByteBuffer src, SocketAddress target) throws IOException {
-        int n = send0(src, target);
-        if (n != 0 || !src.hasRemaining()) {
-            return n;
-        }
-        Strand strand = Strand.current();
-        long deadline = io.deadline(strand);
-        for (;;) {
-            io.await(strand, SelectionKey.OP_WRITE, deadline, "sendTo");
-            n = send0(src, target);
-            if (n != 0) {
-                return n;
-            }
-        }
+        return io.retry(SelectionKey.OP_WRITE, "sendTo", () -> sent(ch.send(src, target), src));
     }
 
     /**
@@ -94,16 +81,7 @@ public final class UdpSocket implements AutoCloseable {
      * arrives; returns its source.
      */
     public InetSocketAddress recvFrom(ByteBuffer dst) throws IOException {
-        SocketAddress from = receive0(dst);
-        if (from == null) {
-            Strand strand = Strand.current();
-            long deadline = io.deadline(strand);
-            do {
-                io.await(strand, SelectionKey.OP_READ, deadline, "recvFrom");
-                from = receive0(dst);
-            } while (from == null);
-        }
-        return (InetSocketAddress) from;
+        return (InetSocketAddress) io.retry(SelectionKey.OP_READ, "recvFrom", () -> ch.receive(dst));
     }
 
     /** Restricts this socket to one peer: {@link #send} and {@link #recv} then use it. */
@@ -114,19 +92,12 @@ public final class UdpSocket implements AutoCloseable {
 
     /** Sends one datagram to the connected peer. */
     public int send(ByteBuffer src) throws IOException {
-        int n = write0(src);
-        if (n != 0 || !src.hasRemaining()) {
-            return n;
-        }
-        Strand strand = Strand.current();
-        long deadline = io.deadline(strand);
-        for (;;) {
-            io.await(strand, SelectionKey.OP_WRITE, deadline, "send");
-            n = write0(src);
-            if (n != 0) {
-                return n;
-            }
-        }
+        return io.retry(SelectionKey.OP_WRITE, "send", () -> sent(ch.write(src), src));
+    }
+
+    /** A send's result for {@link ChannelIo#retry}: null (wait and try again) if nothing went and something should have. */
+    private static Integer sent(int n, ByteBuffer src) {
+        return n != 0 || !src.hasRemaining() ? n : null;
     }
 
     /** Receives one datagram from the connected peer; returns its length. */
@@ -137,30 +108,6 @@ public final class UdpSocket implements AutoCloseable {
         int before = dst.position();
         recvFrom(dst);
         return dst.position() - before;
-    }
-
-    private int send0(ByteBuffer src, SocketAddress target) throws IOException {
-        try {
-            return ch.send(src, target);
-        } catch (java.nio.channels.ClosedChannelException e) {
-            throw ChannelIo.closed(e);
-        }
-    }
-
-    private SocketAddress receive0(ByteBuffer dst) throws IOException {
-        try {
-            return ch.receive(dst);
-        } catch (java.nio.channels.ClosedChannelException e) {
-            throw ChannelIo.closed(e);
-        }
-    }
-
-    private int write0(ByteBuffer src) throws IOException {
-        try {
-            return ch.write(src);
-        } catch (java.nio.channels.ClosedChannelException e) {
-            throw ChannelIo.closed(e);
-        }
     }
 
     public UdpSocket timeout(Duration timeout) {
@@ -178,20 +125,20 @@ public final class UdpSocket implements AutoCloseable {
     }
 
     public InetSocketAddress localAddress() throws IOException {
-        return (InetSocketAddress) ch.getLocalAddress();
+        return io.localAddress();
     }
 
     public <T> UdpSocket setOption(SocketOption<T> option, T value) throws IOException {
-        ch.setOption(option, value);
+        io.setOption(option, value);
         return this;
     }
 
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return ch.getOption(option);
+        return io.getOption(option);
     }
 
     public boolean isOpen() {
-        return ch.isOpen();
+        return io.isOpen();
     }
 
     /** The underlying non-blocking channel, for {@link Io#select}. */

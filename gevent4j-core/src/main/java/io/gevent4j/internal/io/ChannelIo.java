@@ -3,7 +3,10 @@ package io.gevent4j.internal.io;
 import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Strand;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.net.SocketTimeoutException;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectableChannel;
 import java.time.Duration;
 import java.util.Optional;
@@ -99,6 +102,59 @@ public final class ChannelIo {
         java.net.SocketException e = new java.net.SocketException("Socket closed");
         e.initCause(cause);
         return e;
+    }
+
+    /** One try of a non-blocking operation: its result, or null if it would block now. */
+    @FunctionalInterface
+    public interface Attempt<R> {
+        R attempt() throws IOException;
+    }
+
+    /**
+     * Runs {@code op} now and, while it would block, waits for {@code interest} (within the
+     * socket's timeout; {@code what} names the operation in the timeout's message) and tries again.
+     * A closed channel raises the "Socket closed" error of {@link #closed}.
+     */
+    public <R> R retry(int interest, String what, Attempt<R> op) throws IOException {
+        R r = once(op);
+        if (r == null) {
+            Strand strand = Strand.current();
+            long deadline = deadline(strand);
+            do {
+                await(strand, interest, deadline, what);
+                r = once(op);
+            } while (r == null);
+        }
+        return r;
+    }
+
+    private static <R> R once(Attempt<R> op) throws IOException {
+        try {
+            return op.attempt();
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw closed(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- what every socket class shows
+
+    /** The channel's local address (every socket's {@code localAddress()}). */
+    public InetSocketAddress localAddress() throws IOException {
+        return (InetSocketAddress) ((NetworkChannel) channel).getLocalAddress();
+    }
+
+    /** Sets a socket option of the channel (every socket's {@code setOption}). */
+    public <T> void setOption(SocketOption<T> option, T value) throws IOException {
+        ((NetworkChannel) channel).setOption(option, value);
+    }
+
+    /** A socket option of the channel (every socket's {@code getOption}). */
+    public <T> T getOption(SocketOption<T> option) throws IOException {
+        return ((NetworkChannel) channel).getOption(option);
+    }
+
+    public boolean isOpen() {
+        return channel.isOpen();
     }
 
     /**
