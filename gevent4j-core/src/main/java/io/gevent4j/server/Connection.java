@@ -128,7 +128,7 @@ public final class Connection implements AutoCloseable {
         }
     }
 
-    /** Called by StreamServer before the handler runs, when the server has a connection cap. */
+    /** Called by the connection task ({@code ConnectionTasks}) before the handler runs, when the server has a connection cap. */
     void idleIndex(IdleConnections index) {
         this.idleIndex = index;
     }
@@ -181,7 +181,7 @@ public final class Connection implements AutoCloseable {
     }
 
     /**
-     * The first half of the server's lingering close (see {@code StreamServer}'s overview).
+     * The first half of the server's lingering close (see {@code ConnectionTasks}' overview).
      * Closes now and returns false when there is nothing to wait for: TLS (it ends with its
      * close_notify), a socket already closed, or a peer that has closed (end of stream) or reset.
      * Otherwise sends our FIN after the reply (half-close) and returns true: the caller then

@@ -35,8 +35,8 @@ final class Contexts {
     private io.gevent4j.http.HttpServer server;
     private InetSocketAddress boundAddress;
     private java.nio.channels.ServerSocketChannel listening;
-    /** Released by stop(); a non-daemon thread waits on it from start() on. */
-    private java.util.concurrent.CountDownLatch liveness;
+    /** Set by stop(); a non-daemon thread waits on it from start() on. */
+    private io.gevent4j.Event liveness;
     private final HttpServer owner;
     private final JdkServerConfig config;
 
@@ -113,15 +113,9 @@ final class Contexts {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot start " + owner, e);
         }
-        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        io.gevent4j.Event stopped = new io.gevent4j.Event();
         Thread t = Thread.ofPlatform().daemon(false).name("gevent4j-jdk-httpserver-" + boundAddress.getPort())
-                .unstarted(() -> {
-                    try {
-                        stopped.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
+                .unstarted(stopped::await);
         liveness = stopped;
         t.start();
     }
@@ -156,12 +150,12 @@ final class Contexts {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } finally {
-            java.util.concurrent.CountDownLatch l;
+            io.gevent4j.Event l;
             synchronized (this) {
                 l = liveness;
             }
             if (l != null) {
-                l.countDown();
+                l.set();
             }
         }
     }
