@@ -45,10 +45,6 @@ public final class SocketIo {
         drained = true;
     }
 
-    public ChannelIo channelIo() {
-        return io;
-    }
-
     /** Reads at least one byte (or -1 at end of stream) by {@code deadline}; {@code what} names a time-out. */
     public int recvInto(ByteBuffer dst, Strand strand, long deadline, String what) throws IOException {
         int n = readNow(dst);
