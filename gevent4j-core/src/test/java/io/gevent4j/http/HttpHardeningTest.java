@@ -28,13 +28,14 @@ import org.junit.jupiter.api.Test;
  * {@code Error} from a handler). Each test failed before its fix.
  */
 class HttpHardeningTest {
+    TestServers servers;
     Hub hub;
-    final List<HttpServer> servers = new ArrayList<>();
     final List<RawClient> clients = new ArrayList<>();
 
     @BeforeEach
     void startHub() {
-        hub = Hub.start("http-hardening");
+        servers = new TestServers("http-hardening");
+        hub = servers.hub;
     }
 
     @AfterEach
@@ -42,16 +43,11 @@ class HttpHardeningTest {
         for (RawClient c : clients) {
             c.close();
         }
-        for (HttpServer s : servers) {
-            s.stop(Duration.ZERO);
-        }
-        assertThat(hub.close(LONG)).isTrue();
+        servers.close();
     }
 
     HttpServer start(HttpServer.Builder b) throws IOException {
-        HttpServer s = b.hub(hub).listen("127.0.0.1:0").build();
-        servers.add(s);
-        return s.start();
+        return servers.start(b);
     }
 
     RawClient raw(HttpServer s) throws IOException {

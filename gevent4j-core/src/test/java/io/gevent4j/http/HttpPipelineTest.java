@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,26 +20,22 @@ import org.junit.jupiter.api.Test;
  * the deadlines passed into reads.
  */
 class HttpPipelineTest {
+    TestServers servers;
     Hub hub;
-    final List<HttpServer> servers = new ArrayList<>();
 
     @BeforeEach
     void startHub() {
-        hub = Hub.start("http-pipeline-test");
+        servers = new TestServers("http-pipeline-test");
+        hub = servers.hub;
     }
 
     @AfterEach
     void stopAll() {
-        for (HttpServer s : servers) {
-            s.stop(Duration.ZERO);
-        }
-        assertThat(hub.close(LONG)).isTrue();
+        servers.close();
     }
 
     HttpServer start(HttpServer.Builder b) throws IOException {
-        HttpServer s = b.hub(hub).listen("127.0.0.1:0").build();
-        servers.add(s);
-        return s.start();
+        return servers.start(b);
     }
 
     static final HttpHandler ECHO = (req, res) -> res.send(200, req.bodyBytes());

@@ -16,7 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -29,26 +28,22 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class HttpServerTest {
+    TestServers servers;
     Hub hub;
-    final List<HttpServer> servers = new ArrayList<>();
 
     @BeforeEach
     void startHub() {
-        hub = Hub.start("http-test");
+        servers = new TestServers("http-test");
+        hub = servers.hub;
     }
 
     @AfterEach
     void stopAll() {
-        for (HttpServer s : servers) {
-            s.stop(Duration.ZERO);
-        }
-        assertThat(hub.close(LONG)).isTrue();
+        servers.close();
     }
 
     HttpServer start(HttpServer.Builder b) throws IOException {
-        HttpServer s = b.hub(hub).listen("127.0.0.1:0").build();
-        servers.add(s);
-        return s.start();
+        return servers.start(b);
     }
 
     HttpServer start(HttpHandler h) throws IOException {
