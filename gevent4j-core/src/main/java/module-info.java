@@ -17,7 +17,7 @@
 module io.gevent4j {
     requires jdk.jfr;
     requires jdk.management;
-    requires jdk.httpserver;
+    requires transitive jdk.httpserver;
 
     exports io.gevent4j;
     exports io.gevent4j.socket;

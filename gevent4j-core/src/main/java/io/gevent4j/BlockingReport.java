@@ -24,6 +24,7 @@ import java.util.Optional;
 public record BlockingReport(Hub hub, Optional<Greenlet<?>> greenlet, String threadName, Duration blockedFor,
         List<StackTraceElement> stack, Instant detectedAt) {
 
+    /** Checks that no component is null. */
     public BlockingReport {
         Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(greenlet, "greenlet");

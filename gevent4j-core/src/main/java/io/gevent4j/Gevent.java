@@ -316,6 +316,7 @@ public final class Gevent {
     /** A block of code that returns a value and may throw {@code X}. */
     @FunctionalInterface
     public interface Block<T, X extends Exception> {
+        /** Runs the block. */
         T run() throws X;
     }
 

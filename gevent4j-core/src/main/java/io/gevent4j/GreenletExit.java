@@ -13,10 +13,12 @@ package io.gevent4j;
 public class GreenletExit extends Error {
     private static final long serialVersionUID = 1L;
 
+    /** A {@code GreenletExit} with no message. */
     public GreenletExit() {
         super("greenlet killed");
     }
 
+    /** A {@code GreenletExit} with a message saying why the greenlet was killed. */
     public GreenletExit(String message) {
         super(message);
     }

@@ -187,6 +187,7 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
         return spawn(Greenlet.callable(task));
     }
 
+    /** Whether {@code greenlet} is in this group. */
     public boolean contains(Greenlet<?> greenlet) {
         synchronized (lock) {
             return members.containsKey(greenlet);
@@ -200,6 +201,7 @@ public sealed class Group implements Waitable, Iterable<Greenlet<?>> permits Poo
         }
     }
 
+    /** Whether the group holds no greenlet. */
     public boolean isEmpty() {
         return size() == 0;
     }

@@ -158,6 +158,7 @@ public final class Hub implements AutoCloseable {
         return loop;
     }
 
+    /** The hub's name, also the name of its loop thread. */
     public String name() {
         return name;
     }
@@ -274,6 +275,7 @@ public final class Hub implements AutoCloseable {
             }
         }
 
+        /** Whether {@link #cancel()} was called. */
         public boolean isCancelled() {
             return cancelled;
         }

@@ -14,6 +14,8 @@ import java.util.Optional;
 public interface HubErrorHandler {
 
     /**
+     * Handles an error that nothing else handled.
+     *
      * @param hub the hub on which it failed
      * @param greenlet the greenlet that failed, or empty for a callback, link or timer
      * @param error what was thrown

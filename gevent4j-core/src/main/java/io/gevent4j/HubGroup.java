@@ -44,6 +44,7 @@ public final class HubGroup implements AutoCloseable {
         return hubs;
     }
 
+    /** The number of hubs in the group. */
     public int size() {
         return hubs.size();
     }

@@ -34,6 +34,7 @@ public final class Pool extends Group {
     public static final class PoolFullException extends Queue.FullException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with that message. */
         public PoolFullException(String message) {
             super(message);
         }

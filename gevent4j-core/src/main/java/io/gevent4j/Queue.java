@@ -65,6 +65,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
     public static class FullException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with that message. */
         public FullException(String message) {
             super(message);
         }
@@ -74,6 +75,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
     public static final class EmptyException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with that message. */
         public EmptyException(String message) {
             super(message);
         }
@@ -83,6 +85,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
     public static final class ShutDownException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with that message. */
         public ShutDownException(String message) {
             super(message);
         }
@@ -468,6 +471,7 @@ public sealed class Queue<E> implements Waitable, Iterable<E> permits LifoQueue,
         return size;
     }
 
+    /** Whether the queue holds no item. */
     public boolean isEmpty() {
         return size == 0;
     }

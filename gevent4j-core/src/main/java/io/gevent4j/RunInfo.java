@@ -49,6 +49,7 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
     /** How long {@link #capture()} waits for one hub's loop to hand over its greenlets. */
     public static final Duration ANSWER_TIMEOUT = Duration.ofMillis(100);
 
+    /** Checks the capture time and copies the list of hubs. */
     public RunInfo {
         Objects.requireNonNull(capturedAt, "capturedAt");
         hubs = List.copyOf(hubs);
@@ -67,6 +68,7 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
      */
     public record HubInfo(String name, int id, String loopThread, boolean answered, boolean blocked,
             Hub.Stats stats, List<GreenletInfo> greenlets) {
+        /** Copies the list of greenlets. */
         public HubInfo {
             greenlets = List.copyOf(greenlets);
         }
@@ -86,6 +88,7 @@ public record RunInfo(Instant capturedAt, List<HubInfo> hubs) {
      */
     public record GreenletInfo(String name, long threadId, String state, Optional<String> parent,
             Optional<String> waitingOn, List<StackTraceElement> stack, List<GreenletInfo> children) {
+        /** Checks the components and copies the lists. */
         public GreenletInfo {
             Objects.requireNonNull(parent, "parent");
             Objects.requireNonNull(waitingOn, "waitingOn");

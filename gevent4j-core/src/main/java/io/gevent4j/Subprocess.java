@@ -60,6 +60,7 @@ public final class Subprocess implements Waitable, AutoCloseable {
             this.timeout = timeout;
         }
 
+        /** How long the caller waited. */
         public Duration timeout() {
             return timeout;
         }
@@ -67,10 +68,12 @@ public final class Subprocess implements Waitable, AutoCloseable {
 
     /** What {@link #communicate} collected: the exit code and everything written to stdout and stderr. */
     public record Output(int exitCode, byte[] stdout, byte[] stderr) {
+        /** The standard output decoded with the default charset. */
         public String stdoutText() {
             return new String(stdout, Charset.defaultCharset());
         }
 
+        /** The standard error decoded with the default charset. */
         public String stderrText() {
             return new String(stderr, Charset.defaultCharset());
         }
@@ -122,10 +125,12 @@ public final class Subprocess implements Waitable, AutoCloseable {
         return process;
     }
 
+    /** The operating system's process id. */
     public long pid() {
         return process.pid();
     }
 
+    /** Whether the process is still running. */
     public boolean isAlive() {
         return !exit.ready();
     }

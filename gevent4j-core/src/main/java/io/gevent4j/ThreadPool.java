@@ -346,6 +346,7 @@ public final class ThreadPool implements Executor, AutoCloseable {
         return dropped.size();
     }
 
+    /** Whether the pool was shut down. */
     public boolean isShutdown() {
         lock.lock();
         try {

@@ -24,6 +24,7 @@ public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_ATTEMPTS = 2;
 
+    /** Copies the lists and checks every component (at least one name server, positive time-out and attempts, {@code ndots} not negative). */
     public DnsConfig {
         nameservers = List.copyOf(nameservers);
         search = List.copyOf(search);
@@ -48,18 +49,22 @@ public record DnsConfig(List<InetSocketAddress> nameservers, List<String> search
         return new DnsConfig(nameservers, List.of(), 1, DEFAULT_TIMEOUT, DEFAULT_ATTEMPTS);
     }
 
+    /** This configuration with another per-attempt time-out. */
     public DnsConfig withTimeout(Duration t) {
         return new DnsConfig(nameservers, search, ndots, t, attempts, rotate);
     }
 
+    /** This configuration with another number of attempts per name server. */
     public DnsConfig withAttempts(int n) {
         return new DnsConfig(nameservers, search, ndots, timeout, n, rotate);
     }
 
+    /** This configuration with another search list and {@code ndots}. */
     public DnsConfig withSearch(List<String> domains, int newNdots) {
         return new DnsConfig(nameservers, domains, newNdots, timeout, attempts, rotate);
     }
 
+    /** This configuration with name-server rotation on or off. */
     public DnsConfig withRotate(boolean on) {
         return new DnsConfig(nameservers, search, ndots, timeout, attempts, on);
     }

@@ -28,7 +28,9 @@ public final class DnsException extends UnknownHostException {
         BAD_NAME
     }
 
+    /** Why the look-up failed. */
     private final Kind kind;
+    /** The name that was looked up. */
     private final String name;
 
     DnsException(Kind kind, String name, String detail) {
@@ -49,6 +51,7 @@ public final class DnsException extends UnknownHostException {
         };
     }
 
+    /** Why the look-up failed. */
     public Kind kind() {
         return kind;
     }

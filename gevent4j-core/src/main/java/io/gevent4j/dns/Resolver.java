@@ -77,6 +77,7 @@ public final class Resolver {
         return new Resolver(config, HostsFile.parse(hostsFile));
     }
 
+    /** The configuration this resolver was built with. */
     public DnsConfig config() {
         return config;
     }
@@ -300,6 +301,7 @@ public final class Resolver {
 
     /** A host's canonical name, the aliases that led to it, and its IPv4 addresses. */
     public record HostEntry(String name, List<String> aliases, List<Inet4Address> addresses) {
+        /** Copies the lists. */
         public HostEntry {
             aliases = List.copyOf(aliases);
             addresses = List.copyOf(addresses);

@@ -21,6 +21,7 @@ public final class HttpHeaders {
     private final ArrayList<String> names = new ArrayList<>();
     private final ArrayList<String> values = new ArrayList<>();
 
+    /** An empty header list. */
     public HttpHeaders() {}
 
     /** Adds a field (keeps earlier ones of the same name). */
@@ -80,6 +81,7 @@ public final class HttpHeaders {
         return n;
     }
 
+    /** Whether a header of that name is present (names compare case-insensitively). */
     public boolean contains(String name) {
         return first(name).isPresent();
     }
@@ -107,10 +109,12 @@ public final class HttpHeaders {
         return Collections.unmodifiableSet(out);
     }
 
+    /** The number of header lines (a name given twice counts twice). */
     public int size() {
         return names.size();
     }
 
+    /** Whether there is no header. */
     public boolean isEmpty() {
         return names.isEmpty();
     }

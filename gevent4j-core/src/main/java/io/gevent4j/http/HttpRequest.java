@@ -119,6 +119,7 @@ public final class HttpRequest {
         return head.version();
     }
 
+    /** The request's header fields, as received. */
     public HttpHeaders headers() {
         return head.headers;
     }
@@ -148,14 +149,17 @@ public final class HttpRequest {
         return head.contentLength < 0 ? Optional.empty() : Optional.of(head.contentLength);
     }
 
+    /** Whether the body is sent with {@code Transfer-Encoding: chunked}. */
     public boolean isChunked() {
         return head.chunked;
     }
 
+    /** The client's address. */
     public InetSocketAddress remoteAddress() {
         return remote;
     }
 
+    /** The server's address the request came in on. */
     public InetSocketAddress localAddress() {
         return local;
     }

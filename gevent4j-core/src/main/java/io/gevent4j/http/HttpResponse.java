@@ -60,6 +60,7 @@ public final class HttpResponse {
         return this;
     }
 
+    /** The status code set so far (200 unless changed). */
     public int status() {
         return status;
     }
@@ -83,6 +84,7 @@ public final class HttpResponse {
         return this;
     }
 
+    /** The response's header fields, to read or change until the head is sent. */
     public HttpHeaders headers() {
         return headers;
     }

@@ -80,6 +80,7 @@ public final class HttpServer implements AutoCloseable {
         this.server = b.stream.build();
     }
 
+    /** A builder for a server that runs {@code handler} for each request. */
     public static Builder builder(HttpHandler handler) {
         return new Builder(handler);
     }
@@ -110,6 +111,7 @@ public final class HttpServer implements AutoCloseable {
         server.close();
     }
 
+    /** The address the server listens on (with the port the system chose when 0 was asked). */
     public InetSocketAddress address() {
         return server.address();
     }
@@ -167,21 +169,25 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
+        /** The address to listen on. */
         public Builder listen(InetSocketAddress address) {
             stream.listen(address);
             return this;
         }
 
+        /** Serves on a listening channel the caller has already bound. */
         public Builder listen(java.nio.channels.ServerSocketChannel bound) {
             stream.listen(bound);
             return this;
         }
 
+        /** The listen backlog: connections the kernel queues before they are accepted. */
         public Builder backlog(int backlog) {
             stream.backlog(backlog);
             return this;
         }
 
+        /** Sets {@code SO_REUSEPORT} on the listening socket. */
         public Builder reusePort(boolean reusePort) {
             stream.reusePort(reusePort);
             return this;
@@ -210,6 +216,7 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
+        /** Serves on this hub (instead of {@link #hubs}). */
         public Builder hub(Hub hub) {
             stream.hub(hub);
             return this;
@@ -221,6 +228,7 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
+        /** The server's name, used in its greenlets' and log lines' names. */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
@@ -339,6 +347,7 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
+        /** Binds the listening socket and returns the server, not yet serving (see {@code start} and {@code serveForever}). */
         public HttpServer build() {
             HttpServer s = new HttpServer(this);
             holderRef[0] = s.settings;

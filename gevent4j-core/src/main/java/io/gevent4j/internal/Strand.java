@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * call then throws its own exception ({@code InterruptedException}, {@code SocketException: Closed
  * by interrupt}, a driver's {@code SQLException}). The strand remembers the exception whose delivery
  * interrupted it ({@link #deliveredByInterrupt}) until control comes back to this library, which
- * settles it: the end of the {@link Timeout}'s scope ({@link #settleInterruptDelivery}), the next
+ * settles it: the end of the {@code Timeout}'s scope ({@link #settleInterruptDelivery}), the next
  * wait point ({@link #throwPending}), or the end of a killed greenlet. A timeout's exception whose
  * interrupt a JDK call consumed (the interrupt status is clear again) has surfaced there: it is
  * spent, never raised again at a later wait point. A kill's exception stays pending until raised.

@@ -90,10 +90,12 @@ public final class Connection implements AutoCloseable {
         return this;
     }
 
+    /** The client's address. */
     public InetSocketAddress remoteAddress() {
         return remote;
     }
 
+    /** The local address the client connected to. */
     public InetSocketAddress localAddress() {
         return local;
     }
@@ -108,10 +110,12 @@ public final class Connection implements AutoCloseable {
         return Optional.ofNullable(ssl);
     }
 
+    /** Whether the connection is TLS ({@code true} for an {@link io.gevent4j.ssl.SslSocket}). */
     public boolean isSecure() {
         return ssl != null;
     }
 
+    /** Whether the connection's socket is still open. */
     public boolean isOpen() {
         return tcp.isOpen();
     }

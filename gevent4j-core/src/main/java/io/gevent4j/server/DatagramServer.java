@@ -45,6 +45,7 @@ public final class DatagramServer implements AutoCloseable {
     /** What the server runs for each datagram, in its own greenlet. */
     @FunctionalInterface
     public interface Handler {
+        /** Handles one datagram, in its own greenlet; what it throws is logged and the server goes on. */
         void handle(Datagram datagram) throws Exception;
     }
 
@@ -65,6 +66,7 @@ public final class DatagramServer implements AutoCloseable {
             return data;
         }
 
+        /** The address the datagram came from, where {@code reply} sends to. */
         public InetSocketAddress sender() {
             return sender;
         }
@@ -95,6 +97,7 @@ public final class DatagramServer implements AutoCloseable {
         this.fixedHub = b.hub;
     }
 
+    /** A builder for a server that runs {@code handler} for each datagram it receives. */
     public static Builder builder(Handler handler) {
         return new Builder(handler);
     }
@@ -115,6 +118,7 @@ public final class DatagramServer implements AutoCloseable {
         return this;
     }
 
+    /** The address the server is bound to (with the port the system chose when 0 was asked). */
     public InetSocketAddress address() {
         synchronized (lock) {
             if (socket == null) {
@@ -247,10 +251,12 @@ public final class DatagramServer implements AutoCloseable {
             this.handler = Objects.requireNonNull(handler, "handler");
         }
 
+        /** The address to bind, as {@code "host:port"} or {@code ":port"}. */
         public Builder listen(String address) {
             return listen(StreamServer.parseAddress(address));
         }
 
+        /** The address to bind. */
         public Builder listen(InetSocketAddress address) {
             this.address = Objects.requireNonNull(address, "address");
             return this;
@@ -265,6 +271,7 @@ public final class DatagramServer implements AutoCloseable {
             return this;
         }
 
+        /** How many handler greenlets may run at once (positive); further datagrams wait in the socket buffer. */
         public Builder maxConcurrency(int max) {
             if (max <= 0) {
                 throw new IllegalArgumentException("maxConcurrency must be positive: " + max);
@@ -273,11 +280,13 @@ public final class DatagramServer implements AutoCloseable {
             return this;
         }
 
+        /** The hub the server's greenlets run on (default: the calling thread's hub). */
         public Builder hub(Hub hub) {
             this.hub = Objects.requireNonNull(hub, "hub");
             return this;
         }
 
+        /** Binds the socket and returns the server, not yet serving (see {@code start} and {@code serveForever}). */
         public DatagramServer build() {
             return new DatagramServer(this);
         }

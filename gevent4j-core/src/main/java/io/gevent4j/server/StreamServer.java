@@ -245,6 +245,7 @@ public final class StreamServer implements AutoCloseable {
         }
     }
 
+    /** Whether the server is accepting new connections (started and not stopping). */
     public boolean isAccepting() {
         return acceptor.isAccepting();
     }
@@ -424,6 +425,7 @@ public final class StreamServer implements AutoCloseable {
             return listen(parseAddress(address));
         }
 
+        /** The address to listen on. */
         public Builder listen(InetSocketAddress address) {
             this.address = Objects.requireNonNull(address, "address");
             this.channel = null;
@@ -514,6 +516,7 @@ public final class StreamServer implements AutoCloseable {
             return this;
         }
 
+        /** The server's name, used in its greenlets' and log lines' names. */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
@@ -538,6 +541,7 @@ public final class StreamServer implements AutoCloseable {
             return this;
         }
 
+        /** Binds the listening socket and returns the server, not yet serving (see {@code start} and {@code serveForever}). */
         public StreamServer build() {
             if (channel != null && backlogSet) {
                 throw new IllegalStateException("backlog(" + backlog + ") cannot apply to an already-bound channel"

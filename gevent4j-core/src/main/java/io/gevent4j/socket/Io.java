@@ -77,6 +77,7 @@ public final class Io {
 
     /** The channels found ready by {@link #select}, each list in the order given. */
     public record Selection(List<SelectableChannel> readable, List<SelectableChannel> writable) {
+        /** Whether no channel was found ready. */
         public boolean isEmpty() {
             return readable.isEmpty() && writable.isEmpty();
         }

@@ -92,33 +92,40 @@ public final class TcpListener implements AutoCloseable {
         }
     }
 
+    /** Sets the default time-out of {@code accept}; {@link io.gevent4j.Timeout}s still apply on top. */
     public TcpListener timeout(Duration timeout) {
         io.timeout(timeout);
         return this;
     }
 
+    /** Removes the default time-out: {@code accept} waits as long as it takes. */
     public TcpListener noTimeout() {
         io.noTimeout();
         return this;
     }
 
+    /** The default time-out of {@code accept}, if one is set. */
     public Optional<Duration> timeout() {
         return io.timeout();
     }
 
+    /** The address the listener is bound to. */
     public InetSocketAddress localAddress() throws IOException {
         return io.localAddress();
     }
 
+    /** Sets a socket option of the listening socket. */
     public <T> TcpListener setOption(SocketOption<T> option, T value) throws IOException {
         io.setOption(option, value);
         return this;
     }
 
+    /** Reads a socket option of the listening socket. */
     public <T> T getOption(SocketOption<T> option) throws IOException {
         return io.getOption(option);
     }
 
+    /** Whether the listener is still open. */
     public boolean isOpen() {
         return io.isOpen();
     }

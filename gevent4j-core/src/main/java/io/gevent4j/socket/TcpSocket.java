@@ -226,6 +226,7 @@ public final class TcpSocket implements AutoCloseable {
         return this;
     }
 
+    /** The default time-out of each blocking call, if one is set. */
     public Optional<Duration> timeout() {
         return io.timeout();
     }
@@ -382,10 +383,12 @@ public final class TcpSocket implements AutoCloseable {
         ch.shutdownOutput();
     }
 
+    /** The socket's local address. */
     public InetSocketAddress localAddress() throws IOException {
         return io.localAddress();
     }
 
+    /** The peer's address. */
     public InetSocketAddress remoteAddress() throws IOException {
         SocketAddress a = ch.getRemoteAddress();
         if (a == null) {
@@ -394,15 +397,18 @@ public final class TcpSocket implements AutoCloseable {
         return (InetSocketAddress) a;
     }
 
+    /** Sets a socket option. */
     public <T> TcpSocket setOption(SocketOption<T> option, T value) throws IOException {
         io.setOption(option, value);
         return this;
     }
 
+    /** Reads a socket option. */
     public <T> T getOption(SocketOption<T> option) throws IOException {
         return io.getOption(option);
     }
 
+    /** Whether the socket is still open. */
     public boolean isOpen() {
         return io.isOpen();
     }

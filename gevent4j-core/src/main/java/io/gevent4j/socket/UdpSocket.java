@@ -110,33 +110,40 @@ public final class UdpSocket implements AutoCloseable {
         return dst.position() - before;
     }
 
+    /** Sets the default time-out of each blocking call; {@link io.gevent4j.Timeout}s still apply on top. */
     public UdpSocket timeout(Duration timeout) {
         io.timeout(timeout);
         return this;
     }
 
+    /** Removes the default time-out: receives wait as long as it takes. */
     public UdpSocket noTimeout() {
         io.noTimeout();
         return this;
     }
 
+    /** The default time-out of each blocking call, if one is set. */
     public Optional<Duration> timeout() {
         return io.timeout();
     }
 
+    /** The socket's local address. */
     public InetSocketAddress localAddress() throws IOException {
         return io.localAddress();
     }
 
+    /** Sets a socket option. */
     public <T> UdpSocket setOption(SocketOption<T> option, T value) throws IOException {
         io.setOption(option, value);
         return this;
     }
 
+    /** Reads a socket option. */
     public <T> T getOption(SocketOption<T> option) throws IOException {
         return io.getOption(option);
     }
 
+    /** Whether the socket is still open. */
     public boolean isOpen() {
         return io.isOpen();
     }

@@ -405,6 +405,7 @@ public final class SslSocket implements AutoCloseable {
         }
     }
 
+    /** Sends every byte of {@code data}, waiting cooperatively while the peer's window is full. */
     public void sendAll(byte[] data) throws IOException {
         sendAll(ByteBuffer.wrap(data));
     }
