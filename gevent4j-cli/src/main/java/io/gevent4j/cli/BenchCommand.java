@@ -23,7 +23,9 @@ import picocli.CommandLine.Parameters;
             "Load-test an HTTP/1.x server: -c connections, one greenlet each, on the library's cooperative sockets.",
             "Failures are classified as ab does: connect, receive (read error, time-out, connection closed in a",
             "response), length (a 2xx body whose length differs from the first one's), exceptions (write error or",
-            "a response that is not HTTP/1.x); non-2xx responses are counted apart. Exit code 1 if no request completed."})
+            "a response that is not HTTP/1.x); non-2xx responses are counted apart. Then by cause, with one sample",
+            "each: refused, connect error, time-out, reset, closed early, bad response, length, other.",
+            "Exit code 1 (and a warning on stderr) if no request completed."})
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "URL", description = "http://host[:port][/path]")
@@ -33,7 +35,7 @@ final class BenchCommand implements Callable<Integer> {
     Long requests;
 
     @Option(names = {"-d", "--duration"}, paramLabel = "TIME", converter = DiagnosticsOptions.DurationConverter.class,
-            description = "send requests for this long instead of -n (e.g. 10s)")
+            description = "send requests for this long instead of -n (e.g. 10s, 500ms; a bare number is refused)")
     Duration duration;
 
     @Option(names = {"-c", "--concurrency"}, defaultValue = "1", paramLabel = "N",
@@ -118,6 +120,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.print(json ? r.toJson() + "\n" : r.toText());
         out.flush();
+        if (r.completed == 0) {
+            err.println("gevent4j bench: warning: no request completed (" + r.failed() + " failed, "
+                    + r.unfinished() + " unfinished" + (r.failed() > 0 ? "; see 'Why requests failed'" : "")
+                    + "); check the URL, or give the run more time (-d 10s, --timeout 30s)");
+            err.flush();
+        }
         return r.completed > 0 ? 0 : 1;
     }
 
