@@ -367,6 +367,7 @@ public final class Watchdog {
         BlockingReport r = new BlockingReport(hub, Optional.ofNullable(culprit), threadName,
                 Duration.ofNanos(blockedNanos), List.of(stack), Instant.now());
         HubEvents.hubBlocked(r);
+        hub.countBlockedReport();
         try {
             listener.hubBlocked(r);
         } catch (RuntimeException e) {

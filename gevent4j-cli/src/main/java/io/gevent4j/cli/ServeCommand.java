@@ -103,6 +103,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         } : line -> { };
         HubGroup group = HubGroup.start(hubs);
+        io.gevent4j.management.GeventMBeans.register(group); // for jconsole/jcmd; the process owns the JVM
         // After the hubs have opened their selectors, so that the default counts them as open.
         int cap = maxConnections > 0 ? maxConnections : StreamServer.defaultMaxConnections();
         Running server;
@@ -187,6 +188,7 @@ final class ServeCommand implements Callable<Integer> {
             builder.maxConnections(cap); // else the process-wide default limit, shared
         }
         HttpServer server = builder.listen(address).hubs(group).backlog(1024).name("hello").build().start();
+        io.gevent4j.management.GeventMBeans.register(server, "hello:" + server.address().getPort());
         return new Running() {
             @Override
             public InetSocketAddress address() {
