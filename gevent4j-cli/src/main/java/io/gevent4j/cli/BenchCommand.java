@@ -101,19 +101,25 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = System.console() != null && System.console().isTerminal();
         Duration every = quiet ? Duration.ZERO : terminal ? Duration.ofMillis(200) : progressEvery;
-        LoadResult r = LoadGenerator.run(load, warmup, every, p -> {
-            double s = p.elapsed().toNanos() / 1e9;
-            String line = p.warmingUp()
-                    ? String.format(Locale.ROOT, "warming up: %d requests sent, not counted", p.done())
-                    : String.format(Locale.ROOT, "%d requests done, %d failed, %.1f s, %.0f req/s",
-                            p.done(), p.failed(), s, s == 0 ? 0 : p.done() / s);
-            if (terminal) {
-                err.print("\r" + line + "   ");
-            } else {
-                err.println("progress: " + line);
-            }
-            err.flush();
-        });
+        LoadResult r;
+        try {
+            r = LoadGenerator.run(load, warmup, every, p -> {
+                double s = p.elapsed().toNanos() / 1e9;
+                String line = p.warmingUp()
+                        ? String.format(Locale.ROOT, "warming up: %d requests sent, not counted", p.done())
+                        : String.format(Locale.ROOT, "%d requests done, %d failed, %.1f s, %.0f req/s",
+                                p.done(), p.failed(), s, s == 0 ? 0 : p.done() / s);
+                if (terminal) {
+                    err.print("\r" + line + "   ");
+                } else {
+                    err.println("progress: " + line);
+                }
+                err.flush();
+            });
+        } catch (java.net.UnknownHostException e) {
+            throw new java.net.UnknownHostException("cannot resolve the host of " + url + " (" + Main.describe(e)
+                    + "); check the name, or give an IP address");
+        }
         if (terminal && !quiet) {
             err.print("\r" + " ".repeat(70) + "\r");
             err.flush();
