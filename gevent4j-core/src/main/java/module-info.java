@@ -17,6 +17,7 @@
 module io.gevent4j {
     requires jdk.jfr;
     requires jdk.management;
+    requires java.management; // io.gevent4j.management: MXBeans, registered only on request
     requires transitive jdk.httpserver;
 
     exports io.gevent4j;
@@ -26,6 +27,7 @@ module io.gevent4j {
     exports io.gevent4j.server;
     exports io.gevent4j.http;
     exports io.gevent4j.http.jdk;
+    exports io.gevent4j.management;
 
     requires org.dnsjava;
 

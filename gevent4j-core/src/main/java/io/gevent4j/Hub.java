@@ -390,6 +390,23 @@ public final class Hub implements AutoCloseable {
             long loopIterations, long slices, int selectorKeys, long crossThreadTasks,
             long selectorWakeups, Duration longestSlice) {}
 
+    /** Blocked-hub reports the {@link Watchdog} made for this hub; written by the watchdog thread only. */
+    private volatile long blockedReports;
+
+    /**
+     * How many times the {@link Watchdog} reported this hub blocked (one per episode), ever.
+     *
+     * @return the number of reports
+     */
+    public long blockedReports() {
+        return blockedReports;
+    }
+
+    /** Counts one report (the watchdog thread). */
+    void countBlockedReport() {
+        blockedReports++; // one writer: the watchdog thread
+    }
+
     /** Every hub whose loop has not ended (started, daemon, default or hand-driven), in no order. */
     public static List<Hub> all() {
         List<Hub> out = new ArrayList<>();

@@ -236,29 +236,65 @@ public final class Watchdog {
         };
     }
 
-    /** Parses {@code 100ms}, {@code 2s}, {@code 1m}, {@code 500us}, a bare number of milliseconds, or ISO-8601. */
-    static Duration parseDuration(String s) {
+    /**
+     * Parses gevent4j's one duration syntax, used by its system properties and by every option of
+     * the {@code gevent4j} command: a decimal number with a unit ({@code 750us}, {@code 500ms},
+     * {@code 2s}, {@code 0.5s}, {@code 1m}, {@code 1h}), {@code 0}, or ISO-8601 ({@code PT2S}).
+     * A bare number other than {@code 0} is refused: {@code 5} could mean seconds (wrk) or
+     * milliseconds, so the message asks for the unit.
+     *
+     * @param s the text to parse
+     * @return the duration (never negative unless written so in ISO-8601)
+     * @throws IllegalArgumentException if {@code s} is not such a duration; the message quotes it
+     *         and shows the accepted forms
+     */
+    public static Duration parseDuration(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.startsWith("pt") || t.startsWith("p")) {
+        String forms = " (write it with a unit: 500ms, 2s, 1m, or ISO-8601 like PT2S)";
+        if (t.startsWith("p") || t.startsWith("-p")) {
+            try {
                 return Duration.parse(s.trim());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("not a duration: '" + s + "'" + forms, e);
             }
-            if (t.endsWith("ms")) {
-                return Duration.ofNanos(Math.round(Double.parseDouble(t.substring(0, t.length() - 2)) * 1e6));
-            }
-            if (t.endsWith("us")) {
-                return Duration.ofNanos(Math.round(Double.parseDouble(t.substring(0, t.length() - 2)) * 1e3));
-            }
-            if (t.endsWith("s")) {
-                return Duration.ofNanos(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1e9));
-            }
-            if (t.endsWith("m")) {
-                return Duration.ofNanos(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60e9));
-            }
-            return Duration.ofNanos(Math.round(Double.parseDouble(t) * 1e6));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("not a duration: '" + s + "' (e.g. 100ms, 0.5s, PT0.1S)", e);
         }
+        boolean negative = t.startsWith("-");
+        if (negative) {
+            t = t.substring(1).trim(); // "-1s": parsed, so that the caller can say it must not be negative
+        }
+        double unit;
+        int cut;
+        if (t.endsWith("ms")) {
+            unit = 1e6;
+            cut = 2;
+        } else if (t.endsWith("us")) {
+            unit = 1e3;
+            cut = 2;
+        } else if (t.endsWith("s")) {
+            unit = 1e9;
+            cut = 1;
+        } else if (t.endsWith("m")) {
+            unit = 60e9;
+            cut = 1;
+        } else if (t.endsWith("h")) {
+            unit = 3600e9;
+            cut = 1;
+        } else if (t.matches("[0-9.]+") && !t.matches("0*\\.?0*")) {
+            throw new IllegalArgumentException("a duration needs a unit: '" + s + "' could be "
+                    + t + "s or " + t + "ms" + forms);
+        } else {
+            unit = 1;
+            cut = 0;
+        }
+        String number = t.substring(0, t.length() - cut).trim();
+        if (!number.matches("[0-9]+(\\.[0-9]*)?|\\.[0-9]+")) {
+            throw new IllegalArgumentException("not a duration: '" + s + "'" + forms);
+        }
+        double nanos = Double.parseDouble(number) * unit;
+        if (nanos > Long.MAX_VALUE) {
+            throw new IllegalArgumentException("duration too long: '" + s + "'");
+        }
+        return Duration.ofNanos(negative ? -Math.round(nanos) : Math.round(nanos));
     }
 
     // ---------------------------------------------------------------- the watchdog thread
@@ -331,6 +367,7 @@ public final class Watchdog {
         BlockingReport r = new BlockingReport(hub, Optional.ofNullable(culprit), threadName,
                 Duration.ofNanos(blockedNanos), List.of(stack), Instant.now());
         HubEvents.hubBlocked(r);
+        hub.countBlockedReport();
         try {
             listener.hubBlocked(r);
         } catch (RuntimeException e) {

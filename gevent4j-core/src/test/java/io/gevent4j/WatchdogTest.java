@@ -241,7 +241,10 @@ class WatchdogTest {
     void propertiesAreParsed() {
         assertThat(Watchdog.parseDuration("100ms")).isEqualTo(Duration.ofMillis(100));
         assertThat(Watchdog.parseDuration("0.5s")).isEqualTo(Duration.ofMillis(500));
-        assertThat(Watchdog.parseDuration("250")).isEqualTo(Duration.ofMillis(250));
+        assertThatThrownBy(() -> Watchdog.parseDuration("250")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'250' could be 250s or 250ms");
+        assertThat(Watchdog.parseDuration("0")).isEqualTo(Duration.ZERO);
+        assertThat(Watchdog.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
         assertThat(Watchdog.parseDuration("PT0.1S")).isEqualTo(Duration.ofMillis(100));
         assertThat(Watchdog.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
         assertThat(Watchdog.parseDuration("750us")).isEqualTo(Duration.ofNanos(750_000));

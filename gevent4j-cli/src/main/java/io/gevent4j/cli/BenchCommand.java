@@ -23,7 +23,9 @@ import picocli.CommandLine.Parameters;
             "Load-test an HTTP/1.x server: -c connections, one greenlet each, on the library's cooperative sockets.",
             "Failures are classified as ab does: connect, receive (read error, time-out, connection closed in a",
             "response), length (a 2xx body whose length differs from the first one's), exceptions (write error or",
-            "a response that is not HTTP/1.x); non-2xx responses are counted apart. Exit code 1 if no request completed."})
+            "a response that is not HTTP/1.x); non-2xx responses are counted apart. Then by cause, with one sample",
+            "each: refused, connect error, time-out, reset, closed early, bad response, length, other.",
+            "Exit code 1 (and a warning on stderr) if no request completed."})
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "URL", description = "http://host[:port][/path]")
@@ -33,7 +35,7 @@ final class BenchCommand implements Callable<Integer> {
     Long requests;
 
     @Option(names = {"-d", "--duration"}, paramLabel = "TIME", converter = DiagnosticsOptions.DurationConverter.class,
-            description = "send requests for this long instead of -n (e.g. 10s)")
+            description = "send requests for this long instead of -n (e.g. 10s, 500ms; a bare number is refused)")
     Duration duration;
 
     @Option(names = {"-c", "--concurrency"}, defaultValue = "1", paramLabel = "N",
@@ -99,25 +101,37 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = System.console() != null && System.console().isTerminal();
         Duration every = quiet ? Duration.ZERO : terminal ? Duration.ofMillis(200) : progressEvery;
-        LoadResult r = LoadGenerator.run(load, warmup, every, p -> {
-            double s = p.elapsed().toNanos() / 1e9;
-            String line = p.warmingUp()
-                    ? String.format(Locale.ROOT, "warming up: %d requests sent, not counted", p.done())
-                    : String.format(Locale.ROOT, "%d requests done, %d failed, %.1f s, %.0f req/s",
-                            p.done(), p.failed(), s, s == 0 ? 0 : p.done() / s);
-            if (terminal) {
-                err.print("\r" + line + "   ");
-            } else {
-                err.println("progress: " + line);
-            }
-            err.flush();
-        });
+        LoadResult r;
+        try {
+            r = LoadGenerator.run(load, warmup, every, p -> {
+                double s = p.elapsed().toNanos() / 1e9;
+                String line = p.warmingUp()
+                        ? String.format(Locale.ROOT, "warming up: %d requests sent, not counted", p.done())
+                        : String.format(Locale.ROOT, "%d requests done, %d failed, %.1f s, %.0f req/s",
+                                p.done(), p.failed(), s, s == 0 ? 0 : p.done() / s);
+                if (terminal) {
+                    err.print("\r" + line + "   ");
+                } else {
+                    err.println("progress: " + line);
+                }
+                err.flush();
+            });
+        } catch (java.net.UnknownHostException e) {
+            throw new java.net.UnknownHostException("cannot resolve the host of " + url + " (" + Main.describe(e)
+                    + "); check the name, or give an IP address");
+        }
         if (terminal && !quiet) {
             err.print("\r" + " ".repeat(70) + "\r");
             err.flush();
         }
         out.print(json ? r.toJson() + "\n" : r.toText());
         out.flush();
+        if (r.completed == 0) {
+            err.println("gevent4j bench: warning: no request completed (" + r.failed() + " failed, "
+                    + r.unfinished() + " unfinished" + (r.failed() > 0 ? "; see 'Why requests failed'" : "")
+                    + "); check the URL, or give the run more time (-d 10s, --timeout 30s)");
+            err.flush();
+        }
         return r.completed > 0 ? 0 : 1;
     }
 

@@ -36,13 +36,18 @@ final class DiagnosticsOptions {
         boolean json = switch (runInfoFormat.toLowerCase(Locale.ROOT)) {
             case "text" -> false;
             case "json" -> true;
-            default -> throw new IllegalArgumentException("--run-info-format must be text or json: " + runInfoFormat);
+            default -> throw new IllegalArgumentException("--run-info-format must be text or json, not '" + runInfoFormat + "'");
         };
         if (runInfoSignal.equalsIgnoreCase("none")) {
             return Optional.empty();
         }
         String name = runInfoSignal.toUpperCase(Locale.ROOT).replaceFirst("^SIG", "");
-        installHandler(name, out, json);
+        try {
+            installHandler(name, out, json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--run-info-signal: cannot handle signal '" + runInfoSignal + "' ("
+                    + e.getMessage() + "); use USR2, USR1 or HUP, or 'none'", e);
+        }
         return Optional.of(name);
     }
 
@@ -55,31 +60,18 @@ final class DiagnosticsOptions {
         });
     }
 
-    /** {@code 100ms}, {@code 0.5s}, {@code 2m}, a bare number of milliseconds, or ISO-8601. */
+    /**
+     * The command's duration options: the library's one duration syntax
+     * ({@link Watchdog#parseDuration}: {@code 500ms}, {@code 2s}, {@code 1m}, {@code PT2S}; a bare
+     * number other than 0 is refused, since {@code 5} could be seconds or milliseconds).
+     */
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            String t = value.trim().toLowerCase(Locale.ROOT);
-            if (t.startsWith("p")) {
-                return Duration.parse(value.trim());
-            }
-            double unit;
-            if (t.endsWith("ms")) {
-                unit = 1e6;
-                t = t.substring(0, t.length() - 2);
-            } else if (t.endsWith("s")) {
-                unit = 1e9;
-                t = t.substring(0, t.length() - 1);
-            } else if (t.endsWith("m")) {
-                unit = 60e9;
-                t = t.substring(0, t.length() - 1);
-            } else {
-                unit = 1e6;
-            }
             try {
-                return Duration.ofNanos(Math.round(Double.parseDouble(t) * unit));
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("not a duration: '" + value + "' (e.g. 100ms, 0.5s)");
+                return Watchdog.parseDuration(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }

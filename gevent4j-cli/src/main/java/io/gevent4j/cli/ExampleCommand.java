@@ -18,7 +18,9 @@ final class ExampleCommand implements Callable<Integer> {
     @Option(names = {"-n", "--jobs"}, defaultValue = "3", description = "number of jobs (default: ${DEFAULT-VALUE})")
     int jobs;
 
-    @Option(names = "--timeout", defaultValue = "PT2S", description = "joinAll timeout, ISO-8601 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--timeout", defaultValue = "2s", paramLabel = "TIME",
+            converter = DiagnosticsOptions.DurationConverter.class,
+            description = "joinAll timeout, e.g. 500ms, 2s, PT2S (default: ${DEFAULT-VALUE})")
     Duration timeout;
 
     @CommandLine.Spec

@@ -71,6 +71,8 @@ final class LoadGenerator {
         final LongAdder bodyBytes = new LongAdder();
         final LongAdder connections = new LongAdder();
         final AtomicLong firstBodyLength = new AtomicLong(-1);
+        /** The same failures by cause (refused, reset, time-out...), with a sample of each. */
+        final Failures why = new Failures();
 
         long failed() {
             return connectFailures.sum() + receiveFailures.sum() + lengthFailures.sum() + exceptionFailures.sum();
@@ -315,6 +317,7 @@ final class LoadGenerator {
                         socket = TcpSocket.connect(address, spec.timeout());
                     } catch (IOException e) {
                         counters.connectFailures.add(n - done);
+                        counters.why.add(e, n - done);
                         break;
                     }
                     counters.connections.increment();
@@ -331,6 +334,7 @@ final class LoadGenerator {
                         continue;
                     }
                     counters.exceptionFailures.add(n - done);
+                    counters.why.add(e, n - done);
                     socket = closeQuietly(socket);
                     break;
                 }
@@ -347,15 +351,18 @@ final class LoadGenerator {
                             break; // re-send the rest on a new connection
                         }
                         counters.receiveFailures.add(n - done);
+                        counters.why.add(e, n - done);
                         done = n;
                         break;
                     } catch (ResponseReader.MalformedResponse e) {
                         counters.exceptionFailures.add(n - done);
+                        counters.why.add(e, n - done);
                         socket = closeQuietly(socket);
                         done = n;
                         break;
                     } catch (IOException e) {
                         counters.receiveFailures.add(n - done);
+                        counters.why.add(e, n - done);
                         socket = closeQuietly(socket);
                         done = n;
                         break;
@@ -368,10 +375,13 @@ final class LoadGenerator {
                     if (ok && !counters.firstBodyLength.compareAndSet(-1, r.bodyLength())
                             && counters.firstBodyLength.get() != r.bodyLength()) {
                         counters.lengthFailures.increment(); // ab's rule: a 2xx body unlike the first
+                        counters.why.add(Failures.Kind.LENGTH, 1, "a 2xx body of " + r.bodyLength()
+                                + " bytes; the first 2xx body had " + counters.firstBodyLength.get());
                     } else {
                         counters.completed.increment();
                         if (!ok) {
                             counters.non2xx.increment();
+                            counters.why.non2xx(r.status());
                         }
                     }
                     histogram.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
@@ -389,6 +399,8 @@ final class LoadGenerator {
                     if (done < n) {
                         // the server closed a pipelined batch early: what was not answered failed
                         counters.receiveFailures.add(n - done);
+                        counters.why.add(Failures.Kind.CLOSED, n - done, "the server closed the connection with "
+                                + (n - done) + " pipelined requests unanswered");
                         done = n;
                     }
                 }

@@ -18,6 +18,8 @@ final class LoadResult {
     final long exceptionFailures;
     final long bytesReceived;
     final long connections;
+    /** The failures by cause, each with a sample. */
+    final Failures why;
     final Histogram latencyMicros;
     final Duration elapsed;
     final boolean hitTimeLimit;
@@ -36,6 +38,7 @@ final class LoadResult {
         this.exceptionFailures = c.exceptionFailures.sum();
         this.bytesReceived = c.bytesReceived.sum();
         this.connections = c.connections.sum();
+        this.why = c.why;
         this.latencyMicros = latencyMicros;
         this.elapsed = elapsed;
         this.hitTimeLimit = hitTimeLimit;
@@ -93,7 +96,16 @@ final class LoadResult {
         if (spec.requests().isPresent()) {
             line(sb, "Unfinished requests", "%d", unfinished());
         }
-        line(sb, "Non-2xx responses", "%d", non2xx);
+        line(sb, "Non-2xx responses", "%d%s", non2xx, non2xx == 0 ? "" : " (e.g. " + why.non2xxSample() + ")");
+        if (failed() > 0) {
+            sb.append("Why requests failed:\n");
+            for (Failures.Kind k : Failures.Kind.values()) {
+                long n = why.count(k);
+                if (n > 0) {
+                    sb.append(String.format(Locale.ROOT, "  %-14s %8d   e.g. %s%n", k.label, n, why.sample(k)));
+                }
+            }
+        }
         line(sb, "Connections opened", "%d", connections);
         line(sb, "Requests per second", "%.1f (completed requests / time taken)", requestsPerSecond());
         line(sb, "Transfer rate", "%.1f KiB/s received (%d bytes)", seconds() == 0 ? 0 : bytesReceived / 1024.0 / seconds(),
@@ -110,19 +122,49 @@ final class LoadResult {
     }
 
     String toJson() {
-        return String.format(Locale.ROOT,
-                "{\"url\":%s,\"method\":%s,\"http\":\"%s\",\"keepAlive\":%b,\"pipeline\":%d,\"concurrency\":%d,"
-                        + "\"hubs\":%d,\"warmupSeconds\":%.3f,\"warmupRequests\":%d,\"seconds\":%.6f,\"timeLimitHit\":%b,\"completed\":%d,"
-                        + "\"failed\":{\"total\":%d,\"connect\":%d,\"receive\":%d,\"length\":%d,\"exceptions\":%d},"
-                        + "\"unfinished\":%d,\"non2xx\":%d,\"connections\":%d,\"requestsPerSecond\":%.3f,"
-                        + "\"bytesReceived\":%d,\"transferBytesPerSecond\":%.1f,"
-                        + "\"latencyMs\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f,\"mean\":%.3f}}",
-                Json.string(url()), Json.string(spec.method()), spec.http11() ? "1.1" : "1.0", spec.keepAlive(),
-                spec.pipeline(), spec.concurrency(), spec.hubs(), warmup.toNanos() / 1e9, warmupRequests, seconds(), hitTimeLimit, completed, failed(),
-                connectFailures, receiveFailures, lengthFailures, exceptionFailures, unfinished(), non2xx, connections,
-                requestsPerSecond(), bytesReceived, seconds() == 0 ? 0 : bytesReceived / seconds(), latencyMillis(50),
-                latencyMillis(90), latencyMillis(99), latencyMillis(99.9), maxLatencyMillis(),
-                latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMean() / 1000.0);
+        Json j = new Json().beginObject()
+                .name("url").value(url())
+                .name("method").value(spec.method())
+                .name("http").value(spec.http11() ? "1.1" : "1.0")
+                .name("keepAlive").value(spec.keepAlive())
+                .name("pipeline").value(spec.pipeline())
+                .name("concurrency").value(spec.concurrency())
+                .name("hubs").value(spec.hubs())
+                .name("warmupSeconds").value(warmup.toNanos() / 1e9, 3)
+                .name("warmupRequests").value(warmupRequests)
+                .name("seconds").value(seconds(), 6)
+                .name("timeLimitHit").value(hitTimeLimit)
+                .name("completed").value(completed)
+                .name("failed").beginObject()
+                .name("total").value(failed())
+                .name("connect").value(connectFailures)
+                .name("receive").value(receiveFailures)
+                .name("length").value(lengthFailures)
+                .name("exceptions").value(exceptionFailures)
+                .endObject()
+                .name("failures").beginObject();
+        for (Failures.Kind k : Failures.Kind.values()) {
+            j.name(k.jsonName()).beginObject().name("count").value(why.count(k)).name("sample").value(why.sample(k))
+                    .endObject();
+        }
+        return j.name("non2xx").beginObject().name("count").value(non2xx).name("sample").value(why.non2xxSample())
+                .endObject()
+                .endObject()
+                .name("unfinished").value(unfinished())
+                .name("non2xx").value(non2xx)
+                .name("connections").value(connections)
+                .name("requestsPerSecond").value(requestsPerSecond(), 3)
+                .name("bytesReceived").value(bytesReceived)
+                .name("transferBytesPerSecond").value(seconds() == 0 ? 0 : bytesReceived / seconds(), 1)
+                .name("latencyMs").beginObject()
+                .name("p50").value(latencyMillis(50), 3)
+                .name("p90").value(latencyMillis(90), 3)
+                .name("p99").value(latencyMillis(99), 3)
+                .name("p99_9").value(latencyMillis(99.9), 3)
+                .name("max").value(maxLatencyMillis(), 3)
+                .name("mean").value(latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMean() / 1000.0, 3)
+                .endObject()
+                .endObject().toString();
     }
 
     /** {@code 4s}, {@code 1.5s}, {@code 250ms}. */

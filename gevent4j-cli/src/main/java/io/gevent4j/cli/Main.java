@@ -21,6 +21,11 @@ public final class Main implements Runnable {
     @CommandLine.Mixin
     DiagnosticsOptions diagnostics = new DiagnosticsOptions();
 
+    /**
+     * Runs the command line and exits with its code.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -37,6 +42,8 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
+        // One duration syntax for every option of every command (500ms, 2s, 1m, PT2S).
+        cl.registerConverter(java.time.Duration.class, new DiagnosticsOptions.DurationConverter());
         // Diagnostics (watchdog, run info on a signal) apply before any subcommand runs.
         cl.setExecutionStrategy(parsed -> {
             main.diagnostics.apply(System.err);
@@ -50,8 +57,7 @@ public final class Main implements Runnable {
         });
         // A command that fails at run time (unknown host, port in use...) gets one line, not a stack trace.
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            String what = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            cmd.getErr().println("gevent4j " + cmd.getCommandName() + ": " + what);
+            cmd.getErr().println("gevent4j " + cmd.getCommandName() + ": " + describe(ex));
             cmd.getErr().flush();
             return 1;
         });
@@ -59,6 +65,24 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * One line for an error: its message, or (for exceptions without one, such as
+     * {@code UnresolvedAddressException}) what its class says; never {@code null}. A cause with a
+     * message of its own is added when the outer message does not already contain it.
+     */
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            String name = e.getClass().getSimpleName().replaceAll("(Exception|Error)$", "");
+            m = name.replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT);
+        }
+        Throwable c = e.getCause();
+        if (c != null && c.getMessage() != null && !m.contains(c.getMessage())) {
+            m = m + ": " + c.getMessage();
+        }
+        return m;
     }
 
     @Override

@@ -60,6 +60,11 @@ final class ServeCommand implements Callable<Integer> {
                 "open-file limit, see StreamServer.defaultMaxConnections: (limit - open - max(64, limit/8)) / 2)"})
     int maxConnections;
 
+    @Option(names = "--watchdog", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"report a hub that runs one greenlet longer than the threshold (default: on, 100ms;",
+                "the threshold is the top-level 'gevent4j --watchdog=TIME serve ...')"})
+    boolean watchdog;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -79,6 +84,17 @@ final class ServeCommand implements Callable<Integer> {
         if (!kind.equals("demo") && !kind.equals("echo") && !kind.equals("hello")) {
             throw new CommandLine.ParameterException(cl, "SERVER must be demo, echo or hello: " + what);
         }
+        if (watchdog) {
+            io.gevent4j.Watchdog.enable(); // a server should say which greenlet blocks its hub
+        } else {
+            io.gevent4j.Watchdog.disable();
+        }
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new CommandLine.ParameterException(cl, "--host: '" + host + "' is not an address of this machine"
+                    + " nor a name that resolves (give an IP address such as 127.0.0.1, 0.0.0.0 or ::, or a name"
+                    + " from /etc/hosts)");
+        }
         PrintWriter out = cl.getOut();
         Consumer<String> log = accessLog ? line -> {
             synchronized (out) {
@@ -87,16 +103,17 @@ final class ServeCommand implements Callable<Integer> {
             }
         } : line -> { };
         HubGroup group = HubGroup.start(hubs);
+        io.gevent4j.management.GeventMBeans.register(group); // for jconsole/jcmd; the process owns the JVM
         // After the hubs have opened their selectors, so that the default counts them as open.
         int cap = maxConnections > 0 ? maxConnections : StreamServer.defaultMaxConnections();
-        InetSocketAddress address = new InetSocketAddress(host, port);
         Running server;
         try {
             server = kind.equals("hello") ? startHello(address, group, log, cap)
                     : startDemoOrEcho(kind, address, group, log, cap);
         } catch (IOException | RuntimeException e) {
             group.close();
-            throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + host + ":" + port + ": " + Main.describe(e)
+                    + " (choose another --port, 0 for any free one, or an address of this machine for --host)", e);
         }
         InetSocketAddress bound = server.address();
         out.printf(Locale.ROOT, "listening on %s:%d (%s server, %d hub%s, at most %s connections at once)%n",
@@ -158,15 +175,20 @@ final class ServeCommand implements Callable<Integer> {
     /** The HTTP/1.1 server answering "Hello, World!"; its access log (common log format) goes to {@code log}. */
     private Running startHello(InetSocketAddress address, HubGroup group, Consumer<String> log, int cap)
             throws IOException {
-        boolean logging = accessLog && routeAccessLog(log);
+        // The command writes its own access line (common log format) rather than reconfiguring the
+        // library's System.Logger "io.gevent4j.http.access": that logger stays the user's.
         HttpServer.Builder builder = HttpServer.builder((request, response) -> {
             response.header("Content-Type", "text/plain");
             response.send(200, HELLO);
+            if (accessLog) {
+                log.accept(commonLogLine(request, response.status(), HELLO.length()));
+            }
         });
         if (maxConnections > 0) {
             builder.maxConnections(cap); // else the process-wide default limit, shared
         }
-        HttpServer server = builder.listen(address).hubs(group).backlog(1024).name("hello").accessLog(logging).build().start();
+        HttpServer server = builder.listen(address).hubs(group).backlog(1024).name("hello").build().start();
+        io.gevent4j.management.GeventMBeans.register(server, "hello:" + server.address().getPort());
         return new Running() {
             @Override
             public InetSocketAddress address() {
@@ -182,33 +204,13 @@ final class ServeCommand implements Callable<Integer> {
 
     static final String HELLO = "Hello, World!";
 
-    /**
-     * Routes the HTTP server's access log (the System.Logger {@code io.gevent4j.http.access},
-     * java.util.logging by default) to {@code log}, one line per request.
-     */
-    private static boolean routeAccessLog(Consumer<String> log) {
-        java.util.logging.Logger access = java.util.logging.Logger.getLogger("io.gevent4j.http.access");
-        ACCESS_LOGGER.set(access); // keep a strong reference: JUL holds loggers weakly
-        access.setUseParentHandlers(false);
-        for (java.util.logging.Handler h : access.getHandlers()) {
-            access.removeHandler(h);
-        }
-        access.addHandler(new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                log.accept(r.getParameters() == null || r.getParameters().length == 0 ? r.getMessage()
-                        : java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
-            }
+    private static final java.time.format.DateTimeFormatter CLF =
+            java.time.format.DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
 
-            @Override
-            public void flush() { }
-
-            @Override
-            public void close() { }
-        });
-        return true;
+    /** One Common Log Format line, as the library's access log writes it. */
+    static String commonLogLine(io.gevent4j.http.HttpRequest request, int status, long bytes) {
+        return request.remoteAddress().getAddress().getHostAddress() + " - - ["
+                + CLF.format(java.time.ZonedDateTime.now()) + "] \"" + request.method() + " " + request.target() + " "
+                + request.version() + "\" " + status + " " + (bytes == 0 ? "-" : Long.toString(bytes));
     }
-
-    private static final java.util.concurrent.atomic.AtomicReference<java.util.logging.Logger> ACCESS_LOGGER =
-            new java.util.concurrent.atomic.AtomicReference<>();
 }

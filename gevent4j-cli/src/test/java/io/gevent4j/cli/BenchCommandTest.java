@@ -44,7 +44,10 @@ class BenchCommandTest {
             assertThat(server.requests.get()).isEqualTo(50);
             assertThat(run.field("Failed requests")).isEqualTo("15 (connect 0, receive 5, length 5, exceptions 5)");
             assertThat(run.field("Completed requests")).isEqualTo("35");
-            assertThat(run.field("Non-2xx responses")).isEqualTo("5");
+            assertThat(run.field("Non-2xx responses")).isEqualTo("5 (e.g. status 404)");
+            assertThat(run.out()).containsPattern("\n  closed early +5   e\\.g\\. connection closed before the response\n")
+                    .containsPattern("\n  bad response +5   e\\.g\\. bad status line: 'SMTP ready'\n")
+                    .containsPattern("\n  length +5   e\\.g\\. a 2xx body of 3 bytes; the first 2xx body had 5\n");
         }
     }
 

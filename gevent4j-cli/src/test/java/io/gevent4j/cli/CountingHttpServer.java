@@ -23,7 +23,8 @@ import java.util.function.IntFunction;
  */
 final class CountingHttpServer implements AutoCloseable {
     /** What to do with one request. */
-    enum Answer { OK, NOT_FOUND, SHORTER_BODY, CLOSE_WITHOUT_REPLY, GARBAGE }
+    /** RESET closes with an RST (linger 0); SILENT never answers and waits for the client to leave. */
+    enum Answer { OK, NOT_FOUND, SHORTER_BODY, CLOSE_WITHOUT_REPLY, GARBAGE, RESET, SILENT }
 
     static final String BODY = "hello";
 
@@ -82,8 +83,14 @@ final class CountingHttpServer implements AutoCloseable {
                     case NOT_FOUND -> "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n" + conn + "\r\nnot found";
                     case SHORTER_BODY -> "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n" + conn + "\r\nhel";
                     case GARBAGE -> "SMTP ready\r\n\r\n";
-                    case CLOSE_WITHOUT_REPLY -> null;
+                    case CLOSE_WITHOUT_REPLY, RESET, SILENT -> null;
                 };
+                if (a == Answer.RESET) {
+                    s.setSoLinger(true, 0);
+                }
+                if (a == Answer.SILENT) {
+                    in.transferTo(OutputStream.nullOutputStream()); // until the client closes
+                }
                 if (reply == null) {
                     return;
                 }

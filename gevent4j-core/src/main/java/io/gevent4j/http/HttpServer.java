@@ -72,7 +72,23 @@ public final class HttpServer implements AutoCloseable {
     private final Settings settings;
 
     private HttpServer(Builder b) {
-        this.settings = new Settings(b.handler, b.maxRequestLine, b.maxHeaderBytes, b.maxHeaders, b.maxBodyBytes,
+        HttpHandler h = b.handler;
+        HttpHandler counted = (req, res) -> { // the figures of stats()
+            requests.increment();
+            boolean threw = true;
+            try {
+                h.handle(req, res);
+                threw = false;
+            } catch (Exception | Error e) {
+                errors.computeIfAbsent(e.getClass().getName(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
+                throw e;
+            } finally {
+                int c = threw ? 5 : res.status() / 100; // a handler that threw: a 500, or a closed connection
+                statusClasses[c >= 1 && c <= 5 ? c - 1 : 5].increment();
+                bodyBytes.add(res.bytesSent());
+            }
+        };
+        this.settings = new Settings(counted, b.maxRequestLine, b.maxHeaderBytes, b.maxHeaders, b.maxBodyBytes,
                 b.maxDrainBytes, b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.accessLog,
                 new java.util.concurrent.atomic.LongAdder(), b.firstByteTimeout, b.minBodyRate, b.minBodyRateGrace,
                 b.requireHost, b.maxIdleConnections, new java.util.concurrent.atomic.AtomicInteger());
@@ -124,6 +140,42 @@ public final class HttpServer implements AutoCloseable {
     Settings settings() {
         return settings;
     }
+
+    private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bodyBytes = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder[] statusClasses = java.util.stream.Stream
+            .generate(java.util.concurrent.atomic.LongAdder::new).limit(6).toArray(java.util.concurrent.atomic.LongAdder[]::new);
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> errors =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A snapshot of this server's HTTP counters (any thread; racy but recent). Requests the server
+     * refused before a handler ran (a malformed request, a 413) are not counted here.
+     *
+     * @return requests handled, responses by status class, handler errors by class, bytes, writes
+     */
+    public Stats stats() {
+        java.util.Map<String, Long> e = new java.util.TreeMap<>();
+        errors.forEach((k, v) -> e.put(k, v.sum()));
+        java.util.Map<String, Long> st = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 5; i++) {
+            st.put((i + 1) + "xx", statusClasses[i].sum());
+        }
+        return new Stats(requests.sum(), java.util.Collections.unmodifiableMap(st), java.util.Map.copyOf(e),
+                bodyBytes.sum(), writes());
+    }
+
+    /**
+     * HTTP counters of a server.
+     *
+     * @param requests requests a handler was run for, ever
+     * @param responsesByStatusClass those requests by the status class of their response ({@code 1xx} to {@code 5xx})
+     * @param errors handlers that threw, by the exception's class name (each became a 500 or a closed connection)
+     * @param bodyBytes response body bytes the handlers had written when they returned
+     * @param writes socket writes of all connections (responses are coalesced: fewer than responses when pipelined)
+     */
+    public record Stats(long requests, java.util.Map<String, Long> responsesByStatusClass,
+            java.util.Map<String, Long> errors, long bodyBytes, long writes) {}
 
     /** Socket writes made by all connections so far (tests check that pipelined responses are coalesced). */
     long writes() {

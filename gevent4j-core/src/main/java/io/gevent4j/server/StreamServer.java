@@ -104,7 +104,16 @@ public final class StreamServer implements AutoCloseable {
                 : b.maxConnections > 0 ? new BoundedSemaphore(b.maxConnections) : ConnectionLimit.shared();
         IdleConnections idle = b.pool == null && b.maxConnections != Integer.MAX_VALUE ? new IdleConnections() : null;
         this.admission = new Admission(permits, idle);
-        this.tasks = new ConnectionTasks(this, b.handler, admission, b.pool != null, b.sslContext, b.sslParameters,
+        Handler counted = c -> { // the figures of stats(): connections served, handler errors by class
+            served.increment();
+            try {
+                b.handler.handle(c);
+            } catch (Exception | Error e) {
+                errors.computeIfAbsent(e.getClass().getName(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
+                throw e;
+            }
+        };
+        this.tasks = new ConnectionTasks(this, counted, admission, b.pool != null, b.sslContext, b.sslParameters,
                 b.handshakeTimeout, b.tcpNoDelay, b.errorReporter);
         this.acceptor = new Acceptor(this, b.address, b.channel, b.backlog, b.reusePort, b.hub, b.hubs, b.pool,
                 admission, tasks);
@@ -362,6 +371,30 @@ public final class StreamServer implements AutoCloseable {
         }
         return a;
     }
+
+    private final java.util.concurrent.atomic.LongAdder served = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> errors =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A snapshot of this server's counters (any thread; racy but recent).
+     *
+     * @return connections served so far, served now, and handler failures by exception class
+     */
+    public Stats stats() {
+        java.util.Map<String, Long> e = new java.util.TreeMap<>();
+        errors.forEach((k, v) -> e.put(k, v.sum()));
+        return new Stats(served.sum(), activeConnections(), java.util.Map.copyOf(e));
+    }
+
+    /**
+     * Counters of a server.
+     *
+     * @param connections connections whose handler has started, ever
+     * @param active connections whose handler runs now
+     * @param errors handlers that ended with an exception, by the exception's class name, ever
+     */
+    public record Stats(long connections, int active, java.util.Map<String, Long> errors) {}
 
     /** Connections whose handler runs now. */
     public int activeConnections() {
