@@ -356,6 +356,23 @@ final class Http1Connection implements ResponseSink {
         return new HttpResponse.Switched(conn, rest);
     }
 
+    /** Whether the client closed its side (HttpResponse.clientClosed): one non-blocking read, kept in the input. */
+    boolean clientClosed() {
+        if (conn.isSecure() || in.available() > 0 || !conn.isOpen()) {
+            return !conn.isOpen();
+        }
+        in.resetIfEmpty();
+        try {
+            int n = conn.tcp().channel().read(java.nio.ByteBuffer.wrap(in.buf, in.lim, in.buf.length - in.lim));
+            if (n > 0) {
+                in.lim += n; // a next request's first bytes: kept for the parser
+            }
+            return n < 0;
+        } catch (IOException e) {
+            return true; // reset: gone
+        }
+    }
+
     // ---------------------------------------------------------------- ResponseSink
 
     @Override

@@ -156,6 +156,18 @@ public final class HttpResponse {
     }
 
     /**
+     * Whether the client has closed its side of the connection (plain TCP: end of stream is
+     * waiting to be read), for a long-lived stream (Server-Sent Events) to stop at once instead
+     * of after a write fails. Does not block; bytes of a next request are kept. Under TLS, or
+     * on another server, answers false: a write then fails instead.
+     *
+     * @return true if the client is known to have closed the connection
+     */
+    public boolean clientClosed() {
+        return sink instanceof Http1Connection c && c.clientClosed();
+    }
+
+    /**
      * The connection after a {@link #switchProtocols()}: the socket, and the bytes the client
      * sent after the request head that the server had already read (the new protocol's first
      * bytes; often empty). The HTTP server no longer reads or writes the connection; it closes
