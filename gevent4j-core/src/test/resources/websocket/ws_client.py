@@ -35,7 +35,7 @@ async def main():
         check(any(e.name == "permessage-deflate" for e in ws.extensions), "permessage-deflate negotiated")
         await ws.send("hello")
         check(await ws.recv() == "hello", "text echo")
-        data = bytes(range(256)) * 400
+        data = bytes(range(256)) * 200
         await ws.send(data)
         check(await ws.recv() == data, "compressed binary echo (%d bytes)" % len(data))
         await ws.send(["frag-", "ment-", "ed \u00e9"])
