@@ -352,7 +352,11 @@ final class Http1Connection implements ResponseSink {
         out.ascii("Connection: Upgrade\r\n\r\n");
         out.flush();
         byte[] rest = java.util.Arrays.copyOfRange(in.buf, in.pos, in.lim);
-        in.pos = in.lim;
+        // The buffers are not used again: a long-lived upgraded connection keeps neither (8 KiB).
+        in.buf = new byte[0];
+        in.pos = 0;
+        in.lim = 0;
+        out.buf = new byte[0];
         return new HttpResponse.Switched(conn, rest);
     }
 
