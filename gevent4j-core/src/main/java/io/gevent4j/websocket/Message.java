@@ -14,7 +14,11 @@ import java.nio.charset.StandardCharsets;
  * }
  */
 public sealed interface Message {
-    /** The message's payload as bytes (a text message: its UTF-8 encoding). */
+    /**
+     * The message's payload as bytes.
+     *
+     * @return the payload (a text message: its UTF-8 encoding)
+     */
     byte[] bytes();
 
     /**

@@ -61,47 +61,83 @@ public final class WebSocketOptions {
         return new Builder();
     }
 
-    /** @return the largest message received, in bytes (after decompression); larger ones close with 1009 */
+    /**
+     * Returns the largest message received, in bytes (after decompression); larger ones close with 1009.
+     *
+     * @return the largest message received, in bytes (after decompression); larger ones close with 1009
+     */
     public int maxMessageBytes() {
         return maxMessageBytes;
     }
 
-    /** @return how long {@link WebSocket#receive()} waits for the peer's next frame before closing with 1001, if limited */
+    /**
+     * Returns how long {@link WebSocket#receive()} waits for the peer's next frame before closing with 1001, if limited.
+     *
+     * @return how long {@link WebSocket#receive()} waits for the peer's next frame before closing with 1001, if limited
+     */
     public Optional<Duration> idleTimeout() {
         return Optional.ofNullable(idleTimeout);
     }
 
-    /** @return how long a close waits for the peer's close frame and end of stream */
+    /**
+     * Returns how long a close waits for the peer's close frame and end of stream.
+     *
+     * @return how long a close waits for the peer's close frame and end of stream
+     */
     public Duration closeTimeout() {
         return closeTimeout;
     }
 
-    /** @return how long one send may wait (for the send lock and for the peer to read), after which the connection is dropped */
+    /**
+     * Returns how long one send may wait (for the send lock and for the peer to read), after which the connection is dropped.
+     *
+     * @return how long one send may wait (for the send lock and for the peer to read), after which the connection is dropped
+     */
     public Duration writeTimeout() {
         return writeTimeout;
     }
 
-    /** @return how long a client's connect and opening handshake may take */
+    /**
+     * Returns how long a client's connect and opening handshake may take.
+     *
+     * @return how long a client's connect and opening handshake may take
+     */
     public Duration handshakeTimeout() {
         return handshakeTimeout;
     }
 
-    /** @return whether {@code permessage-deflate} (RFC 7692) is offered (client) or accepted (server) */
+    /**
+     * Returns whether {@code permessage-deflate} (RFC 7692) is offered (client) or accepted (server).
+     *
+     * @return whether {@code permessage-deflate} (RFC 7692) is offered (client) or accepted (server)
+     */
     public boolean compression() {
         return compression;
     }
 
-    /** @return whether this side resets its compressor after each message (asks {@code *_no_context_takeover} of itself) */
+    /**
+     * Returns whether this side resets its compressor after each message (asks {@code *_no_context_takeover} of itself).
+     *
+     * @return whether this side resets its compressor after each message (asks {@code *_no_context_takeover} of itself)
+     */
     public boolean noContextTakeover() {
         return noContextTakeover;
     }
 
-    /** @return the payload size of the frames a message is sent in; 0: one frame per message */
+    /**
+     * Returns the payload size of the frames a message is sent in; 0: one frame per message.
+     *
+     * @return the payload size of the frames a message is sent in; 0: one frame per message
+     */
     public int fragmentBytes() {
         return fragmentBytes;
     }
 
-    /** @return the subprotocols offered (client) or supported (server), in order of preference */
+    /**
+     * Returns the subprotocols offered (client) or supported (server), in order of preference.
+     *
+     * @return the subprotocols offered (client) or supported (server), in order of preference
+     */
     public List<String> subprotocols() {
         return subprotocols;
     }
