@@ -14,7 +14,8 @@ import java.util.Optional;
  * protocol version) and the handler does not run.
  *
  * <p>Who may call it: an {@link HttpHandler} (the connection's greenlet); it blocks for the
- * whole WebSocket conversation. The HTTP connection is not reused afterwards.
+ * whole WebSocket conversation. The HTTP connection is not reused afterwards. A graceful stop
+ * of the server closes each WebSocket with 1001 (going away).
  *
  * {@snippet :
  * HttpServer server = HttpServer.builder(WebSockets.handler(ws -> {
@@ -105,6 +106,22 @@ public final class WebSockets {
         }
         HttpResponse.Switched sw = response.switchProtocols();
         WebSocket ws = new WebSocket(Link.of(sw.connection()), false, options, deflate, protocol, sw.buffered());
+        // A graceful stop of the server says "going away" (1001) to the client, from a greenlet
+        // of this hub: the stop action runs on the stopping thread and must not block.
+        io.gevent4j.Hub hub = io.gevent4j.Hub.current();
+        sw.connection().onServerStop(() -> {
+            try {
+                hub.spawn(() -> {
+                    try {
+                        ws.close(1001, "server stopping");
+                    } catch (IOException gone) {
+                        // closed either way
+                    }
+                });
+            } catch (RuntimeException hubClosed) {
+                LOG.log(System.Logger.Level.DEBUG, "no 1001 for a WebSocket: its hub is closed", hubClosed);
+            }
+        });
         int code = 1000;
         try {
             handler.session(ws);

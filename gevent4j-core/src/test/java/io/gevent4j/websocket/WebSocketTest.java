@@ -248,6 +248,24 @@ class WebSocketTest {
     }
 
     @Test
+    void aGracefulStopSaysGoingAway() throws Exception {
+        int port = echo(WebSocketOptions.defaults());
+        try (WebSocket ws = WebSocketClient.connect(uri(port))) {
+            ws.sendText("hi");
+            assertThat(ws.receive()).contains(new Message.Text("hi"));
+            boolean[] graceful = new boolean[1];
+            Thread stopper = new Thread(() -> graceful[0] = servers.get(0).stop(LONG));
+            stopper.start();
+            assertThat(ws.receive()).isEmpty(); // the server's close frame, echoed by our receive
+            assertThat(ws.closeCode()).hasValue(1001);
+            stopper.join(LONG.toMillis() * 2);
+            assertThat(stopper.isAlive()).isFalse();
+            assertThat(graceful[0]).as("every handler finished within the grace").isTrue();
+        }
+        assertThat(event()).isEqualTo("closed 1001 server stopping");
+    }
+
+    @Test
     void sendsAfterCloseFail() throws Exception {
         int port = echo(WebSocketOptions.defaults());
         WebSocket ws = WebSocketClient.connect(uri(port));
