@@ -78,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         String kind = what.toLowerCase(Locale.ROOT);
         if (!kind.equals("demo") && !kind.equals("echo") && !kind.equals("hello") && !kind.equals("chat")) {
-            throw new CommandLine.ParameterException(cl, "SERVER must be demo, echo, hello or chat: " + what);
+            throw new CommandLine.ParameterException(cl, "SERVER must be demo, echo or hello, or chat (the chat room): " + what);
         }
         PrintWriter out = cl.getOut();
         Consumer<String> log = accessLog ? line -> {
