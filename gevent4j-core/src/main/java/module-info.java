@@ -28,6 +28,8 @@ module io.gevent4j {
     exports io.gevent4j.http;
     exports io.gevent4j.http.jdk;
     exports io.gevent4j.management;
+    exports io.gevent4j.websocket;
+    exports io.gevent4j.web;
 
     requires org.dnsjava;
 

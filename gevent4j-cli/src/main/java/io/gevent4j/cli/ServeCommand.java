@@ -24,11 +24,12 @@ import picocli.CommandLine.Parameters;
             "within --grace, then kill them. The first line printed is the address it listens on.",
             "  demo   the demo's greenlet server (read, sleep --delay, 'HTTP/1.0 200 Ok ... HelloWorld', close)",
             "  echo   TCP echo",
-            "  hello  the HTTP/1.1 server answering 'Hello, World!' (keep-alive, pipelining; common log format)"})
+            "  hello  the HTTP/1.1 server answering 'Hello, World!' (keep-alive, pipelining; common log format)",
+            "  chat   a chat room: page at /, WebSocket room at /ws, the same messages as Server-Sent Events at /events"})
 final class ServeCommand implements Callable<Integer> {
     static final int DEFAULT_PORT = 8088;
 
-    @Parameters(index = "0", paramLabel = "SERVER", description = "demo, echo or hello")
+    @Parameters(index = "0", paramLabel = "SERVER", description = "demo, echo, hello or chat")
     String what;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default: ${DEFAULT-VALUE})")
@@ -81,8 +82,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--max-connections must not be negative: " + maxConnections);
         }
         String kind = what.toLowerCase(Locale.ROOT);
-        if (!kind.equals("demo") && !kind.equals("echo") && !kind.equals("hello")) {
-            throw new CommandLine.ParameterException(cl, "SERVER must be demo, echo or hello: " + what);
+        if (!kind.equals("demo") && !kind.equals("echo") && !kind.equals("hello") && !kind.equals("chat")) {
+            throw new CommandLine.ParameterException(cl, "SERVER must be demo, echo or hello, or chat (the chat room): " + what);
         }
         if (watchdog) {
             io.gevent4j.Watchdog.enable(); // a server should say which greenlet blocks its hub
@@ -108,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
         int cap = maxConnections > 0 ? maxConnections : StreamServer.defaultMaxConnections();
         Running server;
         try {
-            server = kind.equals("hello") ? startHello(address, group, log, cap)
+            server = kind.equals("hello") || kind.equals("chat") ? startHello(address, group, log, cap)
                     : startDemoOrEcho(kind, address, group, log, cap);
         } catch (IOException | RuntimeException e) {
             group.close();
@@ -177,7 +178,8 @@ final class ServeCommand implements Callable<Integer> {
             throws IOException {
         // The command writes its own access line (common log format) rather than reconfiguring the
         // library's System.Logger "io.gevent4j.http.access": that logger stays the user's.
-        HttpServer.Builder builder = HttpServer.builder((request, response) -> {
+        HttpServer.Builder builder = HttpServer.builder(what.equalsIgnoreCase("chat") ? new ChatServer().handler()
+                : (request, response) -> {
             response.header("Content-Type", "text/plain");
             response.send(200, HELLO);
             if (accessLog) {

@@ -60,6 +60,8 @@ final class Http1Connection implements ResponseSink {
     private boolean keepAliveAnnounced;
     private boolean responseComplete;
     private boolean aborted;
+    /** The handler took the connection with a 101 (HttpResponse.switchProtocols): no more HTTP on it. */
+    private boolean switched;
 
     Http1Connection(HttpServer.Settings s, Connection conn) {
         this.s = s;
@@ -231,6 +233,12 @@ final class Http1Connection implements ResponseSink {
         } catch (Exception | Error e) {
             failure = e; // an Error too (assertion, stack overflow, a stray Timeout): the client gets a 500
         }
+        if (switched) { // the connection spoke another protocol: it is never reused for HTTP
+            if (failure != null && !isDisconnect(failure)) {
+                LOG.log(System.Logger.Level.WARNING, "handler failed after 101 on " + req, failure);
+            }
+            return false;
+        }
         if (failure != null) {
             if (isDisconnect(failure)) {
                 return false;
@@ -320,6 +328,53 @@ final class Http1Connection implements ResponseSink {
             out.write(CONTINUE);
         }
         out.flush();
+    }
+
+    /**
+     * Writes {@code 101 Switching Protocols} with {@code headers} (and {@code Connection:
+     * Upgrade}), flushes it, and hands the socket and the bytes read past the head to the
+     * handler (HttpResponse.switchProtocols); the connection serves no more requests.
+     */
+    HttpResponse.Switched switchProtocols(HttpHeaders headers) throws IOException {
+        responseCommitted = true;
+        switched = true;
+        out.ascii("HTTP/1.1 101 Switching Protocols\r\n");
+        for (int i = 0; i < headers.size(); i++) {
+            String n = headers.nameAt(i);
+            if (!n.equalsIgnoreCase("Connection") && !n.equalsIgnoreCase("Content-Length")
+                    && !n.equalsIgnoreCase("Transfer-Encoding")) {
+                out.ascii(n);
+                out.ascii(": ");
+                out.latin1(headers.valueAt(i));
+                out.crlf();
+            }
+        }
+        out.ascii("Connection: Upgrade\r\n\r\n");
+        out.flush();
+        byte[] rest = java.util.Arrays.copyOfRange(in.buf, in.pos, in.lim);
+        // The buffers are not used again: a long-lived upgraded connection keeps neither (8 KiB).
+        in.buf = new byte[0];
+        in.pos = 0;
+        in.lim = 0;
+        out.buf = new byte[0];
+        return new HttpResponse.Switched(conn, rest);
+    }
+
+    /** Whether the client closed its side (HttpResponse.clientClosed): one non-blocking read, kept in the input. */
+    boolean clientClosed() {
+        if (conn.isSecure() || in.available() > 0 || !conn.isOpen()) {
+            return !conn.isOpen();
+        }
+        in.resetIfEmpty();
+        try {
+            int n = conn.tcp().channel().read(java.nio.ByteBuffer.wrap(in.buf, in.lim, in.buf.length - in.lim));
+            if (n > 0) {
+                in.lim += n; // a next request's first bytes: kept for the parser
+            }
+            return n < 0;
+        } catch (IOException e) {
+            return true; // reset: gone
+        }
     }
 
     // ---------------------------------------------------------------- ResponseSink

@@ -158,6 +158,58 @@ public final class HttpResponse {
     }
 
     /**
+     * Whether the client has closed its side of the connection (plain TCP: end of stream is
+     * waiting to be read), for a long-lived stream (Server-Sent Events) to stop at once instead
+     * of after a write fails. Does not block; bytes of a next request are kept. Under TLS, or
+     * on another server, answers false: a write then fails instead.
+     *
+     * @return true if the client is known to have closed the connection
+     */
+    public boolean clientClosed() {
+        return sink instanceof Http1Connection c && c.clientClosed();
+    }
+
+    /**
+     * The connection after a {@link #switchProtocols()}: the socket, and the bytes the client
+     * sent after the request head that the server had already read (the new protocol's first
+     * bytes; often empty). The HTTP server no longer reads or writes the connection; it closes
+     * it when the handler returns.
+     *
+     * @param connection the raw connection, now the handler's alone
+     * @param buffered bytes already received after the request head, in order
+     */
+    public record Switched(io.gevent4j.server.Connection connection, byte[] buffered) {
+    }
+
+    /**
+     * Answers {@code 101 Switching Protocols} with the headers set on this response (which must
+     * include {@code Upgrade}; the server adds {@code Connection: Upgrade}), sends it now, and
+     * hands the connection over: the handler then speaks the new protocol (e.g. WebSocket) on
+     * it until it returns, and the connection is never used for HTTP again.
+     *
+     * @return the connection and the bytes already read past the request head
+     * @throws IllegalStateException if the response has started, no {@code Upgrade} header is
+     *     set, the request has a body, or this server's connection cannot switch protocols
+     * @throws IOException if the 101 response could not be sent
+     */
+    public Switched switchProtocols() throws IOException {
+        checkNotCommitted();
+        if (!headers.contains("Upgrade")) {
+            throw new IllegalStateException("101 Switching Protocols needs an Upgrade header");
+        }
+        if (request != null && (request.isChunked() || request.contentLength().orElse(0L) > 0)) {
+            throw new IllegalStateException("a request with a body cannot switch protocols");
+        }
+        if (!(sink instanceof Http1Connection c)) {
+            throw new IllegalStateException("this connection cannot switch protocols");
+        }
+        committed = true;
+        finished = true;
+        status = 101;
+        return c.switchProtocols(headers);
+    }
+
+    /**
      * Ends the connection now without completing this response: what is buffered and not yet
      * sent is dropped and the client sees the connection close (no status, or a cut body). For
      * a response that must not be finished, e.g. past a deadline; later writes fail.

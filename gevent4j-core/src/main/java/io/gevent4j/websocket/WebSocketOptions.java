@@ -1,0 +1,289 @@
+package io.gevent4j.websocket;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The limits and time-outs of WebSocket connections, for a server ({@link WebSockets#handler})
+ * or a client ({@link WebSocketClient}). Immutable; made by {@link #builder()}.
+ *
+ * {@snippet :
+ * WebSocketOptions options = WebSocketOptions.builder()
+ *         .maxMessageBytes(64 * 1024)
+ *         .idleTimeout(Duration.ofMinutes(5))
+ *         .build();
+ * }
+ */
+public final class WebSocketOptions {
+    private static final WebSocketOptions DEFAULTS = builder().build();
+
+    private final int maxMessageBytes;
+    private final Duration idleTimeout; // null: none
+    private final Duration closeTimeout;
+    private final Duration writeTimeout;
+    private final Duration handshakeTimeout;
+    private final boolean compression;
+    private final boolean noContextTakeover;
+    private final int fragmentBytes;
+    private final List<String> subprotocols;
+
+    private WebSocketOptions(Builder b) {
+        this.maxMessageBytes = b.maxMessageBytes;
+        this.idleTimeout = b.idleTimeout;
+        this.closeTimeout = b.closeTimeout;
+        this.writeTimeout = b.writeTimeout;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.compression = b.compression;
+        this.noContextTakeover = b.noContextTakeover;
+        this.fragmentBytes = b.fragmentBytes;
+        this.subprotocols = List.copyOf(b.subprotocols);
+    }
+
+    /**
+     * The defaults: messages up to 1 MiB, no idle time-out, 5 s for the close handshake, 10 s
+     * per send, 10 s for a client's connect and handshake, {@code permessage-deflate} offered
+     * and accepted, messages sent in one frame, no subprotocol.
+     *
+     * @return the default options
+     */
+    public static WebSocketOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * A builder starting from the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns the largest message received, in bytes (after decompression); larger ones close with 1009.
+     *
+     * @return the largest message received, in bytes (after decompression); larger ones close with 1009
+     */
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /**
+     * Returns how long {@link WebSocket#receive()} waits for the peer's next frame before closing with 1001, if limited.
+     *
+     * @return how long {@link WebSocket#receive()} waits for the peer's next frame before closing with 1001, if limited
+     */
+    public Optional<Duration> idleTimeout() {
+        return Optional.ofNullable(idleTimeout);
+    }
+
+    /**
+     * Returns how long a close waits for the peer's close frame and end of stream.
+     *
+     * @return how long a close waits for the peer's close frame and end of stream
+     */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /**
+     * Returns how long one send may wait (for the send lock and for the peer to read), after which the connection is dropped.
+     *
+     * @return how long one send may wait (for the send lock and for the peer to read), after which the connection is dropped
+     */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /**
+     * Returns how long a client's connect and opening handshake may take.
+     *
+     * @return how long a client's connect and opening handshake may take
+     */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /**
+     * Returns whether {@code permessage-deflate} (RFC 7692) is offered (client) or accepted (server).
+     *
+     * @return whether {@code permessage-deflate} (RFC 7692) is offered (client) or accepted (server)
+     */
+    public boolean compression() {
+        return compression;
+    }
+
+    /**
+     * Returns whether this side resets its compressor after each message (asks {@code *_no_context_takeover} of itself).
+     *
+     * @return whether this side resets its compressor after each message (asks {@code *_no_context_takeover} of itself)
+     */
+    public boolean noContextTakeover() {
+        return noContextTakeover;
+    }
+
+    /**
+     * Returns the payload size of the frames a message is sent in; 0: one frame per message.
+     *
+     * @return the payload size of the frames a message is sent in; 0: one frame per message
+     */
+    public int fragmentBytes() {
+        return fragmentBytes;
+    }
+
+    /**
+     * Returns the subprotocols offered (client) or supported (server), in order of preference.
+     *
+     * @return the subprotocols offered (client) or supported (server), in order of preference
+     */
+    public List<String> subprotocols() {
+        return subprotocols;
+    }
+
+    /** Builds {@link WebSocketOptions}; each setter checks its value at once. */
+    public static final class Builder {
+        private int maxMessageBytes = 1 << 20;
+        private Duration idleTimeout;
+        private Duration closeTimeout = Duration.ofSeconds(5);
+        private Duration writeTimeout = Duration.ofSeconds(10);
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private boolean compression = true;
+        private boolean noContextTakeover;
+        private int fragmentBytes;
+        private List<String> subprotocols = List.of();
+
+        private Builder() {
+        }
+
+        /**
+         * The largest message accepted, after decompression (default 1 MiB).
+         *
+         * @param bytes at least 125
+         * @return this builder
+         */
+        public Builder maxMessageBytes(int bytes) {
+            if (bytes < 125) {
+                throw new IllegalArgumentException("maxMessageBytes must be at least 125: " + bytes);
+            }
+            this.maxMessageBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Closes the connection with 1001 when no frame arrives for {@code timeout} (default: none).
+         *
+         * @param timeout positive
+         * @return this builder
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        /**
+         * How long a close waits for the peer's close frame and end of stream (default 5 s).
+         *
+         * @param timeout positive
+         * @return this builder
+         */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = positive(timeout, "closeTimeout");
+            return this;
+        }
+
+        /**
+         * How long one send may wait before the connection is dropped (default 10 s): the
+         * back-pressure bound for a peer that does not read.
+         *
+         * @param timeout positive
+         * @return this builder
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = positive(timeout, "writeTimeout");
+            return this;
+        }
+
+        /**
+         * How long a client's connect and opening handshake may take (default 10 s).
+         *
+         * @param timeout positive
+         * @return this builder
+         */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive(timeout, "handshakeTimeout");
+            return this;
+        }
+
+        /**
+         * Whether to offer (client) or accept (server) {@code permessage-deflate} (default true).
+         *
+         * @param on true to compress when the peer agrees
+         * @return this builder
+         */
+        public Builder compression(boolean on) {
+            this.compression = on;
+            return this;
+        }
+
+        /**
+         * Whether this side compresses each message on its own (no context takeover: less
+         * memory between messages, less compression). Default false.
+         *
+         * @param on true to reset the compressor after each message
+         * @return this builder
+         */
+        public Builder noContextTakeover(boolean on) {
+            this.noContextTakeover = on;
+            return this;
+        }
+
+        /**
+         * Sends each message in frames of at most {@code bytes} of payload (default 0: one frame).
+         *
+         * @param bytes 0, or positive
+         * @return this builder
+         */
+        public Builder fragmentBytes(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("fragmentBytes must not be negative: " + bytes);
+            }
+            this.fragmentBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The subprotocols ({@code Sec-WebSocket-Protocol}) offered or supported, in order of preference.
+         *
+         * @param names tokens, e.g. {@code "chat"}
+         * @return this builder
+         */
+        public Builder subprotocols(String... names) {
+            for (String n : names) {
+                if (n.isEmpty() || !Handshake.isToken(n)) {
+                    throw new IllegalArgumentException("not a subprotocol token: \"" + n + "\"");
+                }
+            }
+            this.subprotocols = List.of(names);
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @return immutable options
+         */
+        public WebSocketOptions build() {
+            return new WebSocketOptions(this);
+        }
+
+        private static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive: " + d);
+            }
+            return d;
+        }
+    }
+}
