@@ -2,7 +2,8 @@ package io.gevent4j.http;
 
 import io.gevent4j.GreenletExit;
 import io.gevent4j.server.Connection;
-import io.gevent4j.socket.Io;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.Readiness;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -208,14 +209,16 @@ final class Http1Connection implements ResponseSink {
             return in.fill();
         }
         for (;;) {
-            if (deadline == Wire.NONE) {
-                Io.waitRead(conn.tcp().channel());
-            } else {
+            long wait = Strand.NO_DEADLINE;
+            if (deadline != Wire.NONE) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new SocketTimeoutException("idle connection timed out");
                 }
-                Io.waitRead(conn.tcp().channel(), Duration.ofNanos(left));
+                wait = Strand.current().deadlineAfter(left);
+            }
+            if (!Readiness.waitReadable(conn.tcp().channel(), wait)) { // the engine's wait itself: two frames fewer than Io.waitRead
+                throw new SocketTimeoutException("idle connection timed out");
             }
             source.afterReadiness();
             if (!in.fill()) {
