@@ -10,7 +10,8 @@
 # request on a new connection is timed while they are held. The Java servers' class
 # histograms (with and without the connections) are kept, and the classes that grew most are
 # printed per connection. Rounds alternate across the servers.
-# Usage: [N=10000] [ROUNDS=2] [WARM=5s] [PEERS=/path/to/built/java-peers] idle-connections.sh
+# Usage: [N=10000] [ROUNDS=2] [WARM=5s] [PEERS=/path/to/built/java-peers] [NO_GEVENT=1] [CLI=jar]
+#        idle-connections.sh
 #   PEERS: a built copy of the anchors' java-peers (mvn package there: target/ and target/lib/);
 #   without it Netty is skipped. gevent: Debian's python3-gevent (skipped when missing).
 set -u
@@ -29,11 +30,14 @@ source "$HERE/common.sh"
 trap cleanup EXIT
 PY=/usr/bin/python3
 
-start gevent4j 18440 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$CLI" serve hello --port 18440 --hubs 1
+# --max-connections: the default cap (derived from the descriptor limit, about 8,700 at 20,000)
+# would shed the oldest idle connections at the cap to admit new ones.
+start gevent4j 18440 "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$CLI" serve hello --port 18440 --hubs 1 \
+  --max-connections $((N + 1000))
 if [ -n "$PEERS" ]; then
   start netty 18441 "$JDK/bin/java" -cp "$PEERS/target/classes:$PEERS/target/lib/*" anchors.NettyHello 18441 epoll 1
 fi
-if "$PY" -c 'import gevent' 2>/dev/null; then
+if [ -z "${NO_GEVENT:-}" ] && "$PY" -c 'import gevent' 2>/dev/null; then
   start gevent 18442 "$PY" "$ANCHORS/py/wsgi_hello.py" 18442
 fi
 
@@ -79,8 +83,14 @@ for r in $(seq "$ROUNDS"); do
     h1=0; is_java "$name" && h1=$(heap "$pid" "$OUT/$name.$r.held.histo")
     r1=$(rss "$pid")
     exec 3>&-; wait "$client"; rm "$OUT/hold"
-    if is_java "$name"; then hb=$(( (h1 - h0) / N )); else hb=-; fi
-    printf '%-9s %5s %8s %12s %12.1f %10s\n' "$name" "$r" "$N" "$hb" "$(echo "($r1 - $r0) / $N" | bc -l)" "$ms"
+    conns=$N   # the Java servers: the connections the heap holds (a marker class's count)
+    marker=; [ "$name" = gevent4j ] && marker=io.gevent4j.server.Connection; [ "$name" = netty ] && marker=io.netty.channel.epoll.EpollSocketChannel
+    if [ -n "$marker" ]; then
+      c0=$(awk -v m="$marker" '$4 == m {print $2}' "$OUT/$name.$r.base.histo"); c1=$(awk -v m="$marker" '$4 == m {print $2}' "$OUT/$name.$r.held.histo")
+      conns=$(( ${c1:-0} - ${c0:-0} ))
+    fi
+    if is_java "$name"; then hb=$(( (h1 - h0) / conns )); else hb=-; fi
+    printf '%-9s %5s %8s %12s %12.1f %10s\n' "$name" "$r" "$conns" "$hb" "$(echo "($r1 - $r0) / $N" | bc -l)" "$ms"
     sleep 2
   done
 done
