@@ -25,6 +25,8 @@ final class ConnectionSource implements HttpInput.Source {
     private Phase phase = Phase.HEAD;
     /** The deadline of each read in the HEAD phase ({@link Wire#NONE}: none). */
     private long headDeadline = Wire.NONE;
+    /** The next read is the first after a readiness wait: it reads what is there, without waiting. */
+    private boolean readyOnce;
     /** Bytes received from the socket while reading the current request's body (minimum-rate check). */
     private long bodyBytesIn;
     /** Time spent waiting for the socket while reading the current request's body. */
@@ -46,6 +48,14 @@ final class ConnectionSource implements HttpInput.Source {
         return headDeadline;
     }
 
+    /**
+     * The socket has been found readable (a readiness wait): the next read takes what has
+     * arrived without waiting again, and may return 0 if nothing has (a spurious readiness).
+     */
+    void afterReadiness() {
+        readyOnce = true;
+    }
+
     /** Reads of a new request's body from now on, by the handler. */
     void body() {
         phase = Phase.BODY;
@@ -62,6 +72,10 @@ final class ConnectionSource implements HttpInput.Source {
     public int read(byte[] b, int off, int len) throws IOException {
         return switch (phase) {
             case HEAD -> {
+                if (readyOnce) {
+                    readyOnce = false;
+                    yield wire.readNow(b, off, len);
+                }
                 out.flush(); // about to wait for the client: send what it is owed first
                 yield wire.read(b, off, len, headDeadline);
             }

@@ -2,11 +2,14 @@ package io.gevent4j.http;
 
 import io.gevent4j.GreenletExit;
 import io.gevent4j.server.Connection;
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.Readiness;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -112,11 +115,11 @@ final class Http1Connection implements ResponseSink {
                     }
                     // A connection that has sent nothing yet gets the short first-byte time-out.
                     source.head(Wire.after(first ? s.firstByteTimeout() : s.idleTimeout()));
-                    in.resetIfEmpty();
+                    goIdle();
                     boolean got;
                     try {
                         got = awaitRequestBytes(first);
-                    } catch (SocketTimeoutException | SocketException e) {
+                    } catch (SocketTimeoutException | SocketException | ClosedChannelException e) {
                         return; // idle too long, shed at the cap, or closed by a graceful stop: quietly
                     } finally {
                         idle = false;
@@ -169,20 +172,64 @@ final class Http1Connection implements ResponseSink {
      * connection at once, a new one once it has been silent for {@link #SHED_NEW_AFTER}.
      */
     private boolean awaitRequestBytes(boolean first) throws IOException {
+        long end = source.headDeadline();
         if (first) {
-            long end = source.headDeadline();
             long grace = Wire.after(SHED_NEW_AFTER);
             if (grace - end < 0) {
-                source.head(grace);
                 try {
-                    return in.fill();
+                    return awaitBytes(grace);
                 } catch (SocketTimeoutException stillSilent) {
-                    source.head(end); // the socket stays usable after a time-out: wait on, sheddable
+                    // the socket stays usable after a time-out: wait on, sheddable
                 }
             }
         }
         conn.markIdle(); // at the connection cap, the server may close it to admit another
-        return in.fill();
+        return awaitBytes(end);
+    }
+
+    /**
+     * Drops what an idle connection need not hold (issue #18): the request just served, and the
+     * read and write buffers once everything is sent and nothing is buffered ({@link Buffers}:
+     * the next request takes them again).
+     */
+    private void goIdle() {
+        current = null;
+        parser.clear();
+        out.release();
+        in.release();
+    }
+
+    /**
+     * Waits until bytes arrive before {@code deadline} (false: the client closed). A plain
+     * connection waits for readiness with no buffer and a shallow stack (the parked frames are
+     * this connection's loop and the readiness wait, not the read path), then reads what came; a
+     * TLS one reads through its engine, which buffers the records it has already received.
+     */
+    private boolean awaitBytes(long deadline) throws IOException {
+        if (conn.isSecure()) {
+            source.head(deadline);
+            return in.fill();
+        }
+        for (;;) {
+            long wait = Strand.NO_DEADLINE;
+            if (deadline != Wire.NONE) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("idle connection timed out");
+                }
+                wait = Strand.current().deadlineAfter(left);
+            }
+            if (!Readiness.waitReadable(conn.tcp().channel(), wait)) { // the engine's wait itself: two frames fewer than Io.waitRead
+                throw new SocketTimeoutException("idle connection timed out");
+            }
+            source.afterReadiness();
+            if (!in.fill()) {
+                return false;
+            }
+            if (in.available() > 0) {
+                return true;
+            }
+        }
     }
 
     private void closeIfIdle() {
@@ -352,11 +399,11 @@ final class Http1Connection implements ResponseSink {
         out.ascii("Connection: Upgrade\r\n\r\n");
         out.flush();
         byte[] rest = java.util.Arrays.copyOfRange(in.buf, in.pos, in.lim);
-        // The buffers are not used again: a long-lived upgraded connection keeps neither (8 KiB).
-        in.buf = new byte[0];
-        in.pos = 0;
-        in.lim = 0;
-        out.buf = new byte[0];
+        // The buffers are not used again: a long-lived upgraded connection keeps neither (8 KiB);
+        // they go back to the shared pool (Buffers).
+        in.pos = in.lim;
+        in.release();
+        out.release();
         return new HttpResponse.Switched(conn, rest);
     }
 

@@ -7,7 +7,9 @@ import java.util.Arrays;
 /**
  * The read side of one connection: a buffer of bytes received and not yet parsed, refilled from
  * a {@link Source} (the socket, or a byte array in tests). Confined to the connection's greenlet.
- * The buffer starts small and grows up to {@code maxBuffer} only while a head needs it.
+ * The buffer starts small and grows up to {@code maxBuffer} only while a head needs it. It is
+ * taken at the first {@link #fill} and given back by {@link #release} when nothing is buffered
+ * (an idle connection holds none: {@link Buffers}).
  */
 final class HttpInput {
     /** Reads into {@code b[off, off+len)}: the count, or -1 at end of stream. */
@@ -16,17 +18,33 @@ final class HttpInput {
         int read(byte[] b, int off, int len) throws IOException;
     }
 
-    byte[] buf;
+    byte[] buf = Buffers.NONE;
     int pos;
     int lim;
     private final Source source;
+    private final int initial;
     private final int maxBuffer;
     private boolean eof;
 
     HttpInput(Source source, int initial, int maxBuffer) {
+        if (initial <= 0) {
+            throw new IllegalArgumentException("initial buffer size must be positive: " + initial);
+        }
         this.source = source;
-        this.buf = new byte[initial];
+        this.initial = initial;
         this.maxBuffer = Math.max(initial, maxBuffer);
+    }
+
+    /** Gives the buffer back if nothing is buffered (the next {@link #fill} takes one again); true if it did. */
+    boolean release() {
+        if (pos != lim || buf == Buffers.NONE) {
+            return false;
+        }
+        Buffers.give(buf);
+        buf = Buffers.NONE;
+        pos = 0;
+        lim = 0;
+        return true;
     }
 
     /** A source that delivers {@code data} in one piece, then end of stream. */
@@ -59,7 +77,9 @@ final class HttpInput {
         if (eof) {
             return false;
         }
-        if (lim == buf.length) {
+        if (buf == Buffers.NONE) {
+            buf = Buffers.take(initial); // pos == lim == 0 while it has none
+        } else if (lim == buf.length) {
             if (pos > 0) {
                 System.arraycopy(buf, pos, buf, 0, lim - pos);
                 lim -= pos;

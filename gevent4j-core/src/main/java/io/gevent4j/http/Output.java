@@ -11,13 +11,15 @@ import java.util.function.LongSupplier;
  * {@link #FLUSH_AT}, or at the end). Each write to the {@link Wire} carries the deadline the
  * connection gives for writes. Only bytes come here: the head is composed by {@link ResponseHead},
  * the body's framing by {@link FixedLengthOutput}, {@link ChunkedOutput} or
- * {@link CloseDelimitedOutput}. Confined to the connection's greenlet.
+ * {@link CloseDelimitedOutput}. Confined to the connection's greenlet. The buffer is taken at
+ * the first write and given back by {@link #release} once all is sent (an idle connection holds
+ * none: {@link Buffers}).
  */
 final class Output {
     static final int FLUSH_AT = 64 * 1024;
     private final Wire wire;
     private final LongSupplier writeDeadline;
-    byte[] buf = new byte[4096];
+    byte[] buf = Buffers.NONE;
     int count;
 
     /** {@code writeDeadline} gives the deadline of each write, asked just before it. */
@@ -73,7 +75,21 @@ final class Output {
 
     private void ensure(int n) {
         if (count + n > buf.length) {
+            if (buf == Buffers.NONE) {
+                buf = Buffers.take(Buffers.SIZE);
+                if (n <= buf.length) {
+                    return;
+                }
+            }
             buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + n));
+        }
+    }
+
+    /** Gives the buffer back if everything has been sent (the next write takes one again). */
+    void release() {
+        if (count == 0 && buf != Buffers.NONE) {
+            Buffers.give(buf);
+            buf = Buffers.NONE;
         }
     }
 
@@ -84,7 +100,7 @@ final class Output {
             count = 0; // even if the write fails: the connection is then closed anyway
             wire.write(buf, 0, n, writeDeadline.getAsLong());
             if (buf.length > FLUSH_AT * 2) {
-                buf = new byte[4096]; // do not keep a huge buffer on an idle connection
+                buf = Buffers.NONE; // do not keep a huge buffer: the next write takes a pooled one
             }
         }
     }

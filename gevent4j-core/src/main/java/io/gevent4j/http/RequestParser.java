@@ -57,6 +57,11 @@ final class RequestParser {
         this.maxHeaders = maxHeaders;
     }
 
+    /** Forgets the last head (the connection is idle: it holds no request state). */
+    void clear() {
+        parsing = null;
+    }
+
     /** Whether any byte of a request has arrived (used to tell an idle connection from a slow head). */
     static boolean started(HttpInput in) {
         return in.available() > 0;

@@ -60,6 +60,20 @@ final class Wire {
         return conn.recvInto(ByteBuffer.wrap(b, off, len));
     }
 
+    /**
+     * Reads into {@code b[off, off+len)} what has arrived, without waiting: the count (0 when
+     * nothing has, e.g. a spurious readiness), or -1 at end of stream. For the read right after
+     * a readiness wait ({@link Http1Connection}'s idle wait), which need not wait again.
+     */
+    int readNow(byte[] b, int off, int len) throws IOException {
+        conn.timeout(Duration.ZERO); // zero: "never wait", so the socket reads at once
+        try {
+            return conn.recvInto(ByteBuffer.wrap(b, off, len));
+        } catch (SocketTimeoutException nothingYet) {
+            return 0;
+        }
+    }
+
     /** Writes all of {@code b[off, off+len)} before {@code deadline}. */
     void write(byte[] b, int off, int len, long deadline) throws IOException {
         until(deadline, "write timed out");

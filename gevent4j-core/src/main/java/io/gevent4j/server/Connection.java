@@ -18,6 +18,14 @@ import java.util.Optional;
  * sockets it wraps). Reads and writes park the greenlet, never the hub, and wait at most the
  * {@link #timeout(Duration) time-out} (none by default: {@link java.net.SocketTimeoutException}).
  *
+ * <p>Memory. A connection holds no buffer of its own: an idle one costs what its handler keeps
+ * while it waits. To hold many idle clients cheaply (push feeds, chat rooms), wait for the next
+ * message before taking a buffer, and give the buffer up between messages, as the HTTP server
+ * does: {@code Io.waitRead(conn.tcp().channel())} waits for readiness with nothing allocated
+ * (a plain connection; under TLS read through {@link #recvInto}, as the TLS layer may already
+ * hold decrypted bytes). The parked greenlet's stack is part of the cost: wait near the bottom
+ * of the handler, not deep inside helper calls.
+ *
  * {@snippet :
  * StreamServer.Handler echo = conn -> {
  *     ByteBuffer buf = ByteBuffer.allocate(8192);
