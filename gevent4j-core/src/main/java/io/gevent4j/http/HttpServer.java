@@ -97,7 +97,14 @@ public final class HttpServer implements AutoCloseable {
 
     /** Binds and starts accepting; returns at once. */
     public HttpServer start() throws IOException {
-        server.start();
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            if (ownHubs != null) {
+                ownHubs.close(); // the server cannot be started again: its own hubs go now
+            }
+            throw e;
+        }
         return this;
     }
 

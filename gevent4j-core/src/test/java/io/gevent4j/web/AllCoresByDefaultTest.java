@@ -39,4 +39,16 @@ class AllCoresByDefaultTest {
             assertThat(h.awaitTermination(LONG)).as("%s closed with its server", h).isTrue();
         }
     }
+
+    @Test
+    void aServerThatCannotStartClosesTheHubsItStarted() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Set<Hub> before = Set.copyOf(Hub.all());
+            HttpServer server = HttpServer.builder((req, res) -> res.send(200, "x"))
+                    .listen("127.0.0.1:" + taken.getLocalPort()).build();
+            assertThat(Hub.all()).as("built: its hubs run").hasSizeGreaterThan(before.size());
+            org.assertj.core.api.Assertions.assertThatThrownBy(server::start).isInstanceOf(IOException.class);
+            assertThat(Hub.all()).as("no hub left behind by the failed start").allMatch(before::contains);
+        }
+    }
 }
