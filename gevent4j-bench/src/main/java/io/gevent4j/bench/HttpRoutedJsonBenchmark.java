@@ -59,6 +59,8 @@ public class HttpRoutedJsonBenchmark {
     @Param({"gevent4j", "javalin", "helidon"})
     public String impl;
 
+    /** The port to listen on (0: any free port); set by {@link #main}. */
+    int port;
     private HttpServer gevent;
     private io.javalin.Javalin javalin;
     private io.helidon.webserver.WebServer helidon;
@@ -78,7 +80,7 @@ public class HttpRoutedJsonBenchmark {
                     router.get(r, (req, res) -> res.send(200, "other"));
                 }
                 router.get("/users/{id}", (req, res) -> json.send(res, 200, user(PathParams.of(req).get("id"))));
-                gevent = HttpServer.builder(router).listen("127.0.0.1:0").backlog(1024).build().start();
+                gevent = HttpServer.builder(router).listen("127.0.0.1:" + port).backlog(1024).build().start();
                 address = gevent.address();
             }
             case "javalin" -> {
@@ -90,7 +92,7 @@ public class HttpRoutedJsonBenchmark {
                     byte[] body = MAPPER.writeValueAsBytes(user(ctx.pathParam("id")));
                     ctx.contentType("application/json").result(body);
                 });
-                javalin.start("127.0.0.1", 0);
+                javalin.start("127.0.0.1", port);
                 address = new InetSocketAddress("127.0.0.1", javalin.port());
             }
             case "helidon" -> {
@@ -103,12 +105,28 @@ public class HttpRoutedJsonBenchmark {
                     res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
                     res.send(body);
                 });
-                helidon = io.helidon.webserver.WebServer.builder().host("127.0.0.1").port(0).routing(routing)
+                helidon = io.helidon.webserver.WebServer.builder().host("127.0.0.1").port(port).routing(routing)
                         .build().start();
                 address = new InetSocketAddress("127.0.0.1", helidon.port());
             }
             default -> throw new IllegalArgumentException("unknown impl " + impl);
         }
+    }
+
+    /**
+     * Runs one of the servers for an outside load generator (scripts/routed-json-wrk.sh) until
+     * the process is killed.
+     *
+     * @param args {@code gevent4j|javalin|helidon PORT}
+     * @throws Exception if the server cannot start
+     */
+    public static void main(String[] args) throws Exception {
+        HttpRoutedJsonBenchmark b = new HttpRoutedJsonBenchmark();
+        b.impl = args[0];
+        b.port = Integer.parseInt(args[1]);
+        b.start();
+        System.out.println(b.impl + " routed JSON listening on " + b.address);
+        Thread.currentThread().join();
     }
 
     @TearDown(Level.Trial)
