@@ -27,7 +27,7 @@ class AllCoresByDefaultTest {
         Set<String> names = new TreeSet<>();
         try {
             for (int i = 0; i < 2 * cores; i++) { // a new connection each time: round robin over the hubs
-                Wire.Response r = Wire.exchange(server.address(),
+                WebFixture.Response r = WebFixture.exchange(server.address(),
                         "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 names.add(r.text());
             }

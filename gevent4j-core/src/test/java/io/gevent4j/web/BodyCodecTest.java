@@ -49,18 +49,18 @@ class BodyCodecTest {
             codec.send(res, 201, new Point(p.y(), p.x()));
         });
         String type = "Content-Type: text/x-point; charset=utf-8\r\n";
-        try (Wire w = new Wire("codec", r)) {
-            Wire.Response ok = w.send("POST", "/flip", type, "1, 2");
+        try (WebFixture w = new WebFixture("codec", r)) {
+            WebFixture.Response ok = w.send("POST", "/flip", type, "1, 2");
             assertThat(ok.status()).isEqualTo(201);
             assertThat(ok.header("Content-Type")).isEqualTo("text/x-point");
             assertThat(ok.text()).isEqualTo("2,1");
-            Wire.Response wrong = w.send("POST", "/flip", "Content-Type: application/json\r\n", "{}");
+            WebFixture.Response wrong = w.send("POST", "/flip", "Content-Type: application/json\r\n", "{}");
             assertThat(wrong.status()).isEqualTo(415);
             assertThat(wrong.text()).isEqualTo("expected Content-Type text/x-point, got application/json\n");
-            Wire.Response big = w.send("POST", "/flip", type, "1".repeat(17) + ",2");
+            WebFixture.Response big = w.send("POST", "/flip", type, "1".repeat(17) + ",2");
             assertThat(big.status()).isEqualTo(413);
             assertThat(big.text()).isEqualTo("body of 19 bytes is larger than the 16-byte limit\n");
-            Wire.Response bad = w.send("POST", "/flip", type, "1;2");
+            WebFixture.Response bad = w.send("POST", "/flip", type, "1;2");
             assertThat(bad.status()).isEqualTo(400);
             assertThat(bad.text()).isEqualTo("malformed point '1;2'\n");
         }

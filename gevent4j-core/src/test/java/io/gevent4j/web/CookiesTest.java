@@ -66,12 +66,12 @@ class CookiesTest {
             SetCookie.of("lang", "fr").addTo(res);
             res.send(200, Cookies.of(req).get("session").orElse("none"));
         });
-        try (Wire w = new Wire("cookies", r)) {
-            Wire.Response ok = w.send("GET", "/", "Cookie: a=1\r\nCookie: session=s3\r\n", "");
+        try (WebFixture w = new WebFixture("cookies", r)) {
+            WebFixture.Response ok = w.send("GET", "/", "Cookie: a=1\r\nCookie: session=s3\r\n", "");
             assertThat(ok.text()).as("two Cookie fields are joined").isEqualTo("s3");
             assertThat(ok.headers().get("set-cookie")).containsExactly("seen=yes; Path=/; HttpOnly", "lang=fr");
             assertThat(w.get("/").text()).isEqualTo("none");
-            Wire.Response bad = w.send("GET", "/", "Cookie: session\r\n", "");
+            WebFixture.Response bad = w.send("GET", "/", "Cookie: session\r\n", "");
             assertThat(bad.status()).isEqualTo(400);
             assertThat(bad.text()).isEqualTo("malformed Cookie header: cookie-pair 'session' has no '='\n");
         }

@@ -50,7 +50,7 @@ class MultipartTest {
                 field("empty", ""), field("title", "second"), END, "epilogue");
         // one-byte reads split every delimiter in every place; 7 and 4096 at odd offsets; then whole
         for (int step : new int[] {1, 7, 4096, Integer.MAX_VALUE}) {
-            try (Multipart m = Multipart.parse(Wire.trickle(body, step), B, limits(dir).memoryThreshold(1000))) {
+            try (Multipart m = Multipart.parse(WebFixture.trickle(body, step), B, limits(dir).memoryThreshold(1000))) {
                 assertThat(m.parts()).extracting(Multipart.Part::name).containsExactly("title", "file", "empty", "title");
                 assertThat(m.part("title").orElseThrow().string()).isEqualTo("Été");
                 assertThat(m.parts("title")).extracting(Multipart.Part::string).containsExactly("Été", "second");
@@ -75,7 +75,7 @@ class MultipartTest {
         byte[] body = body("--" + B + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n",
                 "0123456789", "\r\n", END);
         Path target = dir.resolve("kept");
-        try (Multipart m = Multipart.parse(Wire.trickle(body, 3), B, limits(dir).memoryThreshold(0))) {
+        try (Multipart m = Multipart.parse(WebFixture.trickle(body, 3), B, limits(dir).memoryThreshold(0))) {
             m.part("f").orElseThrow().moveTo(target);
         }
         assertThat(Files.readString(target)).isEqualTo("0123456789");
@@ -83,7 +83,7 @@ class MultipartTest {
 
     private static String refusal(Path dir, byte[] body, Multipart.Limits limits) {
         HttpException e = (HttpException) org.assertj.core.api.Assertions.catchThrowable(
-                () -> Multipart.parse(Wire.trickle(body, 5), B, limits));
+                () -> Multipart.parse(WebFixture.trickle(body, 5), B, limits));
         assertThat(e).as("refused").isNotNull();
         try (Stream<Path> left = Files.list(dir)) {
             assertThat(left).as("a refused upload leaves no file").isEmpty();
@@ -145,15 +145,15 @@ class MultipartTest {
         String type = "Content-Type: multipart/form-data; boundary=\"" + B + "\"\r\n";
         byte[] body = body("--" + B + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"r.txt\"\r\n\r\n",
                 "x".repeat(100), "\r\n", END);
-        try (Wire w = new Wire("multipart", HttpServer.builder(r).maxBodyBytes(1000))) {
+        try (WebFixture w = new WebFixture("multipart", HttpServer.builder(r).maxBodyBytes(1000))) {
             assertThat(w.send("POST", "/up", type, body).text()).isEqualTo("r.txt 100 true");
             assertThat(seen).singleElement().satisfies(p -> assertThat(p).doesNotExist());
-            Wire.Response wrong = w.send("POST", "/up", "Content-Type: text/plain\r\n", body);
+            WebFixture.Response wrong = w.send("POST", "/up", "Content-Type: text/plain\r\n", body);
             assertThat(wrong.status()).isEqualTo(415);
             assertThat(wrong.text()).isEqualTo("expected Content-Type multipart/form-data, got text/plain\n");
-            Wire.Response noBoundary = w.send("POST", "/up", "Content-Type: multipart/form-data\r\n", body);
+            WebFixture.Response noBoundary = w.send("POST", "/up", "Content-Type: multipart/form-data\r\n", body);
             assertThat(noBoundary.text()).isEqualTo("multipart/form-data without a boundary parameter\n");
-            Wire.Response badBoundary = w.send("POST", "/up", "Content-Type: multipart/form-data; boundary=a@b\r\n", body);
+            WebFixture.Response badBoundary = w.send("POST", "/up", "Content-Type: multipart/form-data; boundary=a@b\r\n", body);
             assertThat(badBoundary.status()).isEqualTo(400);
             assertThat(badBoundary.text()).isEqualTo("invalid character '@' in multipart boundary\n");
             assertThat(w.send("POST", "/up", "Content-Type: multipart/form-data; boundary=" + "b".repeat(71) + "\r\n",

@@ -6,22 +6,22 @@ import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
 class NegotiationTest {
-    private static Wire server() throws IOException {
-        return new Wire("negotiation", new Router()
+    private static WebFixture server() throws IOException {
+        return new WebFixture("negotiation", new Router()
                 .get("/type", (req, res) -> res.send(200, Negotiation.requireMediaType(req, "application/json", "text/html")))
                 .get("/accepts", (req, res) -> res.send(200, "" + Negotiation.accepts(req, "text/event-stream")))
                 .get("/enc", (req, res) -> res.send(200, Negotiation.encoding(req, "br", "gzip", "identity").orElse("-")))
                 .get("/lang", (req, res) -> res.send(200, Negotiation.language(req, "en", "fr-CA", "de").orElse("-"))));
     }
 
-    private static String ask(Wire w, String path, String header) throws IOException {
-        Wire.Response r = w.send("GET", path, header.isEmpty() ? "" : header + "\r\n", "");
+    private static String ask(WebFixture w, String path, String header) throws IOException {
+        WebFixture.Response r = w.send("GET", path, header.isEmpty() ? "" : header + "\r\n", "");
         return r.status() + " " + r.text();
     }
 
     @Test
     void mediaTypesByQualityThenSpecificityThenServerOrder() throws IOException {
-        try (Wire w = server()) {
+        try (WebFixture w = server()) {
             assertThat(ask(w, "/type", "")).isEqualTo("200 application/json");
             assertThat(ask(w, "/type", "Accept: text/html")).isEqualTo("200 text/html");
             assertThat(ask(w, "/type", "Accept: text/html;q=0.9, application/json;q=0.8")).isEqualTo("200 text/html");
@@ -39,7 +39,7 @@ class NegotiationTest {
 
     @Test
     void malformedHeadersAreA400() throws IOException {
-        try (Wire w = server()) {
+        try (WebFixture w = server()) {
             assertThat(ask(w, "/type", "Accept: html")).isEqualTo("400 malformed media range 'html' in Accept\n");
             assertThat(ask(w, "/type", "Accept: */html")).isEqualTo("400 malformed media range '*/html' in Accept\n");
             assertThat(ask(w, "/type", "Accept: text/html;q=2"))
@@ -51,7 +51,7 @@ class NegotiationTest {
 
     @Test
     void encodingsWithIdentityAsTheLastResort() throws IOException {
-        try (Wire w = server()) {
+        try (WebFixture w = server()) {
             assertThat(ask(w, "/enc", "")).isEqualTo("200 br");
             assertThat(ask(w, "/enc", "Accept-Encoding: gzip, deflate")).isEqualTo("200 gzip");
             assertThat(ask(w, "/enc", "Accept-Encoding: gzip;q=0.5, br;q=0.9")).isEqualTo("200 br");
@@ -64,7 +64,7 @@ class NegotiationTest {
 
     @Test
     void languagesByPrefix() throws IOException {
-        try (Wire w = server()) {
+        try (WebFixture w = server()) {
             assertThat(ask(w, "/lang", "Accept-Language: fr, en;q=0.5")).isEqualTo("200 fr-CA");
             assertThat(ask(w, "/lang", "Accept-Language: de-AT")).isEqualTo("200 -");
             assertThat(ask(w, "/lang", "Accept-Language: *;q=0.1, de")).isEqualTo("200 de");

@@ -20,7 +20,7 @@ class RouterTest {
                 .get("/users/{id}/posts/{post}", (req, res) -> res.send(200, PathParams.of(req).asMap().toString()))
                 .get("/files/*", (req, res) -> res.send(200, "[" + PathParams.of(req).wildcard().orElseThrow() + "] "
                         + PathParams.of(req).pattern().orElseThrow()));
-        try (Wire w = new Wire("router-params", r)) {
+        try (WebFixture w = new WebFixture("router-params", r)) {
             assertThat(w.get("/users/caf%C3%A9/posts/7?x=1").text()).isEqualTo("{id=café, post=7}");
             assertThat(w.get("/users/a%2Fb/posts/7").text()).as("an encoded slash stays in its segment")
                     .isEqualTo("{id=a/b, post=7}");
@@ -41,7 +41,7 @@ class RouterTest {
                 .get("/a/{x}", says("get a/{x}"))
                 .get("/x/{y}/z", says("x-y-z"))
                 .get("/x/q/w", says("x-q-w"));
-        try (Wire w = new Wire("router-order", r)) {
+        try (WebFixture w = new WebFixture("router-order", r)) {
             assertThat(w.get("/users/me").text()).isEqualTo("literal");
             assertThat(w.get("/users/12").text()).isEqualTo("param");
             assertThat(w.get("/users/12/more").text()).isEqualTo("wildcard");
@@ -55,11 +55,11 @@ class RouterTest {
     @Test
     void noRouteIs404AndAWrongMethodIs405WithAllow() throws IOException {
         Router r = new Router().get("/items", says("list")).post("/items", says("created")).delete("/items/{id}", says("x"));
-        try (Wire w = new Wire("router-404", r)) {
-            Wire.Response none = w.get("/nothing");
+        try (WebFixture w = new WebFixture("router-404", r)) {
+            WebFixture.Response none = w.get("/nothing");
             assertThat(none.status()).isEqualTo(404);
             assertThat(none.text()).isEqualTo("no route for /nothing\n");
-            Wire.Response wrong = w.send("PUT", "/items", "", "x");
+            WebFixture.Response wrong = w.send("PUT", "/items", "", "x");
             assertThat(wrong.status()).isEqualTo(405);
             assertThat(wrong.header("Allow")).isEqualTo("GET, HEAD, POST, OPTIONS");
             assertThat(wrong.text()).isEqualTo("method PUT is not allowed for /items\n");
@@ -72,8 +72,8 @@ class RouterTest {
     void headUsesGetWithoutABodyUnlessAHeadRouteExists() throws IOException {
         Router r = new Router().get("/page", says("twelve bytes"))
                 .get("/own", says("get")).head("/own", (req, res) -> res.header("X-Head", "yes").status(200));
-        try (Wire w = new Wire("router-head", r)) {
-            Wire.Response head = w.send("HEAD", "/page", "", "");
+        try (WebFixture w = new WebFixture("router-head", r)) {
+            WebFixture.Response head = w.send("HEAD", "/page", "", "");
             assertThat(head.status()).isEqualTo(200);
             assertThat(head.header("Content-Length")).isEqualTo("12");
             assertThat(head.body()).isEmpty();
@@ -86,12 +86,12 @@ class RouterTest {
         Router r = new Router().get("/a", says("a")).put("/a", says("put"))
                 .options("/cors", (req, res) -> res.header("Access-Control-Allow-Origin", "*").status(204))
                 .patch("/b/{id}", says("b"));
-        try (Wire w = new Wire("router-options", r)) {
-            Wire.Response o = w.send("OPTIONS", "/a", "", "");
+        try (WebFixture w = new WebFixture("router-options", r)) {
+            WebFixture.Response o = w.send("OPTIONS", "/a", "", "");
             assertThat(o.status()).isEqualTo(204);
             assertThat(o.header("Allow")).isEqualTo("GET, HEAD, PUT, OPTIONS");
             assertThat(w.send("OPTIONS", "/cors", "", "").header("Access-Control-Allow-Origin")).isEqualTo("*");
-            Wire.Response star = w.send("OPTIONS", "*", "", "");
+            WebFixture.Response star = w.send("OPTIONS", "*", "", "");
             assertThat(star.status()).isEqualTo(204);
             assertThat(star.header("Allow")).isEqualTo("GET, HEAD, PUT, PATCH, OPTIONS");
             assertThat(w.send("OPTIONS", "/none", "", "").status()).isEqualTo(404);
@@ -113,8 +113,8 @@ class RouterTest {
                 .get("/boom", (req, res) -> {
                     throw new HttpException(409, "conflict");
                 });
-        try (Wire w = new Wire("router-filters", r)) {
-            Wire.Response denied = w.get("/admin/panel");
+        try (WebFixture w = new WebFixture("router-filters", r)) {
+            WebFixture.Response denied = w.get("/admin/panel");
             assertThat(denied.status()).isEqualTo(401);
             assertThat(denied.header("X-Seen")).isEqualTo("1");
             assertThat(w.send("GET", "/admin/panel", "Authorization: x\r\n", "").text()).isEqualTo("secret");
@@ -157,7 +157,7 @@ class RouterTest {
                     res.flush();
                     throw new AppException("after the start");
                 });
-        try (Wire w = new Wire("router-exceptions", r)) {
+        try (WebFixture w = new WebFixture("router-exceptions", r)) {
             assertThat(w.get("/app").text()).isEqualTo("app: bad");
             assertThat(w.get("/db").text()).isEqualTo("db: row 7");
             assertThat(w.get("/nothing").text()).as("the router's own 404 is mapped too").isEqualTo("{\"error\":404}");
@@ -180,8 +180,8 @@ class RouterTest {
         });
         r.group("/shops/{shop}", shop -> shop.get("/items/{item}", (req, res) -> res.send(200,
                 PathParams.of(req).asMap().toString())));
-        try (Wire w = new Wire("router-groups", r)) {
-            Wire.Response user = w.get("/api/users/5");
+        try (WebFixture w = new WebFixture("router-groups", r)) {
+            WebFixture.Response user = w.get("/api/users/5");
             assertThat(user.text()).isEqualTo("user 5");
             assertThat(user.header("X-Api")).isEqualTo("v1");
             assertThat(w.get("/api").header("X-Api")).isEqualTo("v1");
@@ -195,8 +195,8 @@ class RouterTest {
 
     @Test
     void aPathThatIsNotUtf8IsA400() throws IOException {
-        try (Wire w = new Wire("router-400", new Router().get("/{x}", says("x")))) {
-            Wire.Response bad = w.get("/%FF%FE");
+        try (WebFixture w = new WebFixture("router-400", new Router().get("/{x}", says("x")))) {
+            WebFixture.Response bad = w.get("/%FF%FE");
             assertThat(bad.status()).isEqualTo(400);
             assertThat(bad.text()).isEqualTo("percent-encoded bytes in the path are not UTF-8\n");
         }
@@ -224,7 +224,7 @@ class RouterTest {
     @Test
     void registeringAfterServingStartedIsRefused() throws IOException {
         Router r = new Router().get("/", says("x"));
-        try (Wire w = new Wire("router-frozen", r)) {
+        try (WebFixture w = new WebFixture("router-frozen", r)) {
             assertThat(w.get("/").status()).isEqualTo(200);
             assertThatThrownBy(() -> r.get("/late", says("y"))).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("before the router serves its first request");
@@ -233,7 +233,7 @@ class RouterTest {
 
     @Test
     void pathParamsOutsideARouterSayWhy() throws IOException {
-        try (Wire w = new Wire("router-none", (req, res) -> {
+        try (WebFixture w = new WebFixture("router-none", (req, res) -> {
             try {
                 PathParams.of(req);
                 res.send(200, "bound?");

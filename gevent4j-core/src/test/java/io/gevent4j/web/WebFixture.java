@@ -24,7 +24,7 @@ import java.util.Map;
  * bytes given (with {@code Connection: close}) and parses the whole answer: status, headers
  * (lower-cased names), body (Content-Length, chunked, or up to the close).
  */
-final class Wire implements AutoCloseable {
+final class WebFixture implements AutoCloseable {
     record Response(int status, Map<String, List<String>> headers, byte[] body) {
         String header(String name) {
             List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
@@ -39,11 +39,11 @@ final class Wire implements AutoCloseable {
     final Hub hub;
     final HttpServer server;
 
-    Wire(String name, HttpHandler handler) throws IOException {
+    WebFixture(String name, HttpHandler handler) throws IOException {
         this(name, HttpServer.builder(handler));
     }
 
-    Wire(String name, HttpServer.Builder builder) throws IOException {
+    WebFixture(String name, HttpServer.Builder builder) throws IOException {
         hub = Hub.start(name);
         server = builder.hub(hub).listen("127.0.0.1:0").build().start();
     }
