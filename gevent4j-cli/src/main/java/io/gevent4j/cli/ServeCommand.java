@@ -38,9 +38,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "" + DEFAULT_PORT, description = "port to bind; 0 for any free port (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--hubs", defaultValue = "1", paramLabel = "N",
-            description = "hubs (loop threads) the connections are spread over (default: ${DEFAULT-VALUE})")
-    int hubs;
+    @Option(names = "--hubs", paramLabel = "N",
+            description = "hubs (loop threads) the connections are spread over (default: one per core, ${DEFAULT-VALUE} here)")
+    int hubs = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--access-log", negatable = true, defaultValue = "false",
             description = "print one line per connection on stdout (default: off)")

@@ -52,6 +52,11 @@ import javax.net.ssl.SSLContext;
  * An access log in the common log format goes to the System.Logger
  * {@code io.gevent4j.http.access} at INFO when {@code accessLog(true)}.
  *
+ * <p>Hubs: without {@link Builder#hub} or {@link Builder#hubs}, the server starts its own
+ * {@link HubGroup} of one hub per core ({@code availableProcessors()}) when built, spreads the
+ * connections over it, and closes it when stopped ({@link #stop}, {@link #close}): all cores by
+ * default, as the peers do.
+ *
  * {@snippet :
  * HttpServer server = HttpServer.builder((request, response) -> response.send(200, "hello\n"))
  *         .listen("127.0.0.1:8080")
@@ -70,6 +75,8 @@ public final class HttpServer implements AutoCloseable {
 
     private final StreamServer server;
     private final Settings settings;
+    /** The hubs the server started for itself (no hub or hubs given), closed when it stops; or null. */
+    private final HubGroup ownHubs;
 
     private HttpServer(Builder b) {
         HttpHandler h = b.handler;
@@ -93,6 +100,10 @@ public final class HttpServer implements AutoCloseable {
                 new java.util.concurrent.atomic.LongAdder(), b.firstByteTimeout, b.minBodyRate, b.minBodyRateGrace,
                 b.requireHost, b.maxIdleConnections, new java.util.concurrent.atomic.AtomicInteger());
         b.stream.name(b.name);
+        this.ownHubs = b.hubChosen ? null : HubGroup.start(Runtime.getRuntime().availableProcessors());
+        if (ownHubs != null) {
+            b.stream.hubs(ownHubs);
+        }
         this.server = b.stream.build();
     }
 
@@ -103,7 +114,14 @@ public final class HttpServer implements AutoCloseable {
 
     /** Binds and starts accepting; returns at once. */
     public HttpServer start() throws IOException {
-        server.start();
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            if (ownHubs != null) {
+                ownHubs.close(); // the server cannot be started again: its own hubs go now
+            }
+            throw e;
+        }
         return this;
     }
 
@@ -118,13 +136,20 @@ public final class HttpServer implements AutoCloseable {
      * Returns whether everything finished in time.
      */
     public boolean stop(Duration timeout) {
-        return server.stop(timeout);
+        boolean done = server.stop(timeout);
+        if (ownHubs != null) {
+            ownHubs.close();
+        }
+        return done;
     }
 
     /** {@link #stop(Duration)} with one second of grace. */
     @Override
     public void close() {
         server.close();
+        if (ownHubs != null) {
+            ownHubs.close();
+        }
     }
 
     /** The address the server listens on (with the port the system chose when 0 was asked). */
@@ -205,6 +230,7 @@ public final class HttpServer implements AutoCloseable {
         private boolean accessLog;
         private boolean requireHost = true;
         private int maxIdleConnections = Integer.MAX_VALUE;
+        private boolean hubChosen;
 
         private Builder(HttpHandler handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
@@ -268,14 +294,16 @@ public final class HttpServer implements AutoCloseable {
             return this;
         }
 
-        /** Serves on this hub (instead of {@link #hubs}). */
+        /** Serve on {@code hub} only (default: a hub per core, started and closed by the server). */
         public Builder hub(Hub hub) {
+            hubChosen = true;
             stream.hub(hub);
             return this;
         }
 
         /** Spread connections over the hubs of {@code hubs}. */
         public Builder hubs(HubGroup hubs) {
+            hubChosen = true;
             stream.hubs(hubs);
             return this;
         }
