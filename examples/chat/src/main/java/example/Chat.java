@@ -3,6 +3,7 @@ package example;
 import io.gevent4j.Queue;
 import io.gevent4j.http.HttpServer;
 import io.gevent4j.web.EventStream;
+import io.gevent4j.web.Router;
 import io.gevent4j.websocket.Message;
 import io.gevent4j.websocket.WebSocket;
 import io.gevent4j.websocket.WebSocketException;
@@ -32,14 +33,11 @@ public class Chat {
     static HttpServer start(String address) throws IOException {
         byte[] page = Chat.class.getResourceAsStream("/chat.html").readAllBytes();
         WebSocketOptions options = WebSocketOptions.builder().maxMessageBytes(64 * 1024).build();
-        return HttpServer.builder((request, response) -> {
-            switch (request.path()) {
-                case "/" -> response.header("Content-Type", "text/html; charset=utf-8").send(200, page);
-                case "/ws" -> WebSockets.accept(request, response, options, Chat::chat);
-                case "/events" -> feed(EventStream.open(response));
-                default -> response.send(404, "not found\n");
-            }
-        }).listen(address).build().start();
+        Router router = new Router()
+                .get("/", (request, response) -> response.header("Content-Type", "text/html; charset=utf-8").send(200, page))
+                .get("/ws", (request, response) -> WebSockets.accept(request, response, options, Chat::chat))
+                .get("/events", (request, response) -> feed(EventStream.open(response)));
+        return HttpServer.builder(router).listen(address).build().start(); // one hub per core
     }
 
     static void chat(WebSocket ws) throws IOException {

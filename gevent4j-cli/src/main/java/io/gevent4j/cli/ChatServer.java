@@ -3,6 +3,7 @@ package io.gevent4j.cli;
 import io.gevent4j.Queue;
 import io.gevent4j.http.HttpHandler;
 import io.gevent4j.web.EventStream;
+import io.gevent4j.web.Router;
 import io.gevent4j.websocket.Message;
 import io.gevent4j.websocket.WebSocket;
 import io.gevent4j.websocket.WebSocketException;
@@ -22,17 +23,13 @@ final class ChatServer {
     private final Set<WebSocket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<Queue<String>> feeds = ConcurrentHashMap.newKeySet();
 
-    /** The HTTP handler: dispatch by path. */
+    /** The HTTP handler: three routes (404 and 405 with {@code Allow} for the rest). */
     HttpHandler handler() {
         WebSocketOptions options = WebSocketOptions.builder().maxMessageBytes(64 * 1024).build();
-        return (request, response) -> {
-            switch (request.path()) {
-                case "/" -> response.header("Content-Type", "text/html; charset=utf-8").send(200, PAGE);
-                case "/ws" -> WebSockets.accept(request, response, options, this::chat);
-                case "/events" -> feed(EventStream.open(response));
-                default -> response.send(404, "not found\n");
-            }
-        };
+        return new Router()
+                .get("/", (request, response) -> response.header("Content-Type", "text/html; charset=utf-8").send(200, PAGE))
+                .get("/ws", (request, response) -> WebSockets.accept(request, response, options, this::chat))
+                .get("/events", (request, response) -> feed(EventStream.open(response)));
     }
 
     private void chat(WebSocket ws) throws Exception {
