@@ -25,7 +25,7 @@ final class Deadlocks {
     static DeadlockException cycle(Greenlet<?> caller, Object on) {
         Hub hub = caller.hub();
         Greenlet<?> first = mustAct(on);
-        if (first != caller && (first == null || first.waitsFor == null)) {
+        if (first != caller && (first == null || first.strand().waitsFor == null)) {
             return null; // the common case (the target runs, or waits on something else): no allocation
         }
         List<Greenlet<?>> cycle = new ArrayList<>();
@@ -38,7 +38,7 @@ final class Deadlocks {
                 return null;
             }
             Waiter w = t.strand().waiter();
-            Object next = t.waitsFor;
+            Object next = t.strand().waitsFor;
             if (w == null || !w.isWaiting() || next == null || cycle.contains(t)) {
                 return null; // not parked in such a wait, or a cycle that does not pass through the caller
             }

@@ -1,7 +1,6 @@
 package io.gevent4j;
 
 import io.gevent4j.internal.Strand;
-import io.gevent4j.internal.Timer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
@@ -101,14 +100,25 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
         }
     }
 
-    private final Hub hub;
-    private final WeakReference<Greenlet<?>> parent;
+    /*
+     * Footprint: a parked greenlet is this object, its GreenletStrand, its waiter and the JDK's
+     * virtual thread. This object keeps eight words of fields (48 bytes with its header): the
+     * hub is reached through the strand's loop, what it waits for (deadlock detection) lives in
+     * the strand, the timer of a startLater waits in the outcome slot, and the parent's weak
+     * reference also carries the spawn tree.
+     */
+
+    /** Its spawner (weakly) and the spawn tree; null for a root that never used its tree. */
+    private Lineage lineage;
     /** A Callable or a Runnable (stored as given: no wrapper object, no extra stack frame). */
     Object task;
     volatile int state;
     /** What this greenlet waits as: the engine's strand, its thread's body. */
     private final GreenletStrand strand;
-    /** The value, or the throwable it ended with. Written before `state` becomes DONE. */
+    /**
+     * The value, or the throwable it ended with; written before `state` becomes DONE. Before
+     * that, the timer of a {@link #startLater} not yet fired, or null (guarded by this).
+     */
     Object outcome;
     byte kind;
     boolean ran;
@@ -116,13 +126,19 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     GreenletLinks<T> links;
     private volatile String name;
     int ident = -1;
-    /** The timer of a {@link #startLater} not yet fired; guarded by this. */
-    Timer startTimer;
+
     /**
-     * What this greenlet waits for without a time-out, for deadlock detection (Deadlocks.cycle):
-     * a greenlet it joins or an RLock it acquires, or null. Its hub's loop thread only.
+     * The parent, weakly (a child must not keep its spawner's memory alive), and the spawn tree
+     * shared by every greenlet spawned from one root: one object instead of two per child.
      */
-    Object waitsFor;
+    static final class Lineage extends WeakReference<Greenlet<?>> {
+        final SpawnTreeLocal.Tree tree;
+
+        Lineage(Greenlet<?> parent, SpawnTreeLocal.Tree tree) {
+            super(parent);
+            this.tree = tree;
+        }
+    }
 
     Greenlet(Hub hub, Callable<? extends T> task) {
         this(hub, (Object) Objects.requireNonNull(task, "task"));
@@ -134,29 +150,25 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     }
 
     private Greenlet(Hub hub, Object task) {
-        this.hub = hub;
         this.task = task;
         this.strand = new GreenletStrand(hub.loop(), this);
         Greenlet<?> spawner = of(Thread.currentThread());
-        this.parent = spawner == null ? null : new WeakReference<>(spawner);
-        this.spawnTree = spawner == null ? null : spawner.spawnTree();
+        this.lineage = spawner == null ? null : new Lineage(spawner, spawner.spawnTree());
     }
 
     /**
      * The values of {@link SpawnTreeLocal}s, shared by every greenlet spawned (transitively) from
      * one root. A root makes its tree on first use, so greenlets that never use one pay nothing.
-     * Only this greenlet's own thread reads or writes the field (a child's constructor runs on
-     * its spawner's thread).
+     * Only this greenlet's own thread writes {@link #lineage} after construction (a child's
+     * constructor runs on its spawner's thread); a root's lineage then has no parent.
      */
-    private SpawnTreeLocal.Tree spawnTree;
-
     SpawnTreeLocal.Tree spawnTree() {
-        SpawnTreeLocal.Tree t = spawnTree;
-        if (t == null) {
-            t = new SpawnTreeLocal.Tree();
-            spawnTree = t;
+        Lineage l = lineage;
+        if (l == null) {
+            l = new Lineage(null, new SpawnTreeLocal.Tree());
+            lineage = l;
         }
-        return t;
+        return l.tree;
     }
 
     // ---------------------------------------------------------------- creation
@@ -239,7 +251,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
 
     /** The hub this greenlet runs on. */
     public Hub hub() {
-        return hub;
+        return Hub.of(strand.loop());
     }
 
     /** Whether it has finished: ran to completion, failed, or was killed (gevent's {@code ready()}). */
@@ -294,7 +306,8 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
 
     /** The greenlet that spawned this one, while it is reachable. */
     public Optional<Greenlet<?>> parent() {
-        return parent == null ? Optional.empty() : Optional.ofNullable(parent.get());
+        Lineage l = lineage;
+        return l == null ? Optional.empty() : Optional.ofNullable(l.get());
     }
 
     /** Its name: the one given, or {@code Greenlet-<minimal ident>}. */
@@ -320,7 +333,7 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
     public int minimalIdent() {
         synchronized (this) {
             if (ident < 0) {
-                ident = hub.allocateIdent();
+                ident = hub().allocateIdent();
             }
             return ident;
         }
@@ -568,6 +581,6 @@ public final class Greenlet<T> implements Future<T>, Waitable, AutoCloseable {
             case RUNNING -> "running";
             default -> kind == VALUE ? "done" : kind == EXITED ? "killed" : "failed";
         };
-        return "Greenlet[\"" + name() + "\" " + st + " on " + hub.name() + "]";
+        return "Greenlet[\"" + name() + "\" " + st + " on " + hub().name() + "]";
     }
 }

@@ -33,14 +33,14 @@ final class GreenletJoin {
             if (cycle != null) {
                 throw cycle;
             }
-            caller.waitsFor = g;
+            caller.strand().waitsFor = g;
         }
         WaitList.Node n;
         GreenletLinks<T> ls;
         synchronized (g) {
             if (g.state == Greenlet.DONE) {
                 if (caller != null) {
-                    caller.waitsFor = null;
+                    caller.strand().waitsFor = null;
                 }
                 return true;
             }
@@ -51,7 +51,7 @@ final class GreenletJoin {
             ls.park(n, s.deadlineAfter(nanos));
         } finally {
             if (caller != null) {
-                caller.waitsFor = null;
+                caller.strand().waitsFor = null;
             }
         }
         return g.state == Greenlet.DONE;

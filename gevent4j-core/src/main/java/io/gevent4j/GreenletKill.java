@@ -45,15 +45,17 @@ final class GreenletKill {
             synchronized (g) {
                 // The outcome is written before the CAS publishes DONE; if the body won the race
                 // (SCHEDULED -> RUNNING) its own completion overwrites these under this monitor.
+                // Until DONE the slot holds the start timer of a startLater (or null): restored
+                // if the CAS fails, removed from the timers if it succeeds.
+                Object before = g.outcome;
                 g.outcome = exception;
                 g.kind = k;
                 if (!Greenlet.STATE.compareAndSet(g, s, Greenlet.DONE)) {
-                    g.outcome = null;
+                    g.outcome = before;
                     g.kind = 0;
                     continue;
                 }
-                pendingStart = g.startTimer;
-                g.startTimer = null;
+                pendingStart = before instanceof Timer t ? t : null;
                 ls = GreenletLife.detachOnDone(g);
             }
             if (pendingStart != null) {

@@ -34,7 +34,7 @@ final class GreenletLife {
                 }
             };
             synchronized (g) {
-                g.startTimer = t;
+                g.outcome = t; // the outcome slot holds the start timer until DONE
             }
             g.hub().loop().timers().addFromAnyThread(t, nanos);
         }

@@ -12,6 +12,12 @@ import java.util.concurrent.Callable;
  */
 final class GreenletStrand extends LoopStrand {
     final Greenlet<?> greenlet;
+    /**
+     * What the greenlet waits for without a time-out, for deadlock detection (Deadlocks.cycle):
+     * a greenlet it joins or an RLock it acquires, or null. Its hub's loop thread only. Here
+     * rather than on the greenlet: this object has room for it within its size.
+     */
+    Object waitsFor;
 
     GreenletStrand(Loop loop, Greenlet<?> greenlet) {
         super(loop);

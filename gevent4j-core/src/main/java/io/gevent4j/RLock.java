@@ -98,7 +98,7 @@ public final class RLock implements Waitable {
                 if (cycle != null) {
                     throw cycle;
                 }
-                caller.waitsFor = this;
+                caller.strand().waitsFor = this;
             }
             n = waiters.add(s, null);
         }
@@ -106,7 +106,7 @@ public final class RLock implements Waitable {
             return waiters.park(n, s.deadlineAfter(nanos), granted -> handOff());
         } finally {
             if (caller != null) {
-                caller.waitsFor = null;
+                caller.strand().waitsFor = null;
             }
         }
     }

@@ -43,6 +43,26 @@ class DrivenHubIoTest {
     }
 
     @Test
+    void aGreenletWokenByThePollRunsInThePassThatPolled() throws Exception {
+        Pipe pipe = Pipe.open();
+        try (DrivenHub d = new DrivenHub(); var source = pipe.source(); var sink = pipe.sink()) {
+            source.configureBlocking(false);
+            List<String> log = new ArrayList<>();
+            d.hub.spawn(() -> {
+                Io.waitRead(source);
+                log.add("readable");
+                return null;
+            });
+            d.runUntilIdle();
+            sink.write(ByteBuffer.wrap(new byte[] {1}));
+            long passes = d.hub.loop().stats().passes();
+            d.hub.loop().runPass(false); // one pass: its poll finds the pipe readable
+            assertThat(d.hub.loop().stats().passes()).isEqualTo(passes + 1);
+            assertThat(log).as("resumed by the poll itself, not queued for the next pass").containsExactly("readable");
+        }
+    }
+
+    @Test
     void ioTimeoutsRunOnTheHubClock() throws Exception {
         Pipe pipe = Pipe.open();
         try (DrivenHub d = new DrivenHub(); var source = pipe.source(); var sink = pipe.sink()) {

@@ -3,6 +3,7 @@ package io.gevent4j.bench;
 import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
 import io.gevent4j.Hub;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,7 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Yield ping-pong: two workers each yield {@value #ROUNDS} times. {@code greenlet}: two greenlets
  * of one hub alternating with {@code Gevent.sleep()}. {@code virtualThread}: two default virtual
  * threads calling {@code Thread.yield()} (on the default scheduler, with as many carriers as
- * cores, so the two run in parallel). {@link YieldFloorBenchmark} adds context: the same on one
+ * cores, so the two run in parallel). {@code bareScheduler}: the same two virtual threads on a
+ * scheduler that is only an {@code ArrayDeque} drained by the benchmark thread, the JDK's own
+ * cost of a virtual-thread switch and so the floor under any hub (as
+ * {@link YieldFloorBenchmark#yieldBareScheduler}, here in the same run as its peers). {@link YieldFloorBenchmark} adds context: the same on one
  * carrier, and the JDK's own floor for a virtual-thread switch. Score: time per yield (lower is
  * better).
  */
@@ -36,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PingPongBenchmark {
     static final int ROUNDS = 10_000;
 
-    @Param({"greenlet", "virtualThread"})
+    @Param({"greenlet", "virtualThread", "bareScheduler"})
     public String on;
 
     private Hub hub;
@@ -65,6 +69,17 @@ public class PingPongBenchmark {
                 a.join();
                 b.join();
             }).result();
+            return;
+        }
+        if (on.equals("bareScheduler")) {
+            ArrayDeque<Runnable> queue = new ArrayDeque<>();
+            Thread.Builder.OfVirtual builder = YieldFloorBenchmark.bareBuilder(queue::add);
+            builder.start(PingPongBenchmark::yieldLoop);
+            builder.start(PingPongBenchmark::yieldLoop);
+            Runnable task;
+            while ((task = queue.poll()) != null) {
+                task.run();
+            }
             return;
         }
         Thread a = Thread.ofVirtual().start(PingPongBenchmark::yieldLoop);

@@ -2,6 +2,7 @@ package io.gevent4j.bench;
 
 import io.gevent4j.Greenlet;
 import io.gevent4j.Hub;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -22,6 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Spawn + join throughput: one parent spawns {@value #BATCH} children that return at once, then
  * joins each. {@code greenlet}: the parent and children are greenlets of one hub.
  * {@code virtualThread}: the same on the JDK's default virtual-thread scheduler.
+ * {@code bareScheduler}: the same virtual threads on a scheduler that is nothing but an
+ * {@code ArrayDeque} drained by the benchmark thread: what the JDK itself charges for creating,
+ * starting, running, ending and joining a virtual thread on one thread, the floor under any hub.
  * Score: time per spawn+join (lower is better).
  */
 @State(Scope.Benchmark)
@@ -33,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SpawnJoinBenchmark {
     static final int BATCH = 1000;
 
-    @Param({"greenlet", "virtualThread"})
+    @Param({"greenlet", "virtualThread", "bareScheduler"})
     public String on;
 
     private Hub hub;
@@ -59,7 +63,20 @@ public class SpawnJoinBenchmark {
             return hub.spawn(SpawnJoinBenchmark::greenletBatch).result();
         }
         int[] out = new int[1];
-        Thread parent = Thread.ofVirtual().start(() -> out[0] = threadBatch());
+        if (on.equals("bareScheduler")) {
+            ArrayDeque<Runnable> queue = new ArrayDeque<>();
+            Thread.Builder.OfVirtual builder = YieldFloorBenchmark.bareBuilder(queue::add);
+            Thread parent = builder.start(() -> out[0] = threadBatch(builder));
+            Runnable task;
+            while ((task = queue.poll()) != null) {
+                task.run();
+            }
+            if (parent.isAlive()) {
+                throw new IllegalStateException("the bare scheduler ran dry before the batch ended");
+            }
+            return out[0];
+        }
+        Thread parent = Thread.ofVirtual().start(() -> out[0] = threadBatch(Thread.ofVirtual()));
         parent.join();
         return out[0];
     }
@@ -78,12 +95,12 @@ public class SpawnJoinBenchmark {
         return sum;
     }
 
-    private static int threadBatch() {
+    private static int threadBatch(Thread.Builder.OfVirtual builder) {
         Thread[] children = new Thread[BATCH];
         int[] values = new int[BATCH];
         for (int i = 0; i < BATCH; i++) {
             int v = i;
-            children[i] = Thread.ofVirtual().start(() -> values[v] = v);
+            children[i] = builder.start(() -> values[v] = v);
         }
         int sum = 0;
         try {

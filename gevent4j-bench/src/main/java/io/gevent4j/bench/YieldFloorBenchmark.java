@@ -51,7 +51,8 @@ public class YieldFloorBenchmark {
         }
     }
 
-    private static Thread.Builder.OfVirtual bareBuilder(Executor scheduler) throws Exception {
+    /** A virtual-thread builder whose scheduler is {@code scheduler} (the JDK's package-private constructor). */
+    static Thread.Builder.OfVirtual bareBuilder(Executor scheduler) throws Exception {
         var ctor = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder")
                 .getDeclaredConstructor(Executor.class);
         ctor.setAccessible(true);

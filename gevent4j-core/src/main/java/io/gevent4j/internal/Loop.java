@@ -37,9 +37,10 @@ public final class Loop {
      * One pass (runPass): drain the inbox, fire expired timers (they only enqueue), run the
      * tasks that were queued when the pass began (FIFO: sleep(0) round-robins), poll the I/O
      * handler without blocking if it has registrations, and when nothing is runnable, block in
-     * it until the next timer. Cross-thread wake-up: the loop sets `parked` and then re-reads
-     * the inbox before it polls; a producer offers to the inbox and then reads `parked`. Both
-     * are volatile, so one of them sees the other (the StoreLoad pair), and a producer wakes the
+     * it until the next timer. The strands that timers or I/O handlers wake are run right after
+     * the timers or the poll (the wake-ups queue), not through the run queue's next pass.
+     * Cross-thread wake-up: the loop sets `parked` and then re-reads the inbox before it polls;
+     * a producer offers to the inbox and then reads `parked`. Both are volatile, so one of them sees the other (the StoreLoad pair), and a producer wakes the
      * handler at most once per park (the `wakeupPending` CAS).
      *
      * Around the pass: LoopStats counts (passes, slices: the watchdog's view), LoopEnd holds the
@@ -97,9 +98,12 @@ public final class Loop {
 
     // Loop-thread-confined state.
     private final ArrayDeque<Runnable> runQueue = new ArrayDeque<>(256);
-    /** Continuations woken by timers while they fire; run right after, in deadline order. */
-    private final ArrayDeque<Runnable> timerWakeups = new ArrayDeque<>();
-    /** Where execute() queues on the loop thread: the run queue, or the timer wake-ups. */
+    /**
+     * Continuations woken by timers while they fire, or by I/O handlers during a poll; run right
+     * after the timers or the poll, in that order (one step from readiness to the greenlet).
+     */
+    private final ArrayDeque<Runnable> wakeups = new ArrayDeque<>();
+    /** Where execute() queues on the loop thread: the run queue, or the wake-ups. */
     private ArrayDeque<Runnable> loopTarget = runQueue;
     private final LoopTimers timerDoors;
     private final TimerHeap timers;
@@ -387,6 +391,7 @@ public final class Loop {
             return;
         }
         parked = true;
+        loopTarget = wakeups;
         try {
             if (inbox.isEmpty()) { // Dekker: re-read after publishing `parked`
                 io.poll(runReady, timeoutMillis);
@@ -394,16 +399,35 @@ public final class Loop {
         } catch (IOException e) {
             host.reportError(null, e);
         } finally {
+            loopTarget = runQueue;
             parked = false;
             wakeupPending = 0;
         }
+        runWakeups();
     }
 
     private void pollNow() {
+        loopTarget = wakeups;
         try {
             io.pollNow(runReady);
         } catch (IOException e) {
             host.reportError(null, e);
+        } finally {
+            loopTarget = runQueue;
+        }
+        runWakeups();
+    }
+
+    /**
+     * Runs the strands that the timers or the I/O handlers just woke, in the order they were
+     * woken: a ready socket's greenlet runs in the pass whose poll found it ready, without a
+     * hop through the run queue into the next pass (as libev's watcher switches into its
+     * greenlet). Called after the poll has returned, never inside the selector's own callback.
+     */
+    private void runWakeups() {
+        Runnable woken;
+        while ((woken = wakeups.poll()) != null) {
+            runTask(woken);
         }
     }
 
@@ -421,7 +445,7 @@ public final class Loop {
      * greenlet when it fires. A timer is never late behind a long queue of other work.
      */
     private void fireTimers(long now) {
-        loopTarget = timerWakeups;
+        loopTarget = wakeups;
         try {
             Timer t;
             while ((t = timers.peek()) != null && t.deadline - now <= 0) {
@@ -431,10 +455,7 @@ public final class Loop {
         } finally {
             loopTarget = runQueue;
         }
-        Runnable woken;
-        while ((woken = timerWakeups.poll()) != null) {
-            runTask(woken);
-        }
+        runWakeups();
     }
 
     private void runTask(Runnable task) {

@@ -68,11 +68,10 @@ public final class TimerHeap {
         if (size == heap.length) {
             resize(size * 2);
         }
-        t.seq = nextSeq++;
         if (t.unref) {
             unreferenced++;
         }
-        siftUp(size++, t, t.deadline, t.seq);
+        siftUp(size++, t, t.deadline, nextSeq++);
     }
 
     public Timer poll() {

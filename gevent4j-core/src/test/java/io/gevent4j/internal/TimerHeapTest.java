@@ -28,7 +28,7 @@ class TimerHeapTest {
     void pollsInDeadlineThenInsertionOrderUnderRandomOperations() {
         SplittableRandom random = new SplittableRandom(42);
         TimerHeap heap = new TimerHeap();
-        TreeSet<T> model = new TreeSet<>(Comparator.<T>comparingLong(t -> t.deadline).thenComparingLong(t -> t.seq));
+        TreeSet<T> model = new TreeSet<>(Comparator.<T>comparingLong(t -> t.deadline).thenComparingInt(t -> t.id));
         List<T> live = new ArrayList<>();
         int ids = 0;
         for (int step = 0; step < 200_000; step++) {
@@ -57,7 +57,7 @@ class TimerHeapTest {
             T t = (T) heap.poll();
             assertThat(t).isSameAs(model.pollFirst());
             if (previous != null) {
-                assertThat(t.deadline > previous.deadline || (t.deadline == previous.deadline && t.seq > previous.seq)).isTrue();
+                assertThat(t.deadline > previous.deadline || (t.deadline == previous.deadline && t.id > previous.id)).isTrue();
             }
             previous = t;
         }
