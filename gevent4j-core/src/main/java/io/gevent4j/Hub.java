@@ -411,7 +411,10 @@ public final class Hub implements AutoCloseable {
     public static List<Hub> all() {
         List<Hub> out = new ArrayList<>();
         for (Loop l : Loops.all()) {
-            out.add(of(l));
+            Hub h = of(l);
+            if (h.loop != null) { // a loop registers itself from its constructor, before Hub's field is set
+                out.add(h);
+            }
         }
         return List.copyOf(out);
     }
