@@ -26,6 +26,7 @@ module io.gevent4j {
     exports io.gevent4j.server;
     exports io.gevent4j.http;
     exports io.gevent4j.http.jdk;
+    exports io.gevent4j.web;
 
     requires org.dnsjava;
 
