@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code gevent4j serve demo|echo|hello}: run one of the library's servers until SIGINT or SIGTERM. */
+/** {@code gevent4j serve demo|echo|hello|files [DIR]}: run one of the library's servers until SIGINT or SIGTERM. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Serve until SIGINT or SIGTERM, then stop gracefully: stop accepting, let connections in progress finish",
@@ -25,12 +25,16 @@ import picocli.CommandLine.Parameters;
             "  demo   the demo's greenlet server (read, sleep --delay, 'HTTP/1.0 200 Ok ... HelloWorld', close)",
             "  echo   TCP echo",
             "  hello  the HTTP/1.1 server answering 'Hello, World!' (keep-alive, pipelining; common log format)",
-            "  chat   a chat room: page at /, WebSocket room at /ws, the same messages as Server-Sent Events at /events"})
+            "  chat   a chat room: page at /, WebSocket room at /ws, the same messages as Server-Sent Events at /events",
+            "  files  a static file server for DIR (default: the current directory), with listings"})
 final class ServeCommand implements Callable<Integer> {
     static final int DEFAULT_PORT = 8088;
 
-    @Parameters(index = "0", paramLabel = "SERVER", description = "demo, echo, hello or chat")
+    @Parameters(index = "0", paramLabel = "SERVER", description = "demo, echo, hello, chat or files")
     String what;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "DIR", description = "files: the directory to serve")
+    String dir;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default: ${DEFAULT-VALUE})")
     String host;
@@ -82,8 +86,10 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--max-connections must not be negative: " + maxConnections);
         }
         String kind = what.toLowerCase(Locale.ROOT);
-        if (!kind.equals("demo") && !kind.equals("echo") && !kind.equals("hello") && !kind.equals("chat")) {
-            throw new CommandLine.ParameterException(cl, "SERVER must be demo, echo or hello, or chat (the chat room): " + what);
+        if (!kind.equals("demo") && !kind.equals("echo") && !kind.equals("hello") && !kind.equals("chat")
+                && !kind.equals("files")) {
+            throw new CommandLine.ParameterException(cl,
+                    "SERVER must be demo, echo or hello, or chat (the chat room), or files [DIR]: " + what);
         }
         if (watchdog) {
             io.gevent4j.Watchdog.enable(); // a server should say which greenlet blocks its hub
@@ -96,6 +102,10 @@ final class ServeCommand implements Callable<Integer> {
                     + " nor a name that resolves (give an IP address such as 127.0.0.1, 0.0.0.0 or ::, or a name"
                     + " from /etc/hosts)");
         }
+        if (dir != null && !kind.equals("files")) {
+            throw new CommandLine.ParameterException(cl, "only 'files' takes a directory: " + dir);
+        }
+        java.nio.file.Path root = kind.equals("files") ? FileServer.root(dir) : null;
         PrintWriter out = cl.getOut();
         Consumer<String> log = accessLog ? line -> {
             synchronized (out) {
@@ -109,7 +119,9 @@ final class ServeCommand implements Callable<Integer> {
         int cap = maxConnections > 0 ? maxConnections : StreamServer.defaultMaxConnections();
         Running server;
         try {
-            server = kind.equals("hello") || kind.equals("chat") ? startHello(address, group, log, cap)
+            server = kind.equals("files")
+                    ? FileServer.start(root, address, group, maxConnections > 0 ? cap : 0, accessLog ? log : null)
+                    : kind.equals("hello") || kind.equals("chat") ? startHello(address, group, log, cap)
                     : startDemoOrEcho(kind, address, group, log, cap);
         } catch (IOException | RuntimeException e) {
             group.close();
@@ -120,6 +132,9 @@ final class ServeCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "listening on %s:%d (%s server, %d hub%s, at most %s connections at once)%n",
                 bound.getHostString(), bound.getPort(), kind, hubs, hubs == 1 ? "" : "s",
                 cap == Integer.MAX_VALUE ? "unlimited" : Integer.toString(cap));
+        if (root != null) {
+            out.println(FileServer.banner(root, bound));
+        }
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();

@@ -466,6 +466,16 @@ final class Http1Connection implements ResponseSink {
         conn.close();
     }
 
+    @Override
+    public long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+        if (conn.isSecure()) {
+            return -1; // TLS encrypts in user space: the response copies
+        }
+        out.flush(); // the head and any body bytes before the file go first
+        conn.timeout(s.writeTimeout()); // as each Wire write: the write time-out bounds the call
+        return conn.tcp().sendFile(file, position, count);
+    }
+
     /** A refusal with {@code Connection: close}; for a HEAD request, the head only (RFC 9110 §9.3.2). */
     private void sendError(int status, String message, boolean head) throws IOException {
         byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);

@@ -136,6 +136,43 @@ public final class HttpResponse {
     }
 
     /**
+     * Sends {@code count} bytes of {@code file} from {@code position} as body bytes, without
+     * copying them through the heap on a plain connection (the kernel's {@code sendfile(2)});
+     * over TLS they are copied. If nothing was sent yet and no length was declared, the region is
+     * the whole body (its {@code Content-Length}) and the response ends; otherwise it continues
+     * the body, in order with what {@link #outputStream()} writes (e.g. the parts of a
+     * multi-range reply after {@link #contentLength}). A HEAD request does not read the file.
+     * The file's position is not changed; fails if the file ends before {@code count} bytes.
+     * Reading a file that is not in the page cache blocks the hub for that read.
+     *
+     * @param file an open file, readable
+     * @param position where the region starts in the file
+     * @param count the region's length in bytes
+     * @throws IOException if the client is gone, the write times out, or the file is shorter
+     */
+    public void sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+        Objects.requireNonNull(file, "file");
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException("negative position or count: " + position + ", " + count);
+        }
+        if (finished) {
+            throw new IllegalStateException("the response was already sent");
+        }
+        boolean whole = false;
+        if (!committed) {
+            if (contentLength < 0) {
+                contentLength = count;
+                whole = true;
+            }
+            commit();
+        }
+        bytesSent += body.sendFile(file, position, count);
+        if (whole) {
+            finished = true;
+        }
+    }
+
+    /**
      * The body as a stream. Closing it ends the response (the handler returning does too).
      * {@code flush()} pushes what was written to the client now.
      */

@@ -1,6 +1,7 @@
 package io.gevent4j.http;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 
 /**
  * What a {@link HttpResponse} may do to its connection, and all it may do: the one-way door from
@@ -24,4 +25,13 @@ interface ResponseSink {
 
     /** Drops what is buffered and closes the connection without completing the response. */
     void abort() throws IOException;
+
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code position} straight to the socket,
+     * after what is buffered ({@code sendfile(2)}, no copy through the heap): the bytes sent, or
+     * -1 if this sink cannot (TLS encrypts in user space), and then the caller copies.
+     */
+    default long sendFile(FileChannel file, long position, long count) throws IOException {
+        return -1;
+    }
 }
