@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the tables of docs/BENCHMARKS.md §7 (issue #15): gevent4j's core operations beside
+# Regenerates the tables of docs/BENCHMARKS.md §11 (issue #15): gevent4j's core operations beside
 # their peers and the floors under them, each ratio taken inside one JMH run, in rounds.
 #
 #   gevent4j-bench/scripts/core-vs-floors.sh [ROUNDS] [JAR ...]

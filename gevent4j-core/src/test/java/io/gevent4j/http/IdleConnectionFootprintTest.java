@@ -32,7 +32,7 @@ class IdleConnectionFootprintTest {
     /**
      * The bound per idle connection: 10 KB. Measured here, in a test JVM whose code is barely
      * compiled: about 7-8 KB, most of it the parked virtual thread's stack chunk (interpreted
-     * frames are large; about 3 KB in a warm server, BENCHMARKS.md §7); 16 KB when each
+     * frames are large; about 3 KB in a warm server, BENCHMARKS.md §9); 16 KB when each
      * connection held its 4 KB read and write buffers.
      */
     static final long MAX_BYTES_PER_CONNECTION = 10 * 1024;
