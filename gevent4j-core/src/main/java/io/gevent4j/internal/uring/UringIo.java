@@ -453,9 +453,12 @@ public final class UringIo implements IoHandler {
         arena.close();
     }
 
-    /** The holder selector; closing it breaks this poller for good (for tests of the loop's own failure). */
+    /**
+     * A selector whose close breaks this poller for good and wakes it (for tests of the loop's
+     * own failure, as closing the NIO poller's selector does).
+     */
     public Selector selectorForTest() {
-        return holder;
+        return new BreakableSelector(this, holder);
     }
 
     @Override
