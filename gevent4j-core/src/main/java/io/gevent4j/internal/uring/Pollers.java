@@ -87,7 +87,8 @@ public final class Pollers {
         } catch (Ring.SetupFailed e) {
             return e.getMessage();
         } catch (IllegalCallerException | UnsupportedOperationException | LinkageError e) {
-            return "native access refused (" + e + "); run with --enable-native-access=ALL-UNNAMED"
+            Throwable why = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+            return "native access refused (" + why + "); run with --enable-native-access=ALL-UNNAMED"
                     + " (class path) or =io.gevent4j (module path)";
         }
     }
