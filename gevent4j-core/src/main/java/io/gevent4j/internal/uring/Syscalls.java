@@ -116,12 +116,16 @@ final class Syscalls {
         }
     }
 
-    static final int EFD_NONBLOCK = 0x800;
     static final int EFD_CLOEXEC = 0x80000;
 
+    /**
+     * A blocking eventfd: the ring's READ of it then waits by polling on every kernel (a
+     * non-blocking one may complete at once with EAGAIN where the file supports no-wait reads).
+     * Writes of 1 never block (the counter would have to reach 2^64 - 2).
+     */
     static int eventfd(MemorySegment state) {
         try {
-            return (int) EVENTFD.invokeExact(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
+            return (int) EVENTFD.invokeExact(state, 0, EFD_CLOEXEC);
         } catch (Throwable t) {
             throw rethrow(t);
         }

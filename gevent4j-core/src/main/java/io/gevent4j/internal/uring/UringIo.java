@@ -87,7 +87,7 @@ public final class UringIo implements IoHandler {
         int efd = -1;
         try {
             h = Selector.open();
-            efd = Syscalls.eventfd(ring.errnoBuffer());
+            efd = Syscalls.eventfd(ring.errnoBuffer()); // blocking: the ring waits on it by polling
             if (efd < 0) {
                 throw new IOException("eventfd failed: errno " + Syscalls.errno(ring.errnoBuffer()));
             }
