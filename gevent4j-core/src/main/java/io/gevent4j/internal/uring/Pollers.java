@@ -83,6 +83,7 @@ public final class Pollers {
         try {
             Ring test = new Ring(2);
             test.close();
+            warmUp();
             return "";
         } catch (Ring.SetupFailed e) {
             return e.getMessage();
@@ -90,6 +91,35 @@ public final class Pollers {
             Throwable why = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
             return "native access refused (" + why + "); run with --enable-native-access=ALL-UNNAMED"
                     + " (class path) or =io.gevent4j (module path)";
+        }
+    }
+
+    /**
+     * Runs the poller's paths once on a throw-away pipe (descriptor look-up, arming, a completion,
+     * a close), so that the first socket wait of a hub does not pay for linking and method-handle
+     * set-up: tens of milliseconds on a loaded machine, enough to miss a short time-out.
+     */
+    private static void warmUp() {
+        try {
+            UringIo io = new UringIo("warm-up");
+            java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+            try {
+                pipe.source().configureBlocking(false);
+                boolean[] fired = new boolean[1];
+                io.register(pipe.source(), java.nio.channels.SelectionKey.OP_READ, () -> fired[0] = true);
+                io.pollNow(Runnable::run);
+                pipe.sink().write(java.nio.ByteBuffer.wrap(new byte[] {1}));
+                for (int i = 0; i < 3 && !fired[0]; i++) {
+                    io.poll(Runnable::run, 10);
+                }
+            } finally {
+                pipe.source().close();
+                pipe.sink().close();
+                io.poll(Runnable::run, 1); // the sweep: the closed channel's poll removed
+                io.close();
+            }
+        } catch (IOException | Ring.SetupFailed | RuntimeException e) {
+            // the warm-up is an optimisation: a real failure shows when a hub opens its ring
         }
     }
 
