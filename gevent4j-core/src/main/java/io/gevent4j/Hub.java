@@ -94,7 +94,7 @@ public final class Hub implements AutoCloseable {
     private Hub(String name, HubClock clock, boolean ownThread, boolean daemon) {
         this.name = Objects.requireNonNull(name, "name");
         this.loop = new Loop(name, ownThread ? "gevent4j-hub-" + name : null, daemon, clock,
-                new HubHost(this));
+                new HubHost(this), io.gevent4j.internal.uring.Pollers::open);
     }
 
     /** Starts a hub with its own loop thread (a non-daemon thread: close the hub when done). */
@@ -508,7 +508,8 @@ public final class Hub implements AutoCloseable {
 
     /** The selector, for tests that break the loop's own machinery. */
     java.nio.channels.Selector selectorForTest() {
-        return ((io.gevent4j.internal.SelectorIo) loop.ioHandler()).selectorForTest();
+        return loop.ioHandler() instanceof io.gevent4j.internal.uring.UringIo u ? u.selectorForTest()
+                : ((io.gevent4j.internal.SelectorIo) loop.ioHandler()).selectorForTest();
     }
 
     static long toNanos(Duration d) {

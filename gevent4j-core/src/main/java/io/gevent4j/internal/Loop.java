@@ -125,13 +125,19 @@ public final class Loop {
      * {@code threadName} is null.
      */
     public Loop(String hubName, String threadName, boolean daemon, HubClock clock, Host host) {
+        this(hubName, threadName, daemon, clock, host, SelectorIo::new);
+    }
+
+    /** As above, with the poller that {@code poller} makes for the hub's name. */
+    public Loop(String hubName, String threadName, boolean daemon, HubClock clock, Host host,
+            java.util.function.Function<String, IoHandler> poller) {
         VirtualThreads.probe();
         this.label = "Hub[" + Objects.requireNonNull(hubName, "name") + "#" + id + "]";
         this.host = Objects.requireNonNull(host, "host");
         this.clock = clock;
         this.timerDoors = new LoopTimers(this, clock);
         this.timers = timerDoors.heap;
-        this.io = new SelectorIo(hubName);
+        this.io = poller.apply(hubName);
         Executor scheduler = this::execute;
         this.strandThreads = VirtualThreads.factory(scheduler);
         this.driven = threadName == null;

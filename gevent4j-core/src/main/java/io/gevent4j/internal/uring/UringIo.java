@@ -1,0 +1,468 @@
+package io.gevent4j.internal.uring;
+
+import io.gevent4j.internal.IoHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+/**
+ * The io_uring poller of a loop, in the readiness model: each registered channel's interest is
+ * armed in the ring as one-shot {@code POLL_ADD}s (one per direction) and re-armed after each
+ * completion while the interest lasts, so every socket, TLS and DNS path above it is the NIO
+ * one unchanged. All the pass's new polls go to the kernel in the same {@code io_uring_enter}
+ * that waits; a pass with nothing to submit and no deferred kernel work makes no system call.
+ *
+ * <p>Cross-thread wake-up: an {@code eventfd} whose 8-byte {@code READ} is always armed in the
+ * ring; {@link #wakeup()} writes to it from any thread.
+ *
+ * <p>Registrations are held by a private NIO {@link Selector} that is never selected for
+ * readiness (interest 0 there: no {@code epoll_ctl}). It keeps the JDK's deferred close: a
+ * channel closed by another thread keeps its descriptor until this poller lets the holder
+ * deregister it, so a descriptor number armed in the ring is never reused under it. A closed
+ * channel's armed polls are removed ({@code POLL_REMOVE}: the kernel's reference to the socket
+ * goes, so the peer sees the close) when the poller next sweeps: at every blocking poll and
+ * every {@value #SWEEP_EVERY} non-blocking ones.
+ *
+ * <p>Who calls it: as {@link IoHandler} says; the ring has one issuer, the loop's thread.
+ */
+public final class UringIo implements IoHandler {
+    static final int OP_POLL_ADD = 6;
+    static final int OP_POLL_REMOVE = 7;
+    static final int OP_READ = 22;
+    static final int POLLIN = 0x1;
+    static final int POLLOUT = 0x4;
+    static final int POLLERR = 0x8;
+    static final int POLLHUP = 0x10;
+
+    private static final int READS = SelectionKey.OP_READ | SelectionKey.OP_ACCEPT;
+    private static final int WRITES = SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
+    private static final long WAKE = -1L;
+    private static final long IGNORED = -2L;
+    static final int SWEEP_EVERY = 64;
+    static final int ENTRIES = 1024;
+
+    private final String owner;
+    private final Ring ring;
+    private final Selector holder;
+    private final Arena arena = Arena.ofShared();
+    private final int wakeFd;
+    private final MemorySegment wakeRead;
+    private final MemorySegment wakeOne;
+    private final MemorySegment wakeErrno;
+    private final MemorySegment waitArg;
+    private final MemorySegment waitTs;
+    private volatile boolean open = true;
+
+    // Loop-confined.
+    private boolean wakeArmed;
+    private UringKey[] slots = new UringKey[64];
+    private int[] freeSlots = new int[64];
+    private int freeCount;
+    private int slotsUsed;
+    private final ArrayDeque<UringKey> toArm = new ArrayDeque<>();
+    private final ArrayList<UringKey> readyList = new ArrayList<>();
+    private final Ring.Completions onCompletion = this::complete;
+    private int passesSinceSweep;
+
+    // Any thread -> loop.
+    private final ConcurrentLinkedQueue<UringKey> fromOtherThreads = new ConcurrentLinkedQueue<>();
+
+    /** A ring for the hub {@code owner}; fails if the kernel or the JVM refuses one. */
+    UringIo(String owner) throws Ring.SetupFailed, IOException {
+        this.owner = owner;
+        this.ring = new Ring(ENTRIES);
+        Selector h = null;
+        int efd = -1;
+        try {
+            h = Selector.open();
+            efd = Syscalls.eventfd(ring.errnoBuffer()); // blocking: the ring waits on it by polling
+            if (efd < 0) {
+                throw new IOException("eventfd failed: errno " + Syscalls.errno(ring.errnoBuffer()));
+            }
+        } catch (IOException | RuntimeException e) {
+            if (h != null) {
+                h.close();
+            }
+            arena.close();
+            ring.close();
+            throw e;
+        }
+        this.holder = h;
+        this.wakeFd = efd;
+        this.wakeRead = arena.allocate(8, 8);
+        this.wakeOne = arena.allocate(8, 8);
+        wakeOne.set(ValueLayout.JAVA_LONG, 0, 1L);
+        this.wakeErrno = Syscalls.newErrnoBuffer(arena);
+        this.waitTs = arena.allocate(16, 8);
+        this.waitArg = arena.allocate(24, 8);
+    }
+
+    Selector holder() {
+        return holder;
+    }
+
+    @Override
+    public boolean hasRegistrations() {
+        return !holder.keys().isEmpty();
+    }
+
+    @Override
+    public int registrations() {
+        try {
+            return holder.keys().size();
+        } catch (ClosedSelectorException closed) {
+            return 0;
+        }
+    }
+
+    @Override
+    public SelectionKey register(SelectableChannel channel, int ops, Runnable handler) throws ClosedChannelException {
+        synchronized (channel.blockingLock()) {
+            SelectionKey existing = channel.keyFor(holder);
+            if (existing != null && existing.attachment() instanceof UringKey k) {
+                if (!k.isValid()) {
+                    throw new java.nio.channels.CancelledKeyException();
+                }
+                k.attach(handler);
+                k.interestOps(ops);
+                return k;
+            }
+            int fd = ChannelFds.fd(channel);
+            UringKey k = new UringKey(this, channel, fd);
+            k.attach(handler);
+            k.initialInterest(ops);
+            k.holderKey = channel.register(holder, 0, k);
+            if (ops != 0) {
+                fromOtherThreads.add(k); // armed by the loop at its next poll
+                wakeup();
+            }
+            return k;
+        }
+    }
+
+    @Override
+    public SelectionKey keyFor(SelectableChannel channel) {
+        SelectionKey h = channel.keyFor(holder);
+        return h != null && h.attachment() instanceof UringKey k ? k : null;
+    }
+
+    /** The key's interest changed (on the loop's thread). */
+    void interestChanged(UringKey k) {
+        int ops = k.interest();
+        boolean needRead = (ops & READS) != 0 && !k.readArmed;
+        boolean needWrite = (ops & WRITES) != 0 && !k.writeArmed;
+        if ((needRead || needWrite) && !k.queued) {
+            k.queued = true;
+            toArm.add(k);
+        }
+    }
+
+    /** The key was cancelled (any thread): its polls are removed at the next poll. */
+    void cancelled(UringKey k) {
+        fromOtherThreads.add(k);
+        wakeup();
+    }
+
+    @Override
+    public void pollNow(Consumer<Runnable> ready) throws IOException {
+        checkOpen();
+        if (++passesSinceSweep >= SWEEP_EVERY) {
+            sweep();
+        }
+        prepare();
+        if (ring.unsubmitted() > 0 || ring.needsEnter()) {
+            enter(0, 0, 0L);
+        }
+        dispatch(ready);
+    }
+
+    @Override
+    public void poll(Consumer<Runnable> ready, long timeoutMillis) throws IOException {
+        checkOpen();
+        sweep();
+        prepare();
+        if (ring.ready() > 0) {
+            if (ring.unsubmitted() > 0 || ring.needsEnter()) {
+                enter(0, 0, 0L);
+            }
+        } else {
+            long ts = 0L;
+            if (timeoutMillis > 0) {
+                waitTs.set(ValueLayout.JAVA_LONG, 0, timeoutMillis / 1000);
+                waitTs.set(ValueLayout.JAVA_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);
+                ts = waitTs.address();
+            }
+            waitArg.set(ValueLayout.JAVA_LONG, 0, 0L); // no signal mask
+            waitArg.set(ValueLayout.JAVA_INT, 8, 8); // _NSIG / 8
+            waitArg.set(ValueLayout.JAVA_INT, 12, 0);
+            waitArg.set(ValueLayout.JAVA_LONG, 16, ts);
+            enter(1, Ring.ENTER_EXT_ARG, waitArg.address());
+        }
+        dispatch(ready);
+    }
+
+    private void checkOpen() {
+        if (!open || !holder.isOpen()) {
+            throw new ClosedSelectorException();
+        }
+    }
+
+    /** Submits (and waits for {@code minComplete} completions); a refused submission is an error. */
+    private void enter(int minComplete, int extraFlags, long arg) throws IOException {
+        int r = ring.enter(minComplete, Ring.ENTER_GETEVENTS | extraFlags, arg, arg == 0L ? 0L : 24L);
+        if (r >= 0 || r == -Syscalls.EINTR) {
+            return;
+        }
+        if (r == -Syscalls.EBUSY || r == -Syscalls.EAGAIN) {
+            return; // completions must be reaped first: dispatch does, the next pass submits again
+        }
+        throw new IOException("io_uring_enter failed for hub " + owner + ": " + Ring.describe(-r));
+    }
+
+    /** Moves what other threads asked into the ring and arms the polls the interest sets need. */
+    private void prepare() {
+        UringKey k;
+        while ((k = fromOtherThreads.poll()) != null) {
+            if (!k.isValid()) {
+                remove(k);
+            } else {
+                interestChanged(k);
+            }
+        }
+        while ((k = toArm.poll()) != null) {
+            k.queued = false;
+            if (!k.isValid()) {
+                remove(k);
+                continue;
+            }
+            int ops = k.interest();
+            if ((ops & READS) != 0 && !k.readArmed) {
+                arm(k, 0, POLLIN);
+            }
+            if ((ops & WRITES) != 0 && !k.writeArmed) {
+                arm(k, 1, POLLOUT);
+            }
+        }
+        if (!wakeArmed) {
+            submit(OP_READ, wakeFd, wakeRead.address(), 8, 0, WAKE);
+            wakeArmed = true;
+        }
+    }
+
+    private void arm(UringKey k, int direction, int events) {
+        if (k.slot < 0) {
+            k.slot = takeSlot(k);
+        }
+        submit(OP_POLL_ADD, k.fd, 0L, 0, events, ((long) k.slot << 1) | direction);
+        if (direction == 0) {
+            k.readArmed = true;
+        } else {
+            k.writeArmed = true;
+        }
+    }
+
+    private void submit(int op, int fd, long addr, int len, int opFlags, long userData) {
+        while (!ring.prep(op, fd, addr, len, opFlags, userData)) {
+            // The submission ring is full: hand it to the kernel without waiting.
+            int r = ring.enter(0, 0, 0L, 0L);
+            if (r < 0 && r != -Syscalls.EINTR && r != -Syscalls.EBUSY && r != -Syscalls.EAGAIN) {
+                throw new UncheckedIOException(new IOException(
+                        "io_uring_enter failed for hub " + owner + ": " + Ring.describe(-r)));
+            }
+            if (r <= 0) {
+                ring.reap(onCompletion); // free completion slots, then try again
+            }
+        }
+    }
+
+    private int takeSlot(UringKey k) {
+        int s;
+        if (freeCount > 0) {
+            s = freeSlots[--freeCount];
+        } else {
+            if (slotsUsed == slots.length) {
+                slots = Arrays.copyOf(slots, slots.length * 2);
+            }
+            s = slotsUsed++;
+        }
+        slots[s] = k;
+        return s;
+    }
+
+    private void releaseSlot(UringKey k) {
+        if (k.slot >= 0 && !k.readArmed && !k.writeArmed) {
+            slots[k.slot] = null;
+            if (freeCount == freeSlots.length) {
+                freeSlots = Arrays.copyOf(freeSlots, freeSlots.length * 2);
+            }
+            freeSlots[freeCount++] = k.slot;
+            k.slot = -1;
+        }
+    }
+
+    /** The key is gone: its armed polls are removed (the kernel drops its reference to the socket). */
+    private void remove(UringKey k) {
+        if (k.removed) {
+            releaseSlot(k);
+            return;
+        }
+        k.removed = true;
+        if (k.readArmed) {
+            submit(OP_POLL_REMOVE, -1, ((long) k.slot << 1), 0, 0, IGNORED);
+        }
+        if (k.writeArmed) {
+            submit(OP_POLL_REMOVE, -1, ((long) k.slot << 1) | 1, 0, 0, IGNORED);
+        }
+        releaseSlot(k);
+    }
+
+    /** One completion, recorded; handlers run after the whole batch is read. */
+    private void complete(long userData, int res) {
+        if (userData == WAKE) {
+            wakeArmed = false;
+            return;
+        }
+        if (userData == IGNORED) {
+            return;
+        }
+        int slot = (int) (userData >>> 1);
+        int direction = (int) (userData & 1);
+        UringKey k = slots[slot];
+        if (k == null) {
+            return;
+        }
+        if (direction == 0) {
+            k.readArmed = false;
+        } else {
+            k.writeArmed = false;
+        }
+        if (k.removed || !k.isValid()) {
+            if (!k.removed) {
+                remove(k);
+            } else {
+                releaseSlot(k);
+            }
+            return;
+        }
+        if (res == -Syscalls.ECANCELED) {
+            interestChanged(k); // cancelled by the kernel (not by us): arm again if still wanted
+            return;
+        }
+        int ops = k.interest();
+        // An error result or an error/hang-up event: every interest of that direction is ready,
+        // as the NIO selector reports POLLERR/POLLHUP; the retried call then sees the error.
+        int found = direction == 0 ? ops & READS : ops & WRITES;
+        if (found != 0) {
+            if (!k.inReadyList) {
+                k.inReadyList = true;
+                k.ready = 0;
+                readyList.add(k);
+            }
+            k.ready |= found;
+        }
+        if ((ops & (direction == 0 ? READS : WRITES)) != 0 && !k.queued) {
+            k.queued = true;
+            toArm.add(k); // level-triggered: armed again at the next poll while the interest lasts
+        }
+    }
+
+    private void dispatch(Consumer<Runnable> ready) {
+        ring.reap(onCompletion);
+        int n = readyList.size();
+        if (n == 0) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            UringKey k = readyList.get(i);
+            k.inReadyList = false;
+            if (k.isValid() && k.attachment() instanceof Runnable handler) {
+                ready.accept(handler);
+            }
+        }
+        readyList.clear();
+    }
+
+    /**
+     * Finds closed channels: their armed polls are removed and the holder deregisters them (the
+     * JDK then closes their descriptors). Cost: one pass over the registrations, and a
+     * {@code selectNow} of the holder only when one was closed.
+     */
+    private void sweep() {
+        passesSinceSweep = 0;
+        boolean anyClosed = false;
+        for (SelectionKey h : holder.keys()) {
+            if (!h.isValid()) {
+                anyClosed = true;
+                if (h.attachment() instanceof UringKey k && !k.removed) {
+                    remove(k);
+                }
+            }
+        }
+        if (anyClosed) {
+            try {
+                holder.selectNow();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        // Rare (at most once per park of the loop); the lock keeps the descriptor from being
+        // closed (and its number reused) under a write.
+        synchronized (wakeOne) {
+            if (open) {
+                Syscalls.write(wakeErrno, wakeFd, wakeOne, 8);
+            }
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open && holder.isOpen();
+    }
+
+    @Override
+    public void close() {
+        if (!open) {
+            return;
+        }
+        synchronized (wakeOne) {
+            open = false;
+        }
+        try {
+            holder.close();
+        } catch (IOException ignored) {
+            // closing: nothing to report to
+        }
+        ring.close();
+        Syscalls.close(wakeErrno, wakeFd);
+        arena.close();
+    }
+
+    /**
+     * A selector whose close breaks this poller for good and wakes it (for tests of the loop's
+     * own failure, as closing the NIO poller's selector does).
+     */
+    public Selector selectorForTest() {
+        return new BreakableSelector(this, holder);
+    }
+
+    @Override
+    public String toString() {
+        return "UringIo[" + owner + ", ring fd " + ring.fd + "]";
+    }
+}
