@@ -55,11 +55,19 @@ public final class Resolver {
     private final AnswerCache cache = new AnswerCache();
     private final InFlightQueries queries;
 
+    private final NameServers servers;
+
     private Resolver(DnsConfig config, HostsFile hosts) {
         this.config = Objects.requireNonNull(config, "config");
         this.hosts = hosts;
         this.searchList = new SearchList(config);
-        this.queries = new InFlightQueries(cache, new CnameChain(new NameServers(config)));
+        this.servers = new NameServers(config);
+        this.queries = new InFlightQueries(cache, new CnameChain(servers));
+    }
+
+    /** What the resolver has seen of each nameserver's pace so far (tests, diagnostics). */
+    java.util.Map<InetSocketAddress, Pacer.Stats> pacerStats() {
+        return servers.stats();
     }
 
     /** The system's resolver settings: {@code /etc/resolv.conf} and {@code /etc/hosts}. */
