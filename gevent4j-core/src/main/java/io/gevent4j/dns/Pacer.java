@@ -2,7 +2,7 @@ package io.gevent4j.dns;
 
 import io.gevent4j.AsyncResult;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.LinkedHashSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -44,7 +44,8 @@ final class Pacer {
 
     private final long maxRto;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<AsyncResult<Boolean>> waiting = new ArrayDeque<>();
+    /** The queries waiting for room, first served first; a set: a waiter gives up in O(1). */
+    private final LinkedHashSet<AsyncResult<Boolean>> waiting = new LinkedHashSet<>();
     private double window = INITIAL_WINDOW;
     private double threshold = MAX_WINDOW;
     private int inFlight;
@@ -215,7 +216,7 @@ final class Pacer {
                 if (waiting.isEmpty() || inFlight >= (int) window) {
                     return;
                 }
-                next = waiting.pollFirst();
+                next = waiting.removeFirst();
                 take();
             } finally {
                 lock.unlock();
