@@ -39,6 +39,9 @@ final class ResolveCommand implements Callable<Integer> {
     @Option(names = "--summary", description = "print one summary line instead of a line per host")
     boolean summary;
 
+    @Option(names = {"-4", "--ipv4"}, description = "A records only (the seed's gethostbyname), not A and AAAA")
+    boolean ipv4;
+
     @Option(names = "--timeout", defaultValue = "2s", paramLabel = "TIME",
             converter = DiagnosticsOptions.DurationConverter.class,
             description = "time-out of the whole batch (default: ${DEFAULT-VALUE})")
@@ -83,7 +86,7 @@ final class ResolveCommand implements Callable<Integer> {
             List<Greenlet<Outcome>> lookups = new ArrayList<>(names.size());
             long start = System.nanoTime();
             for (String h : names) {
-                lookups.add(hub.greenlet(() -> lookup(resolver, h, start)).name("resolve " + h).start());
+                lookups.add(hub.greenlet(() -> lookup(resolver, h, ipv4, start)).name("resolve " + h).start());
             }
             Gevent.joinAll(lookups, timeout);
             long burst = System.nanoTime() - start;
@@ -133,9 +136,9 @@ final class ResolveCommand implements Callable<Integer> {
      */
     record Outcome(List<InetAddress> addresses, Exception error, long tookNanos) {}
 
-    private static Outcome lookup(Resolver resolver, String host, long start) {
+    private static Outcome lookup(Resolver resolver, String host, boolean ipv4, long start) {
         try {
-            List<InetAddress> a = resolver.getaddrinfo(host);
+            List<InetAddress> a = ipv4 ? List.copyOf(resolver.resolveIPv4(host)) : resolver.getaddrinfo(host);
             return new Outcome(a, null, System.nanoTime() - start);
         } catch (java.net.UnknownHostException | RuntimeException e) {
             return new Outcome(List.of(), e, System.nanoTime() - start);

@@ -126,7 +126,7 @@ class ResolveCommandTest {
             assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
             assertThat(run.out().strip()).matches("2001 names in [0-9.]+ s: 2000 answered, 1 failed \\(NXDOMAIN 1\\), "
                     + "0 lost \\(no answer within [0-9]+ ms\\); slowest answer [0-9.]+ s");
-            CliRun json = CliRun.of("resolve", "--summary", "--json", "--nameserver", "127.0.0.1:" + dns.port(),
+            CliRun json = CliRun.of("resolve", "--summary", "--json", "--ipv4", "--nameserver", "127.0.0.1:" + dns.port(),
                     "--timeout", CliRun.arg(Delays.scaled(2_000)), "--file", file.toString());
             assertThat(json.exitCode()).as(json.err()).isZero();
             assertThat(json.out().strip()).matches("\\{\"names\":2000,\"answered\":2000,\"failed\":0,\"lost\":0,"
