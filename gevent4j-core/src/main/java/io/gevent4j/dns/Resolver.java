@@ -20,8 +20,9 @@ import org.xbill.DNS.Type;
 /**
  * A DNS resolver that runs on the hub: A, AAAA and PTR look-ups over UDP watched by the hub's
  * own selector (TCP when a reply is truncated), with {@code /etc/hosts}, search domains,
- * per-server time-outs and attempts, a TTL cache (negative answers too, by their SOA, RFC 2308)
- * and coalescing of identical queries in flight. dnsjava only encodes and decodes the messages.
+ * queries paced per nameserver (a window of queries in flight that grows while answers come
+ * back and halves on a loss) and retransmitted after the measured round trip, a TTL cache
+ * (negative answers too, by their SOA, RFC 2308) and coalescing of identical queries in flight. dnsjava only encodes and decodes the messages.
  *
  * <p>Who may call it: any greenlet or thread, concurrently; there is no limit on concurrent
  * look-ups (gevent's default thread resolver allows 10 per hub). A look-up parks the caller;
