@@ -211,7 +211,9 @@ class ResolverTest {
         });
         Greenlet<String> g = hub.spawn(() -> r.gethostbyname("c1.chain.test"));
         assertThat(kindOf(g)).as("not NO_DATA after the whole chain").isEqualTo(DnsException.Kind.TIMEOUT);
-        assertThat(server.questions).hasSizeLessThanOrEqualTo(2);
+        // Distinct names: a try may be asked again after the initial retransmission time-out
+        // (1 s, shorter than the scaled reply delay when the delays are scaled up).
+        assertThat(server.questions.stream().distinct().toList()).hasSizeLessThanOrEqualTo(2);
     }
 
     @Test
