@@ -23,12 +23,24 @@ import picocli.CommandLine.Parameters;
 @Command(name = "resolve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Resolve every HOST at once, one greenlet each, with the cooperative DNS resolver (on the hub; no thread",
-            "per look-up). Prints one line per host in input order: its addresses, the precise error, or 'timed out'",
-            "when --timeout (for the whole batch) passed first. Exit code 0 if every host resolved, else 1."})
+            "per look-up; queries paced per nameserver). Prints one line per host in input order: its addresses, the",
+            "precise error, or 'timed out' when --timeout (for the whole batch) passed first; with --summary, one",
+            "line: answered, failed, lost (timed out) and the time of the burst. Exit code 0 if every host resolved,",
+            "else 1."})
 final class ResolveCommand implements Callable<Integer> {
 
-    @Parameters(arity = "1..*", paramLabel = "HOST", description = "host names (or address literals)")
-    List<String> hosts;
+    @Parameters(arity = "0..*", paramLabel = "HOST", description = "host names (or address literals)")
+    List<String> hosts = new ArrayList<>();
+
+    @Option(names = "--file", paramLabel = "FILE",
+            description = "also resolve the names in FILE, one per line ('#' starts a comment; blank lines skipped)")
+    java.nio.file.Path file;
+
+    @Option(names = "--summary", description = "print one summary line instead of a line per host")
+    boolean summary;
+
+    @Option(names = {"-4", "--ipv4"}, description = "A records only (the seed's gethostbyname), not A and AAAA")
+    boolean ipv4;
 
     @Option(names = "--timeout", defaultValue = "2s", paramLabel = "TIME",
             converter = DiagnosticsOptions.DurationConverter.class,
@@ -51,6 +63,13 @@ final class ResolveCommand implements Callable<Integer> {
         if (!timeout.isPositive()) {
             throw new CommandLine.ParameterException(cl, "--timeout must be positive: " + timeout);
         }
+        List<String> names = new ArrayList<>(hosts);
+        if (file != null) {
+            names.addAll(readNames(cl, file));
+        }
+        if (names.isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "no host to resolve: give HOST arguments or --file");
+        }
         Resolver resolver;
         if (nameservers.isEmpty()) {
             resolver = Resolver.system();
@@ -64,13 +83,20 @@ final class ResolveCommand implements Callable<Integer> {
         List<String> lines = new ArrayList<>();
         boolean allResolved = true;
         try (Hub hub = Hub.start("resolve")) {
-            List<Greenlet<Outcome>> lookups = new ArrayList<>();
-            for (String h : hosts) {
-                lookups.add(hub.greenlet(() -> lookup(resolver, h)).name("resolve " + h).start());
+            List<Greenlet<Outcome>> lookups = new ArrayList<>(names.size());
+            long start = System.nanoTime();
+            for (String h : names) {
+                lookups.add(hub.greenlet(() -> lookup(resolver, h, ipv4, start)).name("resolve " + h).start());
             }
             Gevent.joinAll(lookups, timeout);
-            for (int i = 0; i < hosts.size(); i++) {
-                String host = hosts.get(i);
+            long burst = System.nanoTime() - start;
+            if (summary) {
+                Summary sum = Summary.of(lookups, burst);
+                lines.add(json ? sum.json() : sum.text(timeout));
+                allResolved = sum.answered() == names.size();
+            }
+            for (int i = 0; i < names.size() && !summary; i++) {
+                String host = names.get(i);
                 Greenlet<Outcome> g = lookups.get(i);
                 if (!g.ready()) {
                     allResolved = false;
@@ -95,7 +121,7 @@ final class ResolveCommand implements Callable<Integer> {
             Gevent.killAll(lookups, Duration.ofSeconds(1));
         }
         PrintWriter out = cl.getOut();
-        if (json) {
+        if (json && !summary) {
             out.println("[" + String.join(",", lines) + "]");
         } else {
             lines.forEach(out::println);
@@ -104,15 +130,90 @@ final class ResolveCommand implements Callable<Integer> {
         return allResolved ? 0 : 1;
     }
 
-    /** A look-up's addresses, or why it failed (kept as a value: a failed look-up is an answer here). */
-    record Outcome(List<InetAddress> addresses, Exception error) {}
+    /**
+     * A look-up's addresses, or why it failed (kept as a value: a failed look-up is an answer
+     * here), and when it ended, in nanoseconds after the burst started.
+     */
+    record Outcome(List<InetAddress> addresses, Exception error, long tookNanos) {}
 
-    private static Outcome lookup(Resolver resolver, String host) {
+    private static Outcome lookup(Resolver resolver, String host, boolean ipv4, long start) {
         try {
-            return new Outcome(resolver.getaddrinfo(host), null);
+            List<InetAddress> a = ipv4 ? List.copyOf(resolver.resolveIPv4(host)) : resolver.getaddrinfo(host);
+            return new Outcome(a, null, System.nanoTime() - start);
         } catch (java.net.UnknownHostException | RuntimeException e) {
-            return new Outcome(List.of(), e);
+            return new Outcome(List.of(), e, System.nanoTime() - start);
         }
+    }
+
+    /** What a burst came to: answered, failed (by kind), lost (still unanswered at the time-out), times. */
+    record Summary(int names, int answered, java.util.SortedMap<String, Integer> failed, int lost, long burstNanos,
+            long slowestNanos) {
+        static Summary of(List<Greenlet<Outcome>> lookups, long burstNanos) {
+            int answered = 0;
+            int lost = 0;
+            long slowest = 0;
+            java.util.SortedMap<String, Integer> failed = new java.util.TreeMap<>();
+            for (Greenlet<Outcome> g : lookups) {
+                if (!g.ready()) {
+                    lost++;
+                    continue;
+                }
+                Outcome o = g.value();
+                slowest = Math.max(slowest, o.tookNanos());
+                if (o.error() == null) {
+                    answered++;
+                } else {
+                    String kind = o.error() instanceof DnsException d ? d.kind().name() : o.error().getClass().getSimpleName();
+                    failed.merge(kind, 1, Integer::sum);
+                }
+            }
+            // every look-up ended: the burst took as long as its slowest one
+            return new Summary(lookups.size(), answered, failed, lost, lost == 0 ? slowest : burstNanos, slowest);
+        }
+
+        int failedCount() {
+            return failed.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        String text(Duration timeout) {
+            String kinds = failed.isEmpty() ? "" : failed.entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ", " (", ")"));
+            return String.format(java.util.Locale.ROOT,
+                    "%d names in %.3f s: %d answered, %d failed%s, %d lost (no answer within %s); slowest answer %.3f s",
+                    names, burstNanos / 1e9, answered, failedCount(), kinds, lost,
+                    timeout.toMillis() + " ms", slowestNanos / 1e9);
+        }
+
+        String json() {
+            return String.format(java.util.Locale.ROOT,
+                    "{\"names\":%d,\"answered\":%d,\"failed\":%d,\"lost\":%d,\"seconds\":%.3f,\"slowestSeconds\":%.3f}",
+                    names, answered, failedCount(), lost, burstNanos / 1e9, slowestNanos / 1e9);
+        }
+    }
+
+    /** The names in {@code file}: one per line, '#' to the end of a line a comment, blank lines skipped. */
+    private static List<String> readNames(CommandLine cl, java.nio.file.Path file) {
+        List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(file);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new CommandLine.ParameterException(cl, "--file: cannot read " + file + ": " + e.getMessage());
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int hash = line.indexOf('#');
+            String name = (hash >= 0 ? line.substring(0, hash) : line).strip();
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (name.chars().anyMatch(Character::isWhitespace)) {
+                throw new CommandLine.ParameterException(cl,
+                        "--file " + file + " line " + (i + 1) + ": one name per line, not: " + name);
+            }
+            out.add(name);
+        }
+        return out;
     }
 
     /** {@code 192.0.2.1}, {@code 192.0.2.1:5353}, {@code ::1}, {@code [::1]:5353}. */

@@ -111,6 +111,35 @@ class ResolveCommandTest {
     }
 
     @Test
+    void aFileOfTwoThousandNamesGivesTheBurstsSummary(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Map<String, String> zone = new java.util.HashMap<>();
+        StringBuilder names = new StringBuilder("# a burst\n\n");
+        for (int i = 0; i < 2_000; i++) {
+            zone.put("h" + i + ".test", "192.0.2." + (i % 250 + 1));
+            names.append("h").append(i).append(".test\n");
+        }
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("names.txt"), names);
+        try (TinyDnsServer dns = new TinyDnsServer(zone)) {
+            CliRun run = CliRun.of("resolve", "--summary", "--nameserver", "127.0.0.1:" + dns.port(),
+                    "--timeout", CliRun.arg(Delays.scaled(2_000)), "--file", file.toString(), "missing.test");
+            assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+            assertThat(run.out().strip()).matches("2001 names in [0-9.]+ s: 2000 answered, 1 failed \\(NXDOMAIN 1\\), "
+                    + "0 lost \\(no answer within [0-9]+ ms\\); slowest answer [0-9.]+ s");
+            CliRun json = CliRun.of("resolve", "--summary", "--json", "--ipv4", "--nameserver", "127.0.0.1:" + dns.port(),
+                    "--timeout", CliRun.arg(Delays.scaled(2_000)), "--file", file.toString());
+            assertThat(json.exitCode()).as(json.err()).isZero();
+            assertThat(json.out().strip()).matches("\\{\"names\":2000,\"answered\":2000,\"failed\":0,\"lost\":0,"
+                    + "\"seconds\":[0-9.]+,\"slowestSeconds\":[0-9.]+}");
+        }
+        java.nio.file.Files.writeString(file, "two names.test\n");
+        CliRun bad = CliRun.of("resolve", "--file", file.toString());
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("line 1: one name per line");
+        assertThat(CliRun.of("resolve", "--file", dir.resolve("absent.txt").toString()).err()).contains("cannot read");
+    }
+
+    @Test
     void badNameserverOrNoHostIsAOneLineError() {
         CliRun bad = CliRun.of("resolve", "--nameserver", "dns.example", "one.test");
         assertThat(bad.exitCode()).isEqualTo(2);

@@ -14,8 +14,11 @@ import java.util.Objects;
  * @param nameservers servers queried in order, each attempt (UDP, then TCP if a reply is truncated)
  * @param search domains appended to names with fewer than {@code ndots} dots (and tried after others)
  * @param ndots names with at least this many dots are first tried as they are
- * @param timeout how long to wait for one server's reply
- * @param attempts how many rounds over all nameservers
+ * @param timeout the longest wait for one reply before asking again: the ceiling of the
+ *     retransmission time-out, which otherwise follows the server's measured round trip
+ * @param attempts with {@code timeout} and the number of nameservers, a query's total time-out
+ *     ({@code timeout × attempts × nameservers}; tries without a reply go on until then), and
+ *     how many error replies (SERVFAIL, REFUSED...) per nameserver end a query sooner
  * @param rotate spread queries over the nameservers: each query starts at the next one in turn
  *     ({@code options rotate}) instead of always at the first
  */

@@ -20,8 +20,9 @@ import org.xbill.DNS.Type;
 /**
  * A DNS resolver that runs on the hub: A, AAAA and PTR look-ups over UDP watched by the hub's
  * own selector (TCP when a reply is truncated), with {@code /etc/hosts}, search domains,
- * per-server time-outs and attempts, a TTL cache (negative answers too, by their SOA, RFC 2308)
- * and coalescing of identical queries in flight. dnsjava only encodes and decodes the messages.
+ * queries paced per nameserver (a window of queries in flight that grows while answers come
+ * back and halves on a loss) and retransmitted after the measured round trip, a TTL cache
+ * (negative answers too, by their SOA, RFC 2308) and coalescing of identical queries in flight. dnsjava only encodes and decodes the messages.
  *
  * <p>Who may call it: any greenlet or thread, concurrently; there is no limit on concurrent
  * look-ups (gevent's default thread resolver allows 10 per hub). A look-up parks the caller;
@@ -55,11 +56,19 @@ public final class Resolver {
     private final AnswerCache cache = new AnswerCache();
     private final InFlightQueries queries;
 
+    private final NameServers servers;
+
     private Resolver(DnsConfig config, HostsFile hosts) {
         this.config = Objects.requireNonNull(config, "config");
         this.hosts = hosts;
         this.searchList = new SearchList(config);
-        this.queries = new InFlightQueries(cache, new CnameChain(new NameServers(config)));
+        this.servers = new NameServers(config);
+        this.queries = new InFlightQueries(cache, new CnameChain(servers));
+    }
+
+    /** What the resolver has seen of each nameserver's pace so far (tests, diagnostics). */
+    java.util.Map<InetSocketAddress, Pacer.Stats> pacerStats() {
+        return servers.stats();
     }
 
     /** The system's resolver settings: {@code /etc/resolv.conf} and {@code /etc/hosts}. */

@@ -4,27 +4,30 @@ import io.gevent4j.internal.Strand;
 import io.gevent4j.internal.io.Readiness;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Record;
 
 /**
- * One exchange with one name server, and all of the resolver's network I/O: the query over UDP,
- * and over TCP again when the UDP reply is truncated, both within one deadline. A reply is
- * accepted only if it comes from the server's address and port, has the query's ID, the QR flag
- * and the same question; anything else, bytes dnsjava cannot decode included, is ignored and the
- * wait goes on until the deadline.
+ * All of the resolver's network I/O: one UDP socket per query, on which every try of the query
+ * is sent (to one server or several, each try with its own random ID) and every reply is
+ * received, and the TCP retry of a truncated reply. A reply is accepted only if it comes from
+ * the address and port a try was sent to, has that try's ID, the QR flag and the same
+ * question; anything else, bytes dnsjava cannot decode included, is ignored and the wait goes
+ * on until its deadline. A late reply to an earlier try is as good as one to the latest.
  *
  * <p>Who may call it: any greenlet (its hub's selector watches the channels); the resolver
  * calls it from its query greenlets only. It parks until a reply or the deadline, however a
@@ -34,14 +37,24 @@ final class Transport {
     /*
      * Implementation overview.
      *
-     * Plain non-blocking JDK channels, one per exchange, closed before returning. Every
-     * operation is tried first and waits for readiness only when it would block; every wait
-     * is bounded by what is left until the deadline (a System.nanoTime()), so a server that
-     * drips its reply one byte at a time cannot stretch it. The readiness waits and the close
-     * that wakes the hub are the three methods at the end: the only calls to the socket layer.
+     * Plain non-blocking JDK channels, closed before the query returns. Every operation is
+     * tried first and waits for readiness only when it would block; every wait is bounded by
+     * what is left until the deadline (a System.nanoTime()), so a server that drips its reply
+     * one byte at a time cannot stretch it. The readiness waits and the close that wakes the
+     * hub are the three methods at the end: the only calls to the socket layer. The socket of
+     * a query is unconnected (it may ask several servers) and bound to a port the kernel picks
+     * at random, so an off-path forger must guess the port as well as the ID.
      */
     /** Room for any UDP reply: the EDNS0 size we announce, and more from a server that ignores it. */
     private static final int UDP_BUFFER = 4096;
+    /**
+     * Receive buffers, lent for one receive and its copy (no park in between): zeroing a fresh
+     * 4 KiB buffer per query was a sixth of a burst's CPU. At most {@link #POOLED} are kept.
+     */
+    private static final ConcurrentLinkedQueue<ByteBuffer> BUFFERS = new ConcurrentLinkedQueue<>();
+    private static final int POOLED = 64;
+
+    private Transport() {}
 
     /** Only undecodable packets arrived before the deadline (or a TCP reply did not decode). */
     static final class MalformedReply extends IOException {
@@ -52,68 +65,130 @@ final class Transport {
         }
     }
 
-    /**
-     * Sends {@code query} to {@code server} and returns its reply, or null if {@code deadline}
-     * passes first. A truncated UDP reply is asked again over TCP.
-     *
-     * @throws MalformedReply when only undecodable packets came, or the TCP reply was not one
-     * @throws IOException when the server cannot be reached (an ICMP "unreachable", a refused connection)
-     */
-    Message exchange(InetSocketAddress server, Message query, long deadline) throws IOException {
-        byte[] wire = query.toWire();
-        int id = query.getHeader().getID();
-        Record question = query.getQuestion();
-        Message reply = overUdp(server, wire, id, question, deadline);
-        if (reply != null && reply.getHeader().getFlag(Flags.TC)) {
-            reply = overTcp(server, wire, id, question, deadline);
-        }
-        return reply;
-    }
+    /** One try of a query: where it went, its ID and bytes, when, and the pacer's epoch then. */
+    record Sent(InetSocketAddress server, int id, byte[] wire, boolean edns, long sentAt, long epoch) {}
 
-    private Message overUdp(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
-            throws IOException {
-        DatagramChannel ch = DatagramChannel.open();
-        try {
-            ch.configureBlocking(false);
-            ByteBuffer out = ByteBuffer.wrap(wire);
-            while (ch.send(out, server) == 0) { // no room in the send buffer yet
-                if (!waitWrite(ch, deadline)) {
-                    return null;
+    /** A reply accepted for the try {@code to}, received at {@code at} (a {@link System#nanoTime()}). */
+    record Received(Sent to, Message reply, long at) {}
+
+    /**
+     * The UDP socket of one query and the tries sent on it. Closed by the query when it ends.
+     * Used by one greenlet at a time.
+     */
+    static final class UdpQuery implements AutoCloseable {
+        private final DatagramChannel ch;
+        private final Record question;
+        private final List<Sent> sent = new ArrayList<>(2);
+        private boolean sawGarbage;
+
+        UdpQuery(Record question) throws IOException {
+            this.question = question;
+            ch = DatagramChannel.open();
+            try {
+                ch.configureBlocking(false);
+            } catch (IOException | RuntimeException e) {
+                Transport.close(ch);
+                throw e;
+            }
+        }
+
+        /** Whether {@code id} was already used by a try of this query (each try needs its own). */
+        boolean used(int id) {
+            for (Sent s : sent) {
+                if (s.id() == id) {
+                    return true;
                 }
             }
-            ByteBuffer buf = ByteBuffer.allocate(UDP_BUFFER);
-            boolean sawGarbage = false;
-            for (;;) {
-                if (deadline - System.nanoTime() <= 0) {
-                    if (sawGarbage) {
-                        throw new MalformedReply();
-                    }
-                    return null;
+            return false;
+        }
+
+        /**
+         * Sends one try; false if {@code deadline} passed before the socket had room for it.
+         *
+         * @throws IOException when the server cannot be reached
+         */
+        boolean send(Sent s, long deadline) throws IOException {
+            ByteBuffer out = ByteBuffer.wrap(s.wire());
+            sent.add(s); // before the send: a reply may race the bookkeeping otherwise
+            while (ch.send(out, s.server()) == 0) { // no room in the send buffer yet
+                if (!waitWrite(ch, deadline)) {
+                    sent.remove(s);
+                    return false;
                 }
-                SocketAddress from = ch.receive(buf.clear());
+            }
+            return true;
+        }
+
+        /**
+         * The first acceptable reply to any try sent so far, or null if {@code deadline}
+         * passed first ({@link #takeGarbage} then tells whether undecodable packets came).
+         */
+        Received receive(long deadline) throws IOException {
+            for (;;) {
+                ByteBuffer buf = BUFFERS.poll();
+                if (buf == null) {
+                    buf = ByteBuffer.allocate(UDP_BUFFER);
+                }
+                SocketAddress from;
+                byte[] bytes;
+                try {
+                    from = ch.receive(buf.clear());
+                    bytes = from == null ? null : Arrays.copyOf(buf.array(), buf.position());
+                } finally {
+                    if (BUFFERS.size() < POOLED) {
+                        BUFFERS.offer(buf);
+                    }
+                }
                 if (from == null) {
-                    waitRead(ch, deadline); // the loop re-checks the deadline
+                    if (deadline - System.nanoTime() <= 0 || !waitRead(ch, deadline)) {
+                        return null;
+                    }
                     continue;
                 }
-                if (!from.equals(server)) {
-                    continue; // not from the server we asked
-                }
-                Message m = decode(Arrays.copyOf(buf.array(), buf.position()));
+                long at = System.nanoTime();
+                Message m = decode(bytes);
                 if (m == null) {
                     sawGarbage = true;
-                    continue;
+                } else {
+                    for (Sent s : sent) {
+                        if (from.equals(s.server()) && matches(m, s.id(), question)) {
+                            return new Received(s, m, at);
+                        }
+                    }
+                    // not from a server we asked, or not an answer to what we asked: ignored
                 }
-                if (matches(m, id, question)) {
-                    return m;
+                if (at - deadline >= 0) {
+                    return null; // a flood of stray packets does not stretch the wait
                 }
             }
-        } finally {
-            close(ch);
+        }
+
+        /** Whether undecodable packets came since the last call (and forgets it). */
+        boolean takeGarbage() {
+            boolean g = sawGarbage;
+            sawGarbage = false;
+            return g;
+        }
+
+        /** Closes the socket; a failure to close it is an {@link UncheckedIOException}. */
+        @Override
+        public void close() {
+            try {
+                Transport.close(ch);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
-    /** The TCP retry of a truncated reply: two length bytes, then the message (RFC 1035 §4.2.2). */
-    private Message overTcp(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
+    /**
+     * Asks {@code server} again over TCP (two length bytes, then the message: RFC 1035 §4.2.2)
+     * with the bytes of a try whose UDP reply was truncated; null if {@code deadline} passed first.
+     *
+     * @throws MalformedReply when the reply does not decode or does not answer the question
+     * @throws IOException when the connection fails
+     */
+    static Message overTcp(InetSocketAddress server, byte[] wire, int id, Record question, long deadline)
             throws IOException {
         if (deadline - System.nanoTime() <= 0) {
             return null;

@@ -211,7 +211,9 @@ class ResolverTest {
         });
         Greenlet<String> g = hub.spawn(() -> r.gethostbyname("c1.chain.test"));
         assertThat(kindOf(g)).as("not NO_DATA after the whole chain").isEqualTo(DnsException.Kind.TIMEOUT);
-        assertThat(server.questions).hasSizeLessThanOrEqualTo(2);
+        // Distinct names: a try may be asked again after the initial retransmission time-out
+        // (1 s, shorter than the scaled reply delay when the delays are scaled up).
+        assertThat(server.questions.stream().distinct().toList()).hasSizeLessThanOrEqualTo(2);
     }
 
     @Test
@@ -452,8 +454,10 @@ class ResolverTest {
                 .mapToObj(i -> hub.spawn(() -> r.gethostbyname("h" + i + ".example.test"))).toList();
         Gevent.joinAllOrRaise(jobs, LONG);
         // Queries reached the server before the first replies went out: they were in flight at once.
-        // (Many more than gevent's 10 threads; how many overlap depends on the machine's load.)
-        assertThat(server.maxOutstanding.get()).isGreaterThan(50);
+        // (More than gevent's 10 threads, up to the server's window (Pacer.INITIAL_WINDOW before
+        // any answer); how many overlap depends on the machine's load.)
+        assertThat(jobs).allMatch(Greenlet::successful);
+        assertThat(server.maxOutstanding.get()).isGreaterThan(10).isLessThanOrEqualTo(Pacer.MAX_WINDOW);
     }
 
     @Test

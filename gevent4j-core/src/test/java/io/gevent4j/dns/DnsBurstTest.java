@@ -1,0 +1,86 @@
+package io.gevent4j.dns;
+
+import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.scaled;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gevent4j.Gevent;
+import io.gevent4j.Greenlet;
+import io.gevent4j.Hub;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 19: a burst of look-ups against a server that drops queries under load must never
+ * wait for a blind retransmit (a try's full time-out): the pacer keeps the burst within what
+ * the server absorbs, and a lost query is asked again after the measured retransmission
+ * time-out.
+ */
+class DnsBurstTest {
+    /** The seed's example waits 2 s for every look-up of its {@code joinAll}. */
+    static final Duration SEED_JOIN = scaled(2_000);
+    /** A per-try time-out well beyond the join: a look-up that waited one out misses the join. */
+    static final Duration TRY_TIMEOUT = SEED_JOIN.multipliedBy(3);
+
+    static final int CAPACITY = 48;
+
+    Hub hub = Hub.start("dns-burst");
+
+    @AfterEach
+    void stop() {
+        assertThat(hub.close(LONG)).isTrue();
+    }
+
+    @Test
+    void aBurstOfTwoThousandNamesGetsEveryAnswerWithinTheSeedsJoin() throws Exception {
+        // Capacity 48, below the pacer's initial window: the first queries of the burst overflow
+        // it while it stalls, and an unpaced burst of 2,000 would lose 1,952 at once.
+        try (LossyDnsServer server = new LossyDnsServer(CAPACITY, 0.1, Duration.ofMillis(10))) {
+            Resolver r = Resolver.of(DnsConfig.of(List.of(server.address())).withTimeout(TRY_TIMEOUT));
+            assertThat(hub.spawn(() -> r.gethostbyname("warm-up.test")).result(LONG)).isEqualTo(LossyDnsServer.ADDRESS);
+            int n = 2_000;
+            server.stall(scaled(40)); // under the 50 ms floor of a retransmit: no try waits it out
+            List<Greenlet<String>> jobs = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String name = "host" + i + ".burst.test";
+                jobs.add(hub.spawn(() -> r.gethostbyname(name)));
+            }
+            Gevent.joinAll(jobs, SEED_JOIN);
+            List<String> values = jobs.stream().map(Greenlet::value).toList();
+            Gevent.killAll(jobs, LONG);
+            Pacer.Stats pace = r.pacerStats().get(server.address());
+            assertThat(server.dropped).as("the server dropped queries: the burst exercised the loss path")
+                    .hasPositiveValue();
+            assertThat(pace.losses()).isPositive();
+            assertThat(values).as("every answer within the seed's join (" + pace + ")")
+                    .hasSize(n).allMatch(LossyDnsServer.ADDRESS::equals);
+            assertThat(server.maxWaiting.get()).isLessThanOrEqualTo(CAPACITY);
+        }
+    }
+
+    @Test
+    void aLostQueryIsAskedAgainAfterTheMeasuredRoundTripNotTheTimeOut() throws Exception {
+        try (ScriptedDnsServer dropsFirst = new ScriptedDnsServer((q, tcp) -> List.of())) {
+            // A server that drops the first try of every name and answers the second at once.
+            java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            dropsFirst.script((q, tcp) -> seen.add(q.getQuestion().getName().toString(true))
+                    ? List.of()
+                    : List.of(ScriptedDnsServer.send(ScriptedDnsServer.answer(q,
+                            java.util.Map.of(q.getQuestion().getName().toString(true), List.of("192.0.2.5")), 60))));
+            Resolver r = Resolver.of(DnsConfig.of(List.of(dropsFirst.address())).withTimeout(TRY_TIMEOUT));
+            // The first look-up has no round trip measured: its retransmit waits the initial 1 s.
+            Greenlet<String> first = hub.spawn(() -> r.gethostbyname("first.drop.test"));
+            assertThat(first.result(LONG)).isEqualTo("192.0.2.5");
+            // From then on a retransmit waits the measured RTO (its floor on loopback), not 6 s.
+            long t0 = System.nanoTime();
+            Greenlet<String> second = hub.spawn(() -> r.gethostbyname("second.drop.test"));
+            assertThat(second.result(TRY_TIMEOUT.dividedBy(2))).isEqualTo("192.0.2.5");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Pacer.MIN_RTO);
+            assertThat(dropsFirst.udpQueries).hasValueGreaterThanOrEqualTo(4); // more if a loaded machine is slow to answer
+            assertThat(r.pacerStats().get(dropsFirst.address()).rto()).isLessThan(Pacer.INITIAL_RTO);
+        }
+    }
+}
