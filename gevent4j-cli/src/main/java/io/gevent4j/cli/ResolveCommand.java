@@ -95,37 +95,46 @@ final class ResolveCommand implements Callable<Integer> {
                 lines.add(json ? sum.json() : sum.text(timeout));
                 allResolved = sum.answered() == names.size();
             }
+            Json doc = new Json().beginArray(); // --json without --summary: one array, one object per name
             for (int i = 0; i < names.size() && !summary; i++) {
                 String host = names.get(i);
                 Greenlet<Outcome> g = lookups.get(i);
                 if (!g.ready()) {
                     allResolved = false;
-                    lines.add(json ? "{\"host\":" + Json.string(host) + ",\"timedOut\":true}" : host + ": timed out");
+                    if (json) {
+                        doc.beginObject().name("host").value(host).name("timedOut").value(true).endObject();
+                    } else {
+                        lines.add(host + ": timed out");
+                    }
                 } else if (g.value().error() == null) {
                     List<String> addresses = g.value().addresses().stream().map(InetAddress::getHostAddress).toList();
-                    lines.add(json
-                            ? "{\"host\":" + Json.string(host) + ",\"addresses\":["
-                                    + addresses.stream().map(Json::string).collect(Collectors.joining(",")) + "]}"
-                            : host + ": " + String.join(", ", addresses));
+                    if (json) {
+                        doc.beginObject().name("host").value(host).name("addresses").beginArray();
+                        addresses.forEach(doc::value);
+                        doc.endArray().endObject();
+                    } else {
+                        lines.add(host + ": " + String.join(", ", addresses));
+                    }
                 } else {
                     allResolved = false;
                     Exception e = g.value().error();
                     String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
                     String kind = e instanceof DnsException d ? d.kind().name() : e.getClass().getSimpleName();
-                    lines.add(json
-                            ? "{\"host\":" + Json.string(host) + ",\"error\":" + Json.string(message)
-                                    + ",\"kind\":" + Json.string(kind) + "}"
-                            : host + ": error: " + message);
+                    if (json) {
+                        doc.beginObject().name("host").value(host).name("error").value(message)
+                                .name("kind").value(kind).endObject();
+                    } else {
+                        lines.add(host + ": error: " + message);
+                    }
                 }
+            }
+            if (json && !summary) {
+                lines.add(doc.endArray().toString());
             }
             Gevent.killAll(lookups, Duration.ofSeconds(1));
         }
         PrintWriter out = cl.getOut();
-        if (json && !summary) {
-            out.println("[" + String.join(",", lines) + "]");
-        } else {
-            lines.forEach(out::println);
-        }
+        lines.forEach(out::println);
         out.flush();
         return allResolved ? 0 : 1;
     }
@@ -185,9 +194,10 @@ final class ResolveCommand implements Callable<Integer> {
         }
 
         String json() {
-            return String.format(java.util.Locale.ROOT,
-                    "{\"names\":%d,\"answered\":%d,\"failed\":%d,\"lost\":%d,\"seconds\":%.3f,\"slowestSeconds\":%.3f}",
-                    names, answered, failedCount(), lost, burstNanos / 1e9, slowestNanos / 1e9);
+            return new Json().beginObject().name("names").value(names).name("answered").value(answered)
+                    .name("failed").value(failedCount()).name("lost").value(lost)
+                    .name("seconds").value(burstNanos / 1e9, 3).name("slowestSeconds").value(slowestNanos / 1e9, 3)
+                    .endObject().toString();
         }
     }
 
