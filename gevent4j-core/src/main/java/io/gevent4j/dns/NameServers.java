@@ -108,15 +108,11 @@ final class NameServers {
         DnsException last = null;
         int errors = 0;
         Pacer held = null;
-        Transport.UdpQuery opened;
+        // The query's socket is opened once it holds a slot of a server's window, not before: a
+        // burst of any size then has at most the windows' worth of sockets open, and the rest
+        // wait for room in the hub, holding no descriptor (back-pressure, not EMFILE).
+        Transport.UdpQuery udp = null;
         try {
-            opened = new Transport.UdpQuery(question);
-        } catch (IOException e) {
-            DnsException d = new DnsException(DnsException.Kind.REFUSED, display, "no UDP socket: " + e);
-            d.initCause(e);
-            throw d;
-        }
-        try (Transport.UdpQuery udp = opened) {
             for (int position = 0; ; ) {
                 long now = System.nanoTime();
                 if (queryDeadline - now <= 0) {
@@ -134,6 +130,15 @@ final class NameServers {
                     }
                     held = pacer;
                     now = System.nanoTime();
+                }
+                if (udp == null) {
+                    try {
+                        udp = new Transport.UdpQuery(question);
+                    } catch (IOException e) {
+                        DnsException d = new DnsException(DnsException.Kind.REFUSED, display, "no UDP socket: " + e);
+                        d.initCause(e);
+                        throw d;
+                    }
                 }
                 boolean edns = !noEdns.contains(server);
                 Message query = Message.newQuery(question);
@@ -225,8 +230,14 @@ final class NameServers {
                 position++;
             }
         } finally {
-            if (held != null) {
-                held.release();
+            try {
+                if (udp != null) {
+                    udp.close();
+                }
+            } finally {
+                if (held != null) {
+                    held.release();
+                }
             }
         }
     }

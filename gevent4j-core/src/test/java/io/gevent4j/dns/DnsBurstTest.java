@@ -7,10 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gevent4j.Gevent;
 import io.gevent4j.Greenlet;
 import io.gevent4j.Hub;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,6 +61,47 @@ class DnsBurstTest {
             assertThat(values).as("every answer within the seed's join (" + pace + ")")
                     .hasSize(n).allMatch(LossyDnsServer.ADDRESS::equals);
             assertThat(server.maxWaiting.get()).isLessThanOrEqualTo(CAPACITY);
+        }
+    }
+
+    @Test
+    void aBurstWaitingForRoomInTheWindowHoldsNoSocket() throws Exception {
+        // Descriptors are the back-pressure that matters: a burst bigger than the process's
+        // open-file limit must wait in the hub, not fail with EMFILE. A query opens its socket
+        // once it holds a slot of the window, so 2,000 queries to a silent server hold about a
+        // window's worth of sockets (the window, plus lost tries waiting to be asked again).
+        Path fds = Path.of("/proc/self/fd");
+        Assumptions.assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd (Linux) to count descriptors");
+        try (ScriptedDnsServer silent = new ScriptedDnsServer((q, tcp) -> List.of())) {
+            Resolver r = Resolver.of(DnsConfig.of(List.of(silent.address())).withTimeout(TRY_TIMEOUT));
+            long before = count(fds);
+            int n = 2_000;
+            List<Greenlet<String>> jobs = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String name = "host" + i + ".silent.test";
+                jobs.add(hub.spawn(() -> r.gethostbyname(name)));
+            }
+            long deadline = System.nanoTime() + LONG.toNanos();
+            Pacer.Stats pace = null;
+            while (System.nanoTime() < deadline) {
+                pace = r.pacerStats().get(silent.address());
+                if (pace != null && pace.inFlight() + pace.queued() == n) {
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+            assertThat(pace).as("every query reached the pacer").isNotNull()
+                    .matches(p -> p.inFlight() + p.queued() == n, "in flight + queued == " + n);
+            long added = count(fds) - before;
+            Gevent.killAll(jobs, LONG);
+            assertThat(added).as("descriptors opened by 2,000 waiting queries (" + pace + ")")
+                    .isLessThan(2L * Pacer.INITIAL_WINDOW + 100);
+        }
+    }
+
+    private static long count(Path dir) throws java.io.IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.count();
         }
     }
 
