@@ -53,6 +53,7 @@ final class Http1Connection implements ResponseSink {
     private final javax.net.ssl.SSLSession session;
     private volatile boolean idle;
     private final ConnectionSource source;
+    private final Wire wire;
 
     // The current exchange: the request, and the facts its response reported.
     private RequestHead current;
@@ -69,7 +70,7 @@ final class Http1Connection implements ResponseSink {
     Http1Connection(HttpServer.Settings s, Connection conn) {
         this.s = s;
         this.conn = conn;
-        Wire wire = new Wire(conn, s.writes());
+        this.wire = new Wire(conn, s.writes(), s.bytesRead(), s.bytesWritten());
         this.parser = new RequestParser(s.maxRequestLine(), s.maxHeaderBytes(), s.maxHeaders());
         this.parser.requireHost = s.requireHost();
         this.out = new Output(wire, () -> Wire.after(s.writeTimeout()));
@@ -138,10 +139,10 @@ final class Http1Connection implements ResponseSink {
                 try {
                     h = parser.parse(in);
                 } catch (HttpError e) {
-                    sendError(e.status, e.getMessage(), parser.isHead());
+                    refuse(e.status, e.getMessage(), parser.isHead());
                     return;
                 } catch (SocketTimeoutException e) {
-                    sendError(408, "the request head did not arrive in time", parser.isHead());
+                    refuse(408, "the request head did not arrive in time", parser.isHead());
                     return;
                 } catch (EOFException e) {
                     return;
@@ -255,7 +256,7 @@ final class Http1Connection implements ResponseSink {
         source.body();
         boolean head = h.method.equals("HEAD");
         if (h.contentLength > s.maxBodyBytes()) {
-            sendError(413, "request body larger than " + s.maxBodyBytes() + " bytes", head);
+            refuse(413, "request body larger than " + s.maxBodyBytes() + " bytes", head);
             return false;
         }
         if (h.hasBody() && (h.chunked || in.available() < h.contentLength)) {
@@ -417,6 +418,7 @@ final class Http1Connection implements ResponseSink {
             int n = conn.tcp().channel().read(java.nio.ByteBuffer.wrap(in.buf, in.lim, in.buf.length - in.lim));
             if (n > 0) {
                 in.lim += n; // a next request's first bytes: kept for the parser
+                wire.countRead(n);
             }
             return n < 0;
         } catch (IOException e) {
@@ -473,7 +475,15 @@ final class Http1Connection implements ResponseSink {
         }
         out.flush(); // the head and any body bytes before the file go first
         conn.timeout(s.writeTimeout()); // as each Wire write: the write time-out bounds the call
-        return conn.tcp().sendFile(file, position, count);
+        long sent = conn.tcp().sendFile(file, position, count);
+        wire.countWritten(sent);
+        return sent;
+    }
+
+    /** A request refused before any handler ran: counted (HttpServer.stats), then {@link #sendError}. */
+    private void refuse(int status, String message, boolean head) throws IOException {
+        s.refused().accept(status);
+        sendError(status, message, head);
     }
 
     /** A refusal with {@code Connection: close}; for a HEAD request, the head only (RFC 9110 §9.3.2). */

@@ -71,7 +71,9 @@ public final class HttpServer implements AutoCloseable {
             long maxDrainBytes, Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout,
             Duration writeTimeout, boolean accessLog, java.util.concurrent.atomic.LongAdder writes,
             Duration firstByteTimeout, long minBodyRate, Duration minBodyRateGrace,
-            boolean requireHost, int maxIdleConnections, java.util.concurrent.atomic.AtomicInteger idle) {}
+            boolean requireHost, int maxIdleConnections, java.util.concurrent.atomic.AtomicInteger idle,
+            java.util.concurrent.atomic.LongAdder bytesRead, java.util.concurrent.atomic.LongAdder bytesWritten,
+            java.util.function.IntConsumer refused) {}
 
     private final StreamServer server;
     private final Settings settings;
@@ -98,7 +100,12 @@ public final class HttpServer implements AutoCloseable {
         this.settings = new Settings(counted, b.maxRequestLine, b.maxHeaderBytes, b.maxHeaders, b.maxBodyBytes,
                 b.maxDrainBytes, b.headerTimeout, b.bodyTimeout, b.idleTimeout, b.writeTimeout, b.accessLog,
                 new java.util.concurrent.atomic.LongAdder(), b.firstByteTimeout, b.minBodyRate, b.minBodyRateGrace,
-                b.requireHost, b.maxIdleConnections, new java.util.concurrent.atomic.AtomicInteger());
+                b.requireHost, b.maxIdleConnections, new java.util.concurrent.atomic.AtomicInteger(),
+                bytesRead, bytesWritten, status -> { // a request the connection refused before any handler
+                    refused.increment();
+                    int c = status / 100;
+                    statusClasses[c >= 1 && c <= 5 ? c - 1 : 5].increment();
+                });
         b.stream.name(b.name);
         this.ownHubs = b.hubChosen ? null : HubGroup.start(Runtime.getRuntime().availableProcessors());
         if (ownHubs != null) {
@@ -168,16 +175,20 @@ public final class HttpServer implements AutoCloseable {
 
     private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder bodyBytes = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bytesRead = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bytesWritten = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder[] statusClasses = java.util.stream.Stream
             .generate(java.util.concurrent.atomic.LongAdder::new).limit(6).toArray(java.util.concurrent.atomic.LongAdder[]::new);
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> errors =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * A snapshot of this server's HTTP counters (any thread; racy but recent). Requests the server
-     * refused before a handler ran (a malformed request, a 413) are not counted here.
+     * A snapshot of this server's HTTP counters (any thread; racy but recent). Requests the
+     * connection refused before a handler ran (a malformed request's 400, 408, 413, 414, 431,
+     * 505...) are counted in {@code refused} and, by status class, in {@code responsesByStatusClass}.
      *
-     * @return requests handled, responses by status class, handler errors by class, bytes, writes
+     * @return requests handled and refused, responses by status class, handler errors by class, bytes, writes
      */
     public Stats stats() {
         java.util.Map<String, Long> e = new java.util.TreeMap<>();
@@ -187,20 +198,28 @@ public final class HttpServer implements AutoCloseable {
             st.put((i + 1) + "xx", statusClasses[i].sum());
         }
         return new Stats(requests.sum(), java.util.Collections.unmodifiableMap(st), java.util.Map.copyOf(e),
-                bodyBytes.sum(), writes());
+                bodyBytes.sum(), writes(), refused.sum(), bytesRead.sum(), bytesWritten.sum());
     }
 
     /**
      * HTTP counters of a server.
      *
      * @param requests requests a handler was run for, ever
-     * @param responsesByStatusClass those requests by the status class of their response ({@code 1xx} to {@code 5xx})
+     * @param responsesByStatusClass those requests and the refused ones by the status class of their response
+     *     ({@code 1xx} to {@code 5xx})
      * @param errors handlers that threw, by the exception's class name (each became a 500 or a closed connection)
      * @param bodyBytes response body bytes the handlers had written when they returned
      * @param writes socket writes of all connections (responses are coalesced: fewer than responses when pipelined)
+     * @param refused requests the connection answered itself with an error before any handler ran
+     *     (malformed: 400; head too slow: 408; 413, 414, 431, 501, 505...)
+     * @param bytesRead bytes read from the sockets of all connections (request heads, bodies, drained bodies;
+     *     under TLS the decrypted bytes)
+     * @param bytesWritten bytes written to the sockets of all connections: every response's head and body,
+     *     refusals and {@code 100 Continue} included (under TLS the bytes before encryption)
      */
     public record Stats(long requests, java.util.Map<String, Long> responsesByStatusClass,
-            java.util.Map<String, Long> errors, long bodyBytes, long writes) {}
+            java.util.Map<String, Long> errors, long bodyBytes, long writes, long refused, long bytesRead,
+            long bytesWritten) {}
 
     /** Socket writes made by all connections so far (tests check that pipelined responses are coalesced). */
     long writes() {

@@ -24,11 +24,33 @@ final class Wire {
 
     private final Connection conn;
     private final LongAdder writes;
+    private final LongAdder bytesRead;
+    private final LongAdder bytesWritten;
 
-    /** {@code writes} counts the write calls (a server-wide statistic for tests and benchmarks). */
-    Wire(Connection conn, LongAdder writes) {
+    /**
+     * {@code writes} counts the write calls (a server-wide statistic for tests and benchmarks);
+     * {@code bytesRead} and {@code bytesWritten} the bytes this connection's socket calls moved
+     * (server-wide totals: {@link HttpServer#stats()}).
+     */
+    Wire(Connection conn, LongAdder writes, LongAdder bytesRead, LongAdder bytesWritten) {
         this.conn = conn;
         this.writes = writes;
+        this.bytesRead = bytesRead;
+        this.bytesWritten = bytesWritten;
+    }
+
+    /** Counts {@code n} bytes read past this class (a read into the input by the connection itself). */
+    void countRead(long n) {
+        if (n > 0) {
+            bytesRead.add(n);
+        }
+    }
+
+    /** Counts {@code n} bytes written past this class ({@code sendfile(2)}). */
+    void countWritten(long n) {
+        if (n > 0) {
+            bytesWritten.add(n);
+        }
     }
 
     /** The deadline {@code timeout} from now ({@link #NONE} if that is beyond the clock's range). */
@@ -57,7 +79,9 @@ final class Wire {
     /** Reads into {@code b[off, off+len)} before {@code deadline}: the count, or -1 at end of stream. */
     int read(byte[] b, int off, int len, long deadline) throws IOException {
         until(deadline, "read timed out");
-        return conn.recvInto(ByteBuffer.wrap(b, off, len));
+        int n = conn.recvInto(ByteBuffer.wrap(b, off, len));
+        countRead(n);
+        return n;
     }
 
     /**
@@ -68,7 +92,9 @@ final class Wire {
     int readNow(byte[] b, int off, int len) throws IOException {
         conn.timeout(Duration.ZERO); // zero: "never wait", so the socket reads at once
         try {
-            return conn.recvInto(ByteBuffer.wrap(b, off, len));
+            int n = conn.recvInto(ByteBuffer.wrap(b, off, len));
+            countRead(n);
+            return n;
         } catch (SocketTimeoutException nothingYet) {
             return 0;
         }
@@ -78,7 +104,12 @@ final class Wire {
     void write(byte[] b, int off, int len, long deadline) throws IOException {
         until(deadline, "write timed out");
         writes.increment();
-        conn.sendAll(ByteBuffer.wrap(b, off, len));
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        try {
+            conn.sendAll(buf);
+        } finally {
+            countWritten(len - buf.remaining()); // what the socket took, also when it failed midway
+        }
     }
 
     private void until(long deadline, String timedOut) throws SocketTimeoutException {

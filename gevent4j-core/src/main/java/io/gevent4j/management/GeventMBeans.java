@@ -322,6 +322,11 @@ public final class GeventMBeans {
         }
 
         @Override
+        public long getRefusedRequests() {
+            return http == null ? 0 : http.stats().refused();
+        }
+
+        @Override
         public Map<String, Long> getResponsesByStatusClass() {
             return http == null ? Map.of() : http.stats().responsesByStatusClass();
         }
@@ -334,6 +339,16 @@ public final class GeventMBeans {
         @Override
         public long getResponseBodyBytes() {
             return http == null ? 0 : http.stats().bodyBytes();
+        }
+
+        @Override
+        public long getBytesRead() {
+            return http == null ? 0 : http.stats().bytesRead();
+        }
+
+        @Override
+        public long getBytesWritten() {
+            return http == null ? 0 : http.stats().bytesWritten();
         }
 
         @Override

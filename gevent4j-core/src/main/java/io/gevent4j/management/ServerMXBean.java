@@ -52,7 +52,16 @@ public interface ServerMXBean {
     long getRequests();
 
     /**
-     * HTTP responses by status class ({@code 1xx} to {@code 5xx}).
+     * HTTP requests the server refused before any handler ran (a malformed request's 400, 408,
+     * 413, 414, 431, 505...), ever (0 for a plain TCP server).
+     *
+     * @return the count
+     */
+    long getRefusedRequests();
+
+    /**
+     * HTTP responses by status class ({@code 1xx} to {@code 5xx}): those of handled requests
+     * and those of refused ones.
      *
      * @return status class to count
      */
@@ -71,6 +80,22 @@ public interface ServerMXBean {
      * @return bytes
      */
     long getResponseBodyBytes();
+
+    /**
+     * Bytes the HTTP connections read from their sockets, ever (0 for a plain TCP server; under
+     * TLS the decrypted bytes).
+     *
+     * @return bytes
+     */
+    long getBytesRead();
+
+    /**
+     * Bytes the HTTP connections wrote to their sockets, ever: response heads and bodies,
+     * refusals included (0 for a plain TCP server; under TLS the bytes before encryption).
+     *
+     * @return bytes
+     */
+    long getBytesWritten();
 
     /**
      * Whether the server accepts connections now.

@@ -101,6 +101,66 @@ class GeventMBeansTest {
         assertThat(MBS.isRegistered(GeventMBeans.serverName("test-http"))).isFalse();
     }
 
+    @Test
+    void anHttpServerBeanCountsTheBytesTheClientsReceivedAndRequestsRefusedBeforeAHandler(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("f.txt"), "a file sent by sendfile\n");
+        try (Hub hub = Hub.start("jmx-bytes");
+             HttpServer server = HttpServer.builder((req, res) -> {
+                 if (req.path().equals("/file")) {
+                     try (var ch = java.nio.channels.FileChannel.open(file)) {
+                         res.sendFile(ch, 0, ch.size());
+                     }
+                 } else {
+                     res.send(200, "hello\n");
+                 }
+             }).hub(hub).maxRequestLine(64).listen("127.0.0.1:0").build().start();
+             GeventMBeans.Registration r = GeventMBeans.register(server, "test-bytes")) {
+            ServerMXBean bean = JMX.newMXBeanProxy(MBS, GeventMBeans.serverName("test-bytes"), ServerMXBean.class);
+            int port = server.address().getPort();
+            assertThat(bean.getBytesWritten()).isZero();
+            assertThat(bean.getBytesRead()).isZero();
+
+            String malformed = "G(T / HTTP/1.1\r\nHost: a\r\n\r\n";
+            byte[] got400 = exchange(port, malformed);
+            assertThat(new String(got400, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 400 ");
+            assertThat(bean.getBytesWritten()).as("the refusal's head and body, as the client got them")
+                    .isEqualTo(got400.length);
+            assertThat(bean.getBytesRead()).isBetween(1L, (long) malformed.length());
+            assertThat(bean.getRefusedRequests()).isEqualTo(1);
+            assertThat(bean.getRequests()).as("no handler ran").isZero();
+            assertThat(bean.getResponsesByStatusClass()).containsEntry("4xx", 1L);
+
+            byte[] got414 = exchange(port, "GET /" + "x".repeat(100) + " HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertThat(new String(got414, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 414 ");
+            assertThat(bean.getBytesWritten()).isEqualTo(got400.length + got414.length);
+
+            long readBefore = bean.getBytesRead();
+            String twoRequests = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /file HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+            byte[] got200s = exchange(port, twoRequests);
+            String text = new String(got200s, StandardCharsets.US_ASCII);
+            assertThat(text).startsWith("HTTP/1.1 200 ").contains("hello\n").endsWith("a file sent by sendfile\n");
+            assertThat(bean.getBytesWritten()).as("heads, a copied body and a sendfile body of one connection")
+                    .isEqualTo(got400.length + got414.length + got200s.length);
+            assertThat(bean.getBytesRead() - readBefore).as("a request that was served is read exactly")
+                    .isEqualTo(twoRequests.length());
+            assertThat(bean.getRequests()).isEqualTo(2);
+            assertThat(bean.getRefusedRequests()).isEqualTo(2);
+            assertThat(bean.getResponsesByStatusClass()).containsEntry("2xx", 2L).containsEntry("4xx", 2L)
+                    .containsEntry("5xx", 0L);
+            assertThat(server.stats().bytesWritten()).isEqualTo(bean.getBytesWritten());
+        }
+    }
+
+    /** Sends {@code request} on a new connection and returns every byte the server sent until it closed. */
+    private static byte[] exchange(int port, String request) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return s.getInputStream().readAllBytes();
+        }
+    }
+
     /** One HTTP/1.0 request on its own connection; returns once the server closed it. */
     private static void get(int port, String path) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {

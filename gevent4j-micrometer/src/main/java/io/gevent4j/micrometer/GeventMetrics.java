@@ -36,7 +36,10 @@ import java.util.function.ToDoubleFunction;
  * (gauge); {@code gevent4j.server.connections}, {@code gevent4j.server.connection.errors},
  * {@code gevent4j.server.requests}, {@code gevent4j.server.responses} (tag {@code status}:
  * {@code 2xx}...), {@code gevent4j.server.request.errors},
- * {@code gevent4j.server.response.body} (bytes) (counters). Errors are counted in total here;
+ * {@code gevent4j.server.requests.refused} (refused before any handler ran; their responses are
+ * in {@code gevent4j.server.responses} too), {@code gevent4j.server.response.body},
+ * {@code gevent4j.server.bytes.read}, {@code gevent4j.server.bytes.written} (bytes, what the
+ * sockets moved) (counters). Errors are counted in total here;
  * their split by exception class is in the JMX bean.
  *
  * {@snippet :
@@ -161,6 +164,8 @@ public final class GeventMetrics implements MeterBinder {
             counter(registry, "gevent4j.server.connection.errors", "connection handlers that threw", t, s,
                     v -> sum(v.getConnectionErrors()), null);
             counter(registry, "gevent4j.server.requests", "HTTP requests handled", t, s, ServerMXBean::getRequests, null);
+            counter(registry, "gevent4j.server.requests.refused", "HTTP requests refused before any handler ran", t, s,
+                    ServerMXBean::getRefusedRequests, null);
             for (String status : List.of("1xx", "2xx", "3xx", "4xx", "5xx")) {
                 counter(registry, "gevent4j.server.responses", "HTTP responses by status class", t.and("status", status), s,
                         v -> v.getResponsesByStatusClass().getOrDefault(status, 0L), null);
@@ -169,6 +174,10 @@ public final class GeventMetrics implements MeterBinder {
                     v -> sum(v.getRequestErrors()), null);
             counter(registry, "gevent4j.server.response.body", "HTTP response body bytes written", t, s,
                     ServerMXBean::getResponseBodyBytes, "bytes");
+            counter(registry, "gevent4j.server.bytes.read", "bytes read from HTTP connections' sockets", t, s,
+                    ServerMXBean::getBytesRead, "bytes");
+            counter(registry, "gevent4j.server.bytes.written", "bytes written to HTTP connections' sockets", t, s,
+                    ServerMXBean::getBytesWritten, "bytes");
         }
     }
 

@@ -37,10 +37,14 @@ class GeventMetricsTest {
             assertThat(registry.get("gevent4j.hub.timers").gauge().value()).isGreaterThanOrEqualTo(1.0);
             assertThat(registry.get("gevent4j.hub.loop.passes").functionCounter().count()).isPositive();
 
-            for (String path : new String[] {"/", "/", "/boom"}) {
+            long received = 0;
+            long sent = 0;
+            for (String path : new String[] {"/", "/", "/boom", "/ bad"}) {
                 try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.address().getPort())) {
-                    s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                    s.getInputStream().readAllBytes();
+                    byte[] request = ("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                    s.getOutputStream().write(request);
+                    received += s.getInputStream().readAllBytes().length;
+                    sent += request.length;
                 }
             }
             assertThat(registry.get("gevent4j.server.requests").tag("server", "web").functionCounter().count())
@@ -49,9 +53,16 @@ class GeventMetricsTest {
                     .isEqualTo(2.0);
             assertThat(registry.get("gevent4j.server.responses").tag("status", "5xx").functionCounter().count())
                     .isEqualTo(1.0);
+            assertThat(registry.get("gevent4j.server.responses").tag("status", "4xx").functionCounter().count())
+                    .as("the malformed request line, refused before any handler").isEqualTo(1.0);
+            assertThat(registry.get("gevent4j.server.requests.refused").functionCounter().count()).isEqualTo(1.0);
+            assertThat(registry.get("gevent4j.server.bytes.written").functionCounter().count())
+                    .as("what the clients received").isEqualTo((double) received);
+            assertThat(registry.get("gevent4j.server.bytes.read").functionCounter().count())
+                    .isBetween(1.0, (double) sent);
             assertThat(registry.get("gevent4j.server.request.errors").functionCounter().count()).isEqualTo(1.0);
             assertThat(registry.get("gevent4j.server.response.body").functionCounter().count()).isEqualTo(12.0);
-            assertThat(registry.get("gevent4j.server.connections").functionCounter().count()).isEqualTo(3.0);
+            assertThat(registry.get("gevent4j.server.connections").functionCounter().count()).isEqualTo(4.0);
             sleeper.kill();
         }
     }
