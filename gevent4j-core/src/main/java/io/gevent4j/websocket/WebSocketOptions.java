@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The limits and time-outs of WebSocket connections, for a server ({@link WebSockets#handler})
@@ -28,6 +30,8 @@ public final class WebSocketOptions {
     private final boolean noContextTakeover;
     private final int fragmentBytes;
     private final List<String> subprotocols;
+    private final SSLContext sslContext; // null: the JDK's default, at connect time
+    private final SSLParameters sslParameters; // null: the context's defaults
 
     private WebSocketOptions(Builder b) {
         this.maxMessageBytes = b.maxMessageBytes;
@@ -39,12 +43,15 @@ public final class WebSocketOptions {
         this.noContextTakeover = b.noContextTakeover;
         this.fragmentBytes = b.fragmentBytes;
         this.subprotocols = List.copyOf(b.subprotocols);
+        this.sslContext = b.sslContext;
+        this.sslParameters = b.sslParameters;
     }
 
     /**
      * The defaults: messages up to 1 MiB, no idle time-out, 5 s for the close handshake, 10 s
      * per send, 10 s for a client's connect and handshake, {@code permessage-deflate} offered
-     * and accepted, messages sent in one frame, no subprotocol.
+     * and accepted, messages sent in one frame, no subprotocol,
+     * {@code wss://} on the JDK's default {@link SSLContext} (certificate and host name verified).
      *
      * @return the default options
      */
@@ -142,6 +149,26 @@ public final class WebSocketOptions {
         return subprotocols;
     }
 
+    /**
+     * Returns the TLS context a client uses for {@code wss://}, if one was set (otherwise the
+     * JDK's default context, {@link SSLContext#getDefault()}, is used).
+     *
+     * @return the TLS context for {@code wss://}, if set
+     */
+    public Optional<SSLContext> sslContext() {
+        return Optional.ofNullable(sslContext);
+    }
+
+    /**
+     * Returns the TLS parameters a client uses for {@code wss://}, if set (otherwise the
+     * context's defaults, with host-name verification).
+     *
+     * @return the TLS parameters for {@code wss://}, if set
+     */
+    public Optional<SSLParameters> sslParameters() {
+        return Optional.ofNullable(sslParameters);
+    }
+
     /** Builds {@link WebSocketOptions}; each setter checks its value at once. */
     public static final class Builder {
         private int maxMessageBytes = 1 << 20;
@@ -153,8 +180,36 @@ public final class WebSocketOptions {
         private boolean noContextTakeover;
         private int fragmentBytes;
         private List<String> subprotocols = List.of();
+        private SSLContext sslContext;
+        private SSLParameters sslParameters;
 
         private Builder() {
+        }
+
+        /**
+         * Client: the TLS context for {@code wss://} connections (default: the JDK's
+         * {@link SSLContext#getDefault()}, which trusts the JDK's CA certificates). The server's
+         * certificate chain and host name are verified either way.
+         *
+         * @param context the context, e.g. one whose trust store holds a private CA
+         * @return this builder
+         */
+        public Builder sslContext(SSLContext context) {
+            this.sslContext = Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /**
+         * Client: the TLS parameters for {@code wss://} connections (protocols, cipher suites,
+         * SNI names). Host names are verified unless {@code parameters} set the endpoint
+         * identification algorithm to the empty string, on purpose. Copied at connect time.
+         *
+         * @param parameters the parameters
+         * @return this builder
+         */
+        public Builder sslParameters(SSLParameters parameters) {
+            this.sslParameters = Objects.requireNonNull(parameters, "parameters");
+            return this;
         }
 
         /**
