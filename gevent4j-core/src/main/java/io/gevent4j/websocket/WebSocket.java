@@ -58,7 +58,8 @@ public final class WebSocket implements AutoCloseable {
      * The close handshake: whoever sends the close frame first (close(), a failure, or the
      * reader echoing the peer's close) then half-closes (plain TCP) and the reading side drains
      * until the peer's end of stream or closeTimeout, then closes the socket, which the server
-     * does first (RFC 6455 §7.1.1). Draining instead of closing at once keeps the kernel from
+     * does first (RFC 6455 §7.1.1); over TLS, which cannot half-close, a server that has both
+     * close frames closes at once. Draining instead of closing at once keeps the kernel from
      * answering unread input with a reset that could destroy our close frame before the peer
      * reads it. `done` is set when the socket is closed; close() waits on it when another
      * greenlet is the reader.
@@ -665,6 +666,12 @@ public final class WebSocket implements AutoCloseable {
      * until its end of stream, at most closeTimeout and 1 MiB, then closes. The reader's only.
      */
     private void finish() {
+        if (!client && closeReceived && !link.halfCloses()) {
+            // TLS has no half-close, so a client would wait for our end of stream while we wait
+            // for its: both close frames are through, and the server closes first (§7.1.1).
+            end();
+            return;
+        }
         try {
             link.timeout(options.closeTimeout());
             ByteBuffer skip = ByteBuffer.wrap(rbuf);

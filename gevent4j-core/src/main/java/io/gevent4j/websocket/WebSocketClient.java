@@ -2,10 +2,12 @@ package io.gevent4j.websocket;
 
 import io.gevent4j.Timeout;
 import io.gevent4j.socket.TcpSocket;
+import io.gevent4j.ssl.SslSocket;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,15 +15,21 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
- * A WebSocket client on the library's sockets: connects to a {@code ws://} URI, performs the
- * opening handshake (RFC 6455 §4.1) and returns the open {@link WebSocket}, whose frames it
- * masks. Host names are resolved by {@link io.gevent4j.dns.Dns}.
+ * A WebSocket client on the library's sockets: connects to a {@code ws://} or {@code wss://}
+ * URI, performs the opening handshake (RFC 6455 §4.1) and returns the open {@link WebSocket},
+ * whose frames it masks. Host names are resolved by {@link io.gevent4j.dns.Dns}.
  *
- * <p>Who may call it: any greenlet or thread; it parks the caller for the connect and the
- * handshake, at most {@link WebSocketOptions#handshakeTimeout()} in all. {@code wss://} (TLS) is
- * not supported yet.
+ * <p>{@code wss://} runs over {@link SslSocket}: the server's certificate chain and host name
+ * (or IP address) are verified, against the JDK's default trust store unless
+ * {@link WebSocketOptions.Builder#sslContext} and {@link WebSocketOptions.Builder#sslParameters}
+ * say otherwise. A refused certificate is an {@link javax.net.ssl.SSLHandshakeException} naming
+ * the server and the JDK's reason.
+ *
+ * <p>Who may call it: any greenlet or thread; it parks the caller for the connect, the TLS
+ * handshake and the WebSocket handshake, at most {@link WebSocketOptions#handshakeTimeout()} in all.
  *
  * {@snippet :
  * try (WebSocket ws = WebSocketClient.connect(URI.create("ws://127.0.0.1:8080/ws"))) {
@@ -39,10 +47,12 @@ public final class WebSocketClient {
     /**
      * Connects with the default options.
      *
-     * @param uri a {@code ws://host[:port]/path[?query]} URI
+     * @param uri a {@code ws://} or {@code wss://host[:port]/path[?query]} URI
      * @return the open connection
-     * @throws IOException if the connect fails, or a {@link WebSocketException} if the server's
-     *     answer is not a valid handshake
+     * @throws IOException if the connect fails, a {@link javax.net.ssl.SSLHandshakeException} if
+     *     the TLS handshake fails (e.g. the server's certificate is refused), or a
+     *     {@link WebSocketException} if the server's answer is not a valid handshake
+     * @throws IllegalArgumentException if {@code uri} is not a {@code ws://} or {@code wss://} URI
      */
     public static WebSocket connect(URI uri) throws IOException {
         return connect(uri, WebSocketOptions.defaults(), Map.of());
@@ -51,33 +61,51 @@ public final class WebSocketClient {
     /**
      * Connects with {@code options} and extra request headers (e.g. {@code Origin}, cookies).
      *
-     * @param uri a {@code ws://host[:port]/path[?query]} URI
-     * @param options limits, time-outs, compression, subprotocols offered
+     * @param uri a {@code ws://} or {@code wss://host[:port]/path[?query]} URI
+     * @param options limits, time-outs, compression, subprotocols offered, TLS context and parameters
      * @param headers extra request headers
      * @return the open connection
-     * @throws IOException if the connect fails, or a {@link WebSocketException} if the server's
-     *     answer is not a valid handshake, or the handshake timed out
+     * @throws IOException if the connect fails, a {@link javax.net.ssl.SSLHandshakeException} if
+     *     the TLS handshake fails (e.g. the server's certificate or host name is refused), or a
+     *     {@link WebSocketException} if the server's answer is not a valid handshake, or the
+     *     handshake timed out
+     * @throws IllegalArgumentException if {@code uri} is not a {@code ws://} or {@code wss://} URI,
+     *     or a header is invalid
      */
     public static WebSocket connect(URI uri, WebSocketOptions options, Map<String, String> headers) throws IOException {
         Objects.requireNonNull(options, "options");
         String scheme = String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT);
-        if (scheme.equals("wss")) {
-            throw new IllegalArgumentException("wss:// (TLS) is not supported by this client yet: " + uri);
+        boolean tls = scheme.equals("wss");
+        if (!(tls || scheme.equals("ws")) || uri.getHost() == null) {
+            throw new IllegalArgumentException("not a ws://host/... or wss://host/... URI: " + uri);
         }
-        if (!scheme.equals("ws") || uri.getHost() == null) {
-            throw new IllegalArgumentException("not a ws://host/... URI: " + uri);
-        }
-        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        // URI keeps an IPv6 literal's brackets; sockets and TLS want the bare address.
+        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        int port = uri.getPort() < 0 ? (tls ? 443 : 80) : uri.getPort();
         String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         Timeout t = Timeout.start(options.handshakeTimeout());
-        TcpSocket s = null;
+        TcpSocket tcp = null;
+        SslSocket s = null;
         try {
-            s = TcpSocket.connect(uri.getHost(), port);
+            tcp = TcpSocket.connect(host, port);
+            if (tls) {
+                SSLContext context = options.sslContext().orElse(null);
+                if (context == null) {
+                    try {
+                        context = SSLContext.getDefault();
+                    } catch (NoSuchAlgorithmException e) {
+                        throw new IOException("no default TLS context for " + uri, e);
+                    }
+                }
+                s = SslSocket.client(tcp, context, host,
+                        options.sslParameters().orElseGet(context::getDefaultSSLParameters));
+            }
+            Link link = s != null ? Link.of(s) : Link.of(tcp);
             String key = Handshake.newKey();
             StringBuilder req = new StringBuilder()
                     .append("GET ").append(path).append(" HTTP/1.1\r\n")
-                    .append("Host: ").append(uri.getHost().contains(":") ? "[" + uri.getHost() + "]" : uri.getHost())
+                    .append("Host: ").append(host.contains(":") ? "[" + host + "]" : host)
                     .append(uri.getPort() < 0 ? "" : ":" + port).append("\r\n")
                     .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
                     .append("Sec-WebSocket-Key: ").append(key).append("\r\n")
@@ -94,7 +122,7 @@ public final class WebSocketClient {
                 }
                 req.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
             }
-            s.sendAll(req.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            link.write(ByteBuffer.wrap(req.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1)));
 
             byte[] buf = new byte[4096];
             int len = 0;
@@ -106,7 +134,7 @@ public final class WebSocketClient {
                     }
                     buf = java.util.Arrays.copyOf(buf, len * 2);
                 }
-                int n = s.recvInto(ByteBuffer.wrap(buf, len, buf.length - len));
+                int n = link.read(ByteBuffer.wrap(buf, len, buf.length - len));
                 if (n < 0) {
                     throw new WebSocketException(1006, "the server closed the connection during the handshake");
                 }
@@ -146,8 +174,9 @@ public final class WebSocketClient {
                 throw new WebSocketException(1002, "the server chose a subprotocol that was not offered: " + proto);
             }
             byte[] rest = java.util.Arrays.copyOfRange(buf, end + 4, len);
-            WebSocket ws = new WebSocket(Link.of(s), true, options, deflate.orElse(null),
+            WebSocket ws = new WebSocket(link, true, options, deflate.orElse(null),
                     proto.isEmpty() ? null : proto.get(0), rest);
+            tcp = null;
             s = null;
             return ws;
         } catch (Timeout x) {
@@ -160,6 +189,9 @@ public final class WebSocketClient {
             t.cancel();
             if (s != null) {
                 s.close();
+            }
+            if (tcp != null) {
+                tcp.close();
             }
         }
     }

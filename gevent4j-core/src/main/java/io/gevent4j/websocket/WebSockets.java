@@ -11,7 +11,11 @@ import java.util.Optional;
  * The server side of the opening handshake (RFC 6455 §4.2): turns an {@link HttpHandler}'s
  * request into a {@link WebSocket} and runs a {@link WebSocketHandler} on it, in the request's
  * greenlet. A request that is not a valid WebSocket upgrade gets a precise 400 (426 for another
- * protocol version) and the handler does not run.
+ * protocol version) and the handler does not run. A handshake whose {@code Origin} the options
+ * do not accept ({@link WebSocketOptions.Builder#allowedOrigins}) gets a 403 naming it. By
+ * default any origin is accepted: a server that trusts cookies should set an allow-list, since
+ * any web page a user opens may otherwise connect with the user's cookies (cross-site WebSocket
+ * hijacking).
  *
  * <p>Who may call it: an {@link HttpHandler} (the connection's greenlet); it blocks for the
  * whole WebSocket conversation. The HTTP connection is not reused afterwards. A graceful stop
@@ -87,6 +91,20 @@ public final class WebSockets {
                 response.send(400, problem + "\n");
             }
             return;
+        }
+        if (options.checksOrigin()) {
+            List<String> origins = request.headers().all("Origin");
+            if (origins.size() > 1) {
+                response.send(403, "a WebSocket handshake must have at most one Origin header, not " + origins.size() + "\n");
+                return;
+            }
+            Optional<String> origin = origins.stream().findFirst().map(String::strip);
+            if (!options.acceptsOrigin(origin)) {
+                String what = origin.map(o -> "Origin " + o).orElse("a handshake without an Origin header");
+                LOG.log(System.Logger.Level.DEBUG, () -> "WebSocket from " + request.remoteAddress() + " refused: " + what);
+                response.send(403, what + " is not allowed to open a WebSocket here\n");
+                return;
+            }
         }
         String key = request.header("Sec-WebSocket-Key").orElseThrow().strip();
         response.header("Upgrade", "websocket");
