@@ -396,6 +396,11 @@ public final class Loop {
         if (end.isClosing() && live.count() == 0) {
             return;
         }
+        // A producer that read `parked` during the previous park may win its CAS after that
+        // park's reset and wake the selector only then; if the pass's selectNow consumed that
+        // wake-up, `wakeupPending` would stay 1 through this park and every later producer would
+        // skip its wake-up: the loop would sleep with work in its inbox. Each park starts at 0.
+        wakeupPending = 0;
         parked = true;
         loopTarget = wakeups;
         try {
