@@ -9,183 +9,83 @@ import java.time.Duration;
 
 /**
  * The byte stream under one WebSocket: a server's {@link Connection} (plain or TLS) or a
- * client's {@link TcpSocket} or {@link SslSocket}. Reads and writes park the calling greenlet; the read time-out is
- * the socket's (set by the reading side only), a send's bound is a {@code Timeout} around it.
+ * client's {@link TcpSocket} or {@link SslSocket}. Each is a TCP socket with, for TLS, a TLS
+ * socket over it, so one class serves all three. Reads and writes park the calling greenlet;
+ * the read time-out is the TCP socket's (the TLS socket reads through it; set by the reading
+ * side only), a send's bound is a {@code Timeout} around it.
  */
-abstract sealed class Link {
-    abstract int read(ByteBuffer dst) throws IOException;
+final class Link {
+    /** How the owner of the socket closes it ({@link Connection#close} also leaves its server's idle index). */
+    @FunctionalInterface
+    private interface Closer {
+        void close() throws IOException;
+    }
 
-    abstract void write(ByteBuffer src) throws IOException;
+    private final TcpSocket tcp;
+    /** The TLS socket over {@link #tcp}, or null on plain TCP. */
+    private final SslSocket ssl;
+    private final Closer closer;
 
-    /** The time-out of later socket calls; null for none. */
-    abstract void timeout(Duration d);
-
-    /** Sends our FIN after the last frame where the transport allows it (plain TCP). */
-    abstract void shutdownOutput();
-
-    /** Whether {@link #shutdownOutput()} tells the peer our end of stream (plain TCP, not TLS). */
-    abstract boolean halfCloses();
-
-    abstract void close();
+    private Link(TcpSocket tcp, SslSocket ssl, Closer closer) {
+        this.tcp = tcp;
+        this.ssl = ssl;
+        this.closer = closer;
+    }
 
     static Link of(Connection c) {
-        return new Server(c);
+        return new Link(c.tcp(), c.ssl().orElse(null), c::close);
     }
 
     static Link of(TcpSocket s) {
-        return new Client(s);
+        return new Link(s, null, s::close);
     }
 
     static Link of(SslSocket s) {
-        return new TlsClient(s);
+        return new Link(s.tcp(), s, s::close);
     }
 
-    /** A {@code wss://} client: the TLS socket reads its time-out from the TCP socket under it. */
-    private static final class TlsClient extends Link {
-        private final SslSocket s;
+    int read(ByteBuffer dst) throws IOException {
+        return ssl != null ? ssl.recvInto(dst) : tcp.recvInto(dst);
+    }
 
-        TlsClient(SslSocket s) {
-            this.s = s;
-        }
-
-        @Override
-        int read(ByteBuffer dst) throws IOException {
-            return s.recvInto(dst);
-        }
-
-        @Override
-        void write(ByteBuffer src) throws IOException {
-            s.sendAll(src);
-        }
-
-        @Override
-        void timeout(Duration d) {
-            if (d == null) {
-                s.tcp().noTimeout();
-            } else {
-                s.tcp().timeout(d);
-            }
-        }
-
-        @Override
-        boolean halfCloses() {
-            return false;
-        }
-
-        @Override
-        void shutdownOutput() {
-            // no half-close under TLS: close() sends close_notify
-        }
-
-        @Override
-        void close() {
-            try {
-                s.close();
-            } catch (IOException gone) {
-                // nothing more to tell the peer
-            }
+    void write(ByteBuffer src) throws IOException {
+        if (ssl != null) {
+            ssl.sendAll(src);
+        } else {
+            tcp.sendAll(src);
         }
     }
 
-    private static final class Server extends Link {
-        private final Connection c;
-
-        Server(Connection c) {
-            this.c = c;
-        }
-
-        @Override
-        int read(ByteBuffer dst) throws IOException {
-            return c.recvInto(dst);
-        }
-
-        @Override
-        void write(ByteBuffer src) throws IOException {
-            c.sendAll(src);
-        }
-
-        @Override
-        void timeout(Duration d) {
-            if (d == null) {
-                c.noTimeout();
-            } else {
-                c.timeout(d);
-            }
-        }
-
-        @Override
-        boolean halfCloses() {
-            return !c.isSecure();
-        }
-
-        @Override
-        void shutdownOutput() {
-            if (!c.isSecure()) {
-                try {
-                    c.tcp().shutdownOutput();
-                } catch (IOException | RuntimeException gone) {
-                    // closed next anyway
-                }
-            }
-        }
-
-        @Override
-        void close() {
-            try {
-                c.close();
-            } catch (IOException gone) {
-                // nothing more to tell the peer
-            }
+    /** The time-out of later socket calls; null for none. */
+    void timeout(Duration d) {
+        if (d == null) {
+            tcp.noTimeout();
+        } else {
+            tcp.timeout(d);
         }
     }
 
-    private static final class Client extends Link {
-        private final TcpSocket s;
+    /** Whether {@link #shutdownOutput()} tells the peer our end of stream (plain TCP, not TLS). */
+    boolean halfCloses() {
+        return ssl == null;
+    }
 
-        Client(TcpSocket s) {
-            this.s = s;
-        }
-
-        @Override
-        int read(ByteBuffer dst) throws IOException {
-            return s.recvInto(dst);
-        }
-
-        @Override
-        void write(ByteBuffer src) throws IOException {
-            s.sendAll(src);
-        }
-
-        @Override
-        void timeout(Duration d) {
-            if (d == null) {
-                s.noTimeout();
-            } else {
-                s.timeout(d);
-            }
-        }
-
-        @Override
-        boolean halfCloses() {
-            return true;
-        }
-
-        @Override
-        void shutdownOutput() {
+    /** Sends our FIN after the last frame where the transport allows it (plain TCP; TLS closes with close_notify). */
+    void shutdownOutput() {
+        if (ssl == null) {
             try {
-                s.shutdownOutput();
+                tcp.shutdownOutput();
             } catch (IOException | RuntimeException gone) {
                 // closed next anyway
             }
         }
+    }
 
-        @Override
-        void close() {
-            try {
-                s.close();
-            } catch (IOException gone) {
-                // nothing more to tell the peer
-            }
+    void close() {
+        try {
+            closer.close();
+        } catch (IOException gone) {
+            // nothing more to tell the peer
         }
     }
 }
