@@ -95,6 +95,7 @@ public final class Hub implements AutoCloseable {
         this.name = Objects.requireNonNull(name, "name");
         this.loop = new Loop(name, ownThread ? "gevent4j-hub-" + name : null, daemon, clock,
                 new HubHost(this), io.gevent4j.internal.uring.Pollers::open);
+        loop.publish(); // only now: Hub.all() (the watchdog's thread) must never see a hub without its loop
     }
 
     /** Starts a hub with its own loop thread (a non-daemon thread: close the hub when done). */
@@ -411,10 +412,7 @@ public final class Hub implements AutoCloseable {
     public static List<Hub> all() {
         List<Hub> out = new ArrayList<>();
         for (Loop l : Loops.all()) {
-            Hub h = of(l);
-            if (h.loop != null) { // a loop registers itself from its constructor, before Hub's field is set
-                out.add(h);
-            }
+            out.add(of(l));
         }
         return List.copyOf(out);
     }

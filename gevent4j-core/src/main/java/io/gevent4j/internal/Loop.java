@@ -143,8 +143,15 @@ public final class Loop {
         this.driven = threadName == null;
         this.loopThread = driven ? Thread.currentThread()
                 : Thread.ofPlatform().name(threadName).daemon(daemon).unstarted(this::run);
-        Loops.register(this);
         WaitPathWarmUp.startOnce();
+    }
+
+    /**
+     * Makes this loop visible to every thread ({@code Loops.all()}, the watchdog, run info): called
+     * by its host once the host itself is complete, so nobody finds a loop whose host is half made.
+     */
+    public void publish() {
+        Loops.register(this);
     }
 
     /** A small number, unique per loop in this JVM (the hub's id). */
