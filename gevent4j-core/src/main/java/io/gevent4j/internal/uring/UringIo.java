@@ -44,6 +44,7 @@ public final class UringIo implements IoHandler {
     static final int OP_ASYNC_CANCEL = 14;
     static final int OP_SEND = 26;
     static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_DONTWAIT = 0x40;
     static final int POLLIN = 0x1;
     static final int POLLOUT = 0x4;
     static final int POLLERR = 0x8;
@@ -93,6 +94,14 @@ public final class UringIo implements IoHandler {
     int sendsInFlight;
     /** Sends the kernel took in part (the rest was sent next); read by tests. */
     long shortSends;
+    /** Sends that found no room and waited on a poll for it; read by tests. */
+    long roomPolls;
+    /**
+     * The {@code msg_flags} of every send. Tests add {@code MSG_DONTWAIT}: the kernel then
+     * answers a send that finds no room with EAGAIN, as kernels that honour the channel's
+     * {@code O_NONBLOCK} in io_uring do (Linux 6.x waits in the ring instead).
+     */
+    volatile int sendFlags = MSG_NOSIGNAL;
 
     // Any thread -> loop.
     private final ConcurrentLinkedQueue<UringKey> fromOtherThreads = new ConcurrentLinkedQueue<>();
@@ -200,12 +209,13 @@ public final class UringIo implements IoHandler {
             k.slot = takeSlot(k);
         }
         sendsInFlight++;
-        submit(OP_SEND, fd, addr, len, MSG_NOSIGNAL, SEND | k.slot);
+        submit(OP_SEND, fd, addr, len, sendFlags, SEND | k.slot);
     }
 
     /** Prepares a poll for room in {@code k}'s socket, completed as its send is (loop). */
     void submitSendPoll(UringKey k) {
         sendsInFlight++;
+        roomPolls++;
         submit(OP_POLL_ADD, k.fd, 0L, 0, POLLOUT, SEND | k.slot);
     }
 

@@ -151,10 +151,22 @@ class UringSendsTest {
 
     @Test
     void shortSendsAreCompletedInOrder() throws Exception {
+        shortSendsInOrder(false);
+    }
+
+    /** A send answered EAGAIN (a kernel that does not wait in the ring) polls for room, then sends again. */
+    @Test
+    void aSendThatFindsNoRoomPollsForItThenSendsAgain() throws Exception {
+        uring().sendFlags |= UringIo.MSG_DONTWAIT;
+        shortSendsInOrder(true);
+    }
+
+    private void shortSendsInOrder(boolean eagain) throws Exception {
         long total = 3000L * 1000;
         AtomicLong read = new AtomicLong();
         AtomicReference<Throwable> error = new AtomicReference<>();
         long shortBefore = uring().shortSends;
+        long pollsBefore = uring().roomPolls;
         hub.spawn(() -> {
             TcpSocket c = TcpSocket.open().setOption(StandardSocketOptions.SO_SNDBUF, 8192);
             c.connectTo(address(), LONG);
@@ -169,6 +181,9 @@ class UringSendsTest {
         assertThat(error.get()).isNull();
         assertThat(read.get()).isEqualTo(total);
         assertThat(uring().shortSends).as("sends the kernel took in part").isGreaterThan(shortBefore);
+        if (eagain) {
+            assertThat(uring().roomPolls).as("sends that found no room (EAGAIN) and polled for it").isGreaterThan(pollsBefore);
+        }
     }
 
     @Test
