@@ -42,6 +42,9 @@ public interface IoHandler {
     /**
      * Completion-mode sends for the channel of {@code key} (a key of this poller), or null when
      * this poller has none (the NIO selector: writes are plain system calls). Loop thread.
+     *
+     * @param key a key this poller returned for a channel
+     * @return the channel's send queue, or null
      */
     default SendQueue sendQueue(SelectionKey key) {
         return null;
@@ -58,16 +61,35 @@ public interface IoHandler {
          * queue is full (the key then reports {@code OP_WRITE} when room frees), or -1 when the
          * caller should write {@code src} itself (the queue is idle and {@code src} is large).
          * Throws the error of an earlier queued send, or {@code ClosedChannelException}. Loop thread.
+         *
+         * @param src the bytes to send, from its position to its limit
+         * @return the count queued, 0 when full, -1 when the caller writes {@code src} itself
+         * @throws IOException the error of an earlier send, or the channel is closed
          */
         int offer(java.nio.ByteBuffer src) throws IOException;
 
-        /** Throws, once, the error an earlier queued send met (as the write would have thrown it). */
+        /**
+         * Throws, once, the error an earlier queued send met (as the write would have thrown it).
+         *
+         * @throws IOException that error, with the C library's text of its errno
+         */
         void throwIfFailed() throws IOException;
 
-        /** Whether nothing is queued or in flight. Any thread. */
+        /**
+         * Whether nothing is queued or in flight. Any thread.
+         *
+         * @return true when idle
+         */
         boolean idle();
 
-        /** Waits until the queue is idle; false if {@code deadline} passed first. Any thread. */
+        /**
+         * Waits until the queue is idle. Any thread.
+         *
+         * @param strand the calling strand
+         * @param deadline when to stop waiting ({@link Strand#NO_DEADLINE}: never)
+         * @return true when idle, false if {@code deadline} passed first
+         * @throws IOException never in this form (a kill or {@code Timeout} propagates)
+         */
         boolean flush(Strand strand, long deadline) throws IOException;
 
         /**

@@ -164,7 +164,11 @@ public final class SocketIo {
         }
     }
 
-    /** Throws the error a queued send met, if it was not reported yet (the socket's close reports it). */
+    /**
+     * Throws the error a queued send met, if it was not reported yet (the socket's close reports it).
+     *
+     * @throws IOException that error
+     */
     public void throwQueuedSendError() throws IOException {
         IoHandler.SendQueue q = sends;
         if (q != null) {
@@ -174,8 +178,10 @@ public final class SocketIo {
 
     /**
      * Waits until every queued send reached the kernel ({@code shutdownOutput}, {@code sendFile}
-     * and other writes that bypass the queue keep their order after them); {@code what} names a
-     * time-out.
+     * and other writes that bypass the queue keep their order after them).
+     *
+     * @param what the operation, named by a time-out's message
+     * @throws IOException a time-out, or the error of a queued send
      */
     public void flushQueued(String what) throws IOException {
         IoHandler.SendQueue q = sends;
