@@ -30,14 +30,16 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The hub's two pollers on the same echo (issue #15 point 3): 100 client and 100 server greenlets
- * on one hub, 1,000 round trips of 64 bytes per connection, with the hub on the NIO selector
- * ({@code nio}) or on the io_uring poller ({@code uring}, readiness model: {@code POLL_ADD}s
- * in the ring, reads and writes still plain system calls). The score is time per round trip;
- * the ratio of the two {@code poller} values is the comparison. Setting up fails rather than
- * measure NIO twice if io_uring is unavailable.
+ * The hub's two pollers on the same echo, beside the floors under each (issue #15 point 3): 100
+ * client and 100 server greenlets on one hub, 1,000 round trips of 64 bytes per connection, with
+ * the hub on the NIO selector ({@code nio}) or on the io_uring poller ({@code uring}: readiness
+ * by {@code POLL_ADD}s in the ring, reads plain system calls, sends queued into the ring). The
+ * floors do the same echo in one thread with no greenlets: {@code nio-floor} is
+ * {@link SocketEchoBenchmark}'s selector loop, {@code uring-floor} the same loop on an io_uring
+ * ring through FFM ({@link UringEchoFloor}: receives and sends all SQEs). The score is time per
+ * round trip. Setting up fails rather than measure NIO twice if io_uring is unavailable.
  *
- * <pre>java -jar gevent4j-bench/target/benchmarks.jar PollerEchoBenchmark</pre>
+ * <pre>gevent4j-bench/scripts/uring-vs-nio.sh</pre>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,9 +53,12 @@ public class PollerEchoBenchmark {
     static final int ROUND_TRIPS = 1_000;
     static final int SIZE = 64;
 
-    /** The hub's poller. */
-    @Param({"nio", "uring"})
+    /** The hub's poller ({@code nio}, {@code uring}), or a floor with no hub ({@code nio-floor}, {@code uring-floor}). */
+    @Param({"nio", "uring", "nio-floor", "uring-floor"})
     public String poller;
+
+    private SocketEchoBenchmark.NioFloor nioFloor;
+    private UringEchoFloor uringFloor;
 
     private Hub hub;
     private TcpListener listener;
@@ -62,6 +67,14 @@ public class PollerEchoBenchmark {
     /** Starts the hub on the chosen poller, then connects the pairs. */
     @Setup(Level.Trial)
     public void setUp() throws Exception {
+        if (poller.equals("nio-floor")) {
+            nioFloor = new SocketEchoBenchmark.NioFloor();
+            return;
+        }
+        if (poller.equals("uring-floor")) {
+            uringFloor = new UringEchoFloor(CONNECTIONS, ROUND_TRIPS, SIZE);
+            return;
+        }
         System.setProperty(Pollers.PROPERTY, poller);
         hub = Hub.start("poller-echo");
         String kind = Pollers.kind(Loops.byId(hub.id()).ioHandler());
@@ -97,6 +110,14 @@ public class PollerEchoBenchmark {
     /** Closes the connections and the hub. */
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
+        if (nioFloor != null) {
+            nioFloor.close();
+            return;
+        }
+        if (uringFloor != null) {
+            uringFloor.close();
+            return;
+        }
         for (TcpSocket c : clients) {
             c.close();
         }
@@ -108,6 +129,14 @@ public class PollerEchoBenchmark {
     @Benchmark
     @OperationsPerInvocation(CONNECTIONS * ROUND_TRIPS)
     public void roundTrips() throws Exception {
+        if (nioFloor != null) {
+            nioFloor.roundTrips();
+            return;
+        }
+        if (uringFloor != null) {
+            uringFloor.roundTrips();
+            return;
+        }
         List<Greenlet<Void>> jobs = new ArrayList<>(CONNECTIONS);
         for (TcpSocket c : clients) {
             jobs.add(hub.spawn(() -> {

@@ -78,6 +78,7 @@ public final class TcpSocket implements AutoCloseable {
         this.ch = ch;
         this.io = new ChannelIo(ch);
         this.stream = new SocketIo(ch, io);
+        stream.queueSends(); // on an io_uring hub, sends are queued into its ring (TLS keeps plain writes)
     }
 
     // ---------------------------------------------------------------- connecting
@@ -302,6 +303,7 @@ public final class TcpSocket implements AutoCloseable {
         if (position < 0 || count < 0) {
             throw new IllegalArgumentException("negative position or count: " + position + ", " + count);
         }
+        stream.flushQueued("sendFile");
         Strand strand = null;
         long deadline = 0;
         long sent = 0;
@@ -380,6 +382,7 @@ public final class TcpSocket implements AutoCloseable {
 
     /** Shuts down writing: the peer sees end of stream. */
     public void shutdownOutput() throws IOException {
+        stream.flushQueued("shutdownOutput"); // the FIN after the queued sends
         ch.shutdownOutput();
     }
 
@@ -424,7 +427,12 @@ public final class TcpSocket implements AutoCloseable {
     /** Closes the socket and wakes every strand blocked on it with a "Socket closed" error. Idempotent. */
     @Override
     public void close() throws IOException {
-        io.close();
+        try {
+            stream.beforeClose(); // queued sends (io_uring) are flushed first, or cancelled
+        } finally {
+            io.close();
+        }
+        stream.throwQueuedSendError();
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.gevent4j.internal.io;
 
+import io.gevent4j.internal.IoHandler;
+import io.gevent4j.internal.Loop;
+import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.Strand;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -33,6 +36,11 @@ public final class SocketIo {
     private final ChannelIo io;
     /** The last read emptied the receive buffer: the next one waits for readiness first. A hint: racy by design. */
     private boolean drained;
+    /** Writes may be queued into the poller ({@link #queueSends()}); cleared once the poller has no queue. */
+    private boolean mayQueue;
+    /** The poller's send queue of this channel, once used, and the loop it belongs to. */
+    private volatile IoHandler.SendQueue sends;
+    private Loop sendLoop;
 
     /** The stream of {@code ch}, waiting through {@code io} (whose time-out says whether reads may wait). */
     public SocketIo(SocketChannel ch, ChannelIo io) {
@@ -86,8 +94,114 @@ public final class SocketIo {
         }
     }
 
+    /**
+     * Lets writes from a strand of the hub that watches the channel go into that hub's poller
+     * queue when it has one (io_uring: {@link IoHandler.SendQueue}): {@code TcpSocket} only; TLS
+     * and other users keep plain writes.
+     */
+    public void queueSends() {
+        mayQueue = true;
+    }
+
+    /** The send queue for a write by the calling strand, or null for a plain write (after flushing a queue of another loop). */
+    private IoHandler.SendQueue queueForWrite() throws IOException {
+        IoHandler.SendQueue q = sends;
+        if (q != null) {
+            if (sendLoop.inLoop()) {
+                return q;
+            }
+            if (!q.idle()) {
+                Strand strand = Strand.current();
+                if (!q.flush(strand, io.deadline(strand))) {
+                    throw new SocketTimeoutException("send timed out");
+                }
+            }
+            q.throwIfFailed();
+            return null;
+        }
+        Loop l = Loops.current();
+        if (!l.inLoop() || io.watch().loop != l) {
+            return null;
+        }
+        q = l.ioHandler().sendQueue(l.keyFor(ch));
+        if (q == null) {
+            mayQueue = false; // this poller writes plainly
+            return null;
+        }
+        sendLoop = l;
+        sends = q;
+        return q;
+    }
+
+    /** How long a close waits at most for queued sends to reach the kernel (then it cancels them). */
+    public static final long CLOSE_FLUSH_NANOS = 2_000_000_000L;
+
+    /**
+     * Before the channel closes (the JDK then shuts its output down): queued sends are flushed,
+     * within the socket's time-out and at most {@link #CLOSE_FLUSH_NANOS}; they are cancelled
+     * instead on an abortive close ({@code SO_LINGER} 0), from a loop callback (which cannot
+     * wait), or when the flush is cut short (time-out, {@code Timeout}, kill: rethrown).
+     */
+    public void beforeClose() {
+        IoHandler.SendQueue q = sends;
+        if (q == null || q.idle()) {
+            return;
+        }
+        boolean flushed = false;
+        try {
+            boolean abort = ch.isOpen() && ch.getOption(java.net.StandardSocketOptions.SO_LINGER) == 0;
+            if (!abort && !Loops.callerIsLoop()) {
+                Strand strand = Strand.current();
+                long deadline = Math.min(io.deadline(strand), strand.deadlineAfter(CLOSE_FLUSH_NANOS));
+                flushed = q.flush(strand, deadline);
+            }
+        } catch (IOException | RuntimeException e) {
+            // an option that cannot be read: the queue is cancelled below, the close goes on
+        } finally {
+            if (!flushed) {
+                q.cancel();
+            }
+        }
+    }
+
+    /**
+     * Throws the error a queued send met, if it was not reported yet (the socket's close reports it).
+     *
+     * @throws IOException that error
+     */
+    public void throwQueuedSendError() throws IOException {
+        IoHandler.SendQueue q = sends;
+        if (q != null) {
+            q.throwIfFailed();
+        }
+    }
+
+    /**
+     * Waits until every queued send reached the kernel ({@code shutdownOutput}, {@code sendFile}
+     * and other writes that bypass the queue keep their order after them).
+     *
+     * @param what the operation, named by a time-out's message
+     * @throws IOException a time-out, or the error of a queued send
+     */
+    public void flushQueued(String what) throws IOException {
+        IoHandler.SendQueue q = sends;
+        if (q != null) {
+            if (!q.idle()) {
+                Strand strand = Strand.current();
+                if (!q.flush(strand, io.deadline(strand))) {
+                    throw new SocketTimeoutException(what + " timed out");
+                }
+            }
+            q.throwIfFailed();
+        }
+    }
+
     /** One non-blocking read; a closed channel is the socket's "Socket closed" error. */
     public int read(ByteBuffer dst) throws IOException {
+        IoHandler.SendQueue q = sends;
+        if (q != null) {
+            q.throwIfFailed();
+        }
         try {
             int n = ch.read(dst);
             drained = dst.hasRemaining();
@@ -100,6 +214,15 @@ public final class SocketIo {
     /** One non-blocking write (a heap buffer at most {@link #CHUNK} bytes at a time). */
     public int write(ByteBuffer src) throws IOException {
         try {
+            if (mayQueue) {
+                IoHandler.SendQueue q = queueForWrite();
+                if (q != null) {
+                    int n = q.offer(src);
+                    if (n >= 0) {
+                        return n;
+                    }
+                }
+            }
             if (src.isDirect() || src.remaining() <= CHUNK) {
                 return ch.write(src);
             }

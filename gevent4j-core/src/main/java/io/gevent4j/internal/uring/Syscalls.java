@@ -33,6 +33,8 @@ final class Syscalls {
     static final int ETIME = 62;
     static final int EPERM = 1;
     static final int ECANCELED = 125;
+    static final int ENOENT = 2;
+    static final int EALREADY = 114;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -43,6 +45,7 @@ final class Syscalls {
     private static final MethodHandle EVENTFD;
     private static final MethodHandle WRITE;
     private static final MethodHandle CLOSE;
+    private static final MethodHandle STRERROR;
 
     static {
         SymbolLookup libc = LINKER.defaultLookup();
@@ -63,6 +66,8 @@ final class Syscalls {
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), errno);
         CLOSE = LINKER.downcallHandle(find(libc, "close"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT), errno);
+        STRERROR = LINKER.downcallHandle(find(libc, "strerror"), FunctionDescriptor.of(ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT));
     }
 
     private Syscalls() {}
@@ -142,6 +147,19 @@ final class Syscalls {
     static int close(MemorySegment state, int fd) {
         try {
             return (int) CLOSE.invokeExact(state, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The C library's text for {@code errno} ("Broken pipe"), as the JDK's socket channels put it
+     * in their {@code IOException}s. Loop thread ({@code strerror} may share its buffer).
+     */
+    static String strerror(int errno) {
+        try {
+            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            return p.address() == 0 ? "errno " + errno : p.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);
         }

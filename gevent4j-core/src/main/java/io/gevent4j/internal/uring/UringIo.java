@@ -41,6 +41,10 @@ public final class UringIo implements IoHandler {
     static final int OP_POLL_ADD = 6;
     static final int OP_POLL_REMOVE = 7;
     static final int OP_READ = 22;
+    static final int OP_ASYNC_CANCEL = 14;
+    static final int OP_SEND = 26;
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_DONTWAIT = 0x40;
     static final int POLLIN = 0x1;
     static final int POLLOUT = 0x4;
     static final int POLLERR = 0x8;
@@ -50,6 +54,15 @@ public final class UringIo implements IoHandler {
     private static final int WRITES = SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
     private static final long WAKE = -1L;
     private static final long IGNORED = -2L;
+    /** User data of a channel's send: this bit and its key's slot. */
+    private static final long SEND = 1L << 40;
+    /** User data of the cancel of a channel's send: this bit and its key's slot. */
+    private static final long CANCEL = 1L << 41;
+    /** Pooled send buffers kept at most (more are left to the garbage collector). */
+    static final int POOLED_BUFFERS = 256;
+    /** Send buffers the kernel might still read when their poller closed: never freed. */
+    private static final java.util.List<MemorySegment> LINGERING =
+            java.util.Collections.synchronizedList(new ArrayList<>());
     static final int SWEEP_EVERY = 64;
     static final int ENTRIES = 1024;
 
@@ -75,9 +88,24 @@ public final class UringIo implements IoHandler {
     private final ArrayList<UringKey> readyList = new ArrayList<>();
     private final Ring.Completions onCompletion = this::complete;
     private int passesSinceSweep;
+    private final ArrayDeque<MemorySegment> freeBuffers = new ArrayDeque<>();
+    private final ArrayDeque<UringSends> toSubmit = new ArrayDeque<>();
+    /** Sends in the ring (submitted or about to be); read by tests. */
+    int sendsInFlight;
+    /** Sends the kernel took in part (the rest was sent next); read by tests. */
+    long shortSends;
+    /** Sends that found no room and waited on a poll for it; read by tests. */
+    long roomPolls;
+    /**
+     * The {@code msg_flags} of every send. Tests add {@code MSG_DONTWAIT}: the kernel then
+     * answers a send that finds no room with EAGAIN, as kernels that honour the channel's
+     * {@code O_NONBLOCK} in io_uring do (Linux 6.x waits in the ring instead).
+     */
+    volatile int sendFlags = MSG_NOSIGNAL;
 
     // Any thread -> loop.
     private final ConcurrentLinkedQueue<UringKey> fromOtherThreads = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
     /** A ring for the hub {@code owner}; fails if the kernel or the JVM refuses one. */
     UringIo(String owner) throws Ring.SetupFailed, IOException {
@@ -158,11 +186,98 @@ public final class UringIo implements IoHandler {
         return h != null && h.attachment() instanceof UringKey k ? k : null;
     }
 
+    /** The completion-mode sends of {@code key}'s channel (made on first use). Loop thread. */
+    @Override
+    public IoHandler.SendQueue sendQueue(SelectionKey key) {
+        if (key instanceof UringKey k && k.io == this && k.channel instanceof java.nio.channels.SocketChannel) {
+            UringSends q = k.sends;
+            if (q == null) {
+                k.sends = q = new UringSends(this, k);
+            }
+            return q;
+        }
+        return null;
+    }
+
+    private static boolean sendsFull(UringKey k) {
+        return k.sends != null && k.sends.full();
+    }
+
+    /** Prepares a {@code SEND} of {@code len} bytes at {@code addr} on {@code fd} for {@code k}'s queue (loop). */
+    void submitSend(UringKey k, int fd, long addr, int len) {
+        if (k.slot < 0) {
+            k.slot = takeSlot(k);
+        }
+        sendsInFlight++;
+        submit(OP_SEND, fd, addr, len, sendFlags, SEND | k.slot);
+    }
+
+    /** Prepares a poll for room in {@code k}'s socket, completed as its send is (loop). */
+    void submitSendPoll(UringKey k) {
+        sendsInFlight++;
+        roomPolls++;
+        submit(OP_POLL_ADD, k.fd, 0L, 0, POLLOUT, SEND | k.slot);
+    }
+
+    /** Prepares the cancel of {@code k}'s send in flight (loop). */
+    void submitCancel(UringKey k) {
+        submit(OP_ASYNC_CANCEL, -1, SEND | k.slot, 0, 0, CANCEL | k.slot);
+    }
+
+    /** {@code q} has more to send: prepared after the completions being reaped (loop). */
+    void submitLater(UringSends q) {
+        toSubmit.add(q);
+    }
+
+    /** Room freed in {@code k}'s full queue (or its send failed): a writer waiting for it is told (loop). */
+    void reportWritable(UringKey k) {
+        if (k.removed || !k.isValid()) {
+            return;
+        }
+        int found = k.interest() & SelectionKey.OP_WRITE;
+        if (found != 0) {
+            if (!k.inReadyList) {
+                k.inReadyList = true;
+                k.ready = 0;
+                readyList.add(k);
+            }
+            k.ready |= found;
+        } else {
+            interestChanged(k);
+        }
+    }
+
+    /** {@code k}'s queue is idle again (loop): a write interest may need its poll again. */
+    void sendsSettled(UringKey k) {
+        if (!k.removed && k.isValid() && (k.interest() & WRITES) != 0 && !k.writeArmed) {
+            interestChanged(k);
+        }
+    }
+
+    /** A send buffer of {@link UringSends#CAPACITY} bytes, from the pool (loop). */
+    MemorySegment takeBuffer() {
+        MemorySegment b = freeBuffers.poll();
+        return b != null ? b : Arena.ofAuto().allocate(UringSends.CAPACITY, 4096);
+    }
+
+    /** A buffer no send uses any more (loop). */
+    void giveBuffer(MemorySegment b) {
+        if (freeBuffers.size() < POOLED_BUFFERS) {
+            freeBuffers.push(b);
+        }
+    }
+
+    /** Runs {@code task} on the loop at its next poll (any thread). */
+    void onLoop(Runnable task) {
+        tasks.add(task);
+        wakeup();
+    }
+
     /** The key's interest changed (on the loop's thread). */
     void interestChanged(UringKey k) {
         int ops = k.interest();
         boolean needRead = (ops & READS) != 0 && !k.readArmed;
-        boolean needWrite = (ops & WRITES) != 0 && !k.writeArmed;
+        boolean needWrite = (ops & WRITES) != 0 && !k.writeArmed && !sendsFull(k);
         if ((needRead || needWrite) && !k.queued) {
             k.queued = true;
             toArm.add(k);
@@ -233,6 +348,10 @@ public final class UringIo implements IoHandler {
 
     /** Moves what other threads asked into the ring and arms the polls the interest sets need. */
     private void prepare() {
+        Runnable t;
+        while ((t = tasks.poll()) != null) {
+            t.run();
+        }
         UringKey k;
         while ((k = fromOtherThreads.poll()) != null) {
             if (!k.isValid()) {
@@ -251,7 +370,7 @@ public final class UringIo implements IoHandler {
             if ((ops & READS) != 0 && !k.readArmed) {
                 arm(k, 0, POLLIN);
             }
-            if ((ops & WRITES) != 0 && !k.writeArmed) {
+            if ((ops & WRITES) != 0 && !k.writeArmed && !sendsFull(k)) {
                 arm(k, 1, POLLOUT);
             }
         }
@@ -302,7 +421,8 @@ public final class UringIo implements IoHandler {
     }
 
     private void releaseSlot(UringKey k) {
-        if (k.slot >= 0 && !k.readArmed && !k.writeArmed) {
+        if (k.slot >= 0 && !k.readArmed && !k.writeArmed
+                && (k.sends == null || !k.sends.sendInFlight && !k.sends.cancelInFlight)) {
             slots[k.slot] = null;
             if (freeCount == freeSlots.length) {
                 freeSlots = Arrays.copyOf(freeSlots, freeSlots.length * 2);
@@ -319,6 +439,9 @@ public final class UringIo implements IoHandler {
             return;
         }
         k.removed = true;
+        if (k.sends != null) {
+            k.sends.channelGone();
+        }
         if (k.readArmed) {
             submit(OP_POLL_REMOVE, -1, ((long) k.slot << 1), 0, 0, IGNORED);
         }
@@ -335,6 +458,19 @@ public final class UringIo implements IoHandler {
             return;
         }
         if (userData == IGNORED) {
+            return;
+        }
+        if ((userData & (SEND | CANCEL)) != 0) {
+            UringKey sk = slots[(int) (userData & 0xFFFFFFFFL)];
+            if ((userData & SEND) != 0) {
+                sendsInFlight--;
+                sk.sends.sendCompleted(res); // may prepare the next send or a poll for room at once
+            } else {
+                sk.sends.cancelCompleted();
+            }
+            if (sk.removed) {
+                releaseSlot(sk);
+            }
             return;
         }
         int slot = (int) (userData >>> 1);
@@ -363,7 +499,7 @@ public final class UringIo implements IoHandler {
         int ops = k.interest();
         // An error result or an error/hang-up event: every interest of that direction is ready,
         // as the NIO selector reports POLLERR/POLLHUP; the retried call then sees the error.
-        int found = direction == 0 ? ops & READS : ops & WRITES;
+        int found = direction == 0 ? ops & READS : sendsFull(k) ? 0 : ops & WRITES;
         if (found != 0) {
             if (!k.inReadyList) {
                 k.inReadyList = true;
@@ -371,6 +507,9 @@ public final class UringIo implements IoHandler {
                 readyList.add(k);
             }
             k.ready |= found;
+        }
+        if (direction == 1 && sendsFull(k)) {
+            return; // the write readiness that matters is room in the queue: its completion reports it
         }
         if ((ops & (direction == 0 ? READS : WRITES)) != 0 && !k.queued) {
             k.queued = true;
@@ -380,6 +519,10 @@ public final class UringIo implements IoHandler {
 
     private void dispatch(Consumer<Runnable> ready) {
         ring.reap(onCompletion);
+        UringSends q;
+        while ((q = toSubmit.poll()) != null) {
+            q.submitNext(); // prepared now, submitted by the next pass's enter
+        }
         int n = readyList.size();
         if (n == 0) {
             return;
@@ -411,6 +554,11 @@ public final class UringIo implements IoHandler {
             }
         }
         if (anyClosed) {
+            if (ring.unsubmitted() > 0) {
+                // Sends prepared for a closed channel name its descriptor: they reach the kernel
+                // before the holder lets the JDK close (and the system reuse) that number.
+                ring.enter(0, 0, 0L, 0L);
+            }
             try {
                 holder.selectNow();
             } catch (IOException e) {
@@ -430,6 +578,48 @@ public final class UringIo implements IoHandler {
         }
     }
 
+    /**
+     * At close: cancels every send in flight and waits (briefly) for their completions, so no
+     * buffer the kernel may read is reused; what is still in flight after that stays allocated.
+     */
+    private void cancelSends() {
+        try {
+            Runnable t;
+            while ((t = tasks.poll()) != null) {
+                t.run();
+            }
+            for (int i = 0; i < slotsUsed; i++) {
+                UringKey k = slots[i];
+                if (k != null && k.sends != null && k.sends.sendInFlight && !k.sends.cancelInFlight) {
+                    k.sends.abortNow();
+                }
+            }
+            long end = System.nanoTime() + 200_000_000L;
+            while (sendsInFlight > 0 && System.nanoTime() < end) {
+                waitTs.set(ValueLayout.JAVA_LONG, 0, 0L);
+                waitTs.set(ValueLayout.JAVA_LONG, 8, 10_000_000L);
+                waitArg.set(ValueLayout.JAVA_LONG, 0, 0L);
+                waitArg.set(ValueLayout.JAVA_INT, 8, 8);
+                waitArg.set(ValueLayout.JAVA_INT, 12, 0);
+                waitArg.set(ValueLayout.JAVA_LONG, 16, waitTs.address());
+                ring.enter(1, Ring.ENTER_GETEVENTS | Ring.ENTER_EXT_ARG, waitArg.address(), 24L);
+                ring.reap(onCompletion);
+                toSubmit.clear();
+            }
+        } catch (RuntimeException e) {
+            // closing: the buffers below are kept whatever happened
+        }
+        for (int i = 0; i < slotsUsed; i++) {
+            UringKey k = slots[i];
+            if (k != null && k.sends != null) {
+                MemorySegment b = k.sends.bufferInFlight();
+                if (b != null) {
+                    LINGERING.add(b);
+                }
+            }
+        }
+    }
+
     @Override
     public boolean isOpen() {
         return open && holder.isOpen();
@@ -443,6 +633,7 @@ public final class UringIo implements IoHandler {
         synchronized (wakeOne) {
             open = false;
         }
+        cancelSends();
         try {
             holder.close();
         } catch (IOException ignored) {

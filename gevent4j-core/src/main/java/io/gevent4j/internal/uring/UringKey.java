@@ -33,6 +33,8 @@ final class UringKey extends SelectionKey {
     boolean queued;
     boolean inReadyList;
     boolean removed;
+    /** The completion-mode sends of the channel, once it has queued one. */
+    UringSends sends;
 
     UringKey(UringIo io, SelectableChannel channel, int fd) {
         this.io = io;
