@@ -45,8 +45,8 @@ final class LossyDnsServer implements AutoCloseable {
     final AtomicInteger dropped = new AtomicInteger();
     final AtomicInteger maxWaiting = new AtomicInteger();
     final Map<String, AtomicInteger> perName = new ConcurrentHashMap<>();
-    /** Until this {@link System#nanoTime()}, answers are held back (a server hiccup); 0: none. */
-    private volatile long stallUntil;
+    /** Answers held back by {@link #holdUntilFull}, sent when the server first drops a query; null: none held. */
+    private java.util.List<Runnable> held;
 
     LossyDnsServer(int capacity, double dropShare, Duration delay) throws IOException {
         this.capacity = capacity;
@@ -57,11 +57,27 @@ final class LossyDnsServer implements AutoCloseable {
     }
 
     /**
-     * Holds back every answer for {@code d} from now: queries pile up, and those beyond the
-     * capacity are dropped, however slowly the test machine sends them.
+     * Holds back every answer (a server hiccup) until the queries piling up overflow the
+     * server and it drops one, or {@code atMost} has passed: however slowly a loaded test
+     * machine sends the burst, its first queries overflow the server. Then the held answers
+     * go out, each after the usual delay.
      */
-    void stall(Duration d) {
-        stallUntil = System.nanoTime() + d.toNanos();
+    void holdUntilFull(Duration atMost) {
+        synchronized (this) {
+            held = new java.util.ArrayList<>();
+        }
+        later.schedule(this::release, atMost.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void release() {
+        java.util.List<Runnable> h;
+        synchronized (this) {
+            h = held;
+            held = null;
+        }
+        if (h != null) {
+            h.forEach(a -> later.schedule(a, delay.toNanos(), TimeUnit.NANOSECONDS));
+        }
     }
 
     InetSocketAddress address() {
@@ -89,11 +105,12 @@ final class LossyDnsServer implements AutoCloseable {
             int now = waiting.get();
             if (now >= capacity || now >= capacity * 3 / 4 && random.nextDouble() < dropShare) {
                 dropped.incrementAndGet();
+                release();
                 continue;
             }
             maxWaiting.accumulateAndGet(waiting.incrementAndGet(), Math::max);
             byte[] reply = answer(q).toWire();
-            later.schedule(() -> {
+            Runnable answer = () -> {
                 try {
                     udp.send(ByteBuffer.wrap(reply), from);
                 } catch (IOException ignored) {
@@ -101,7 +118,14 @@ final class LossyDnsServer implements AutoCloseable {
                 } finally {
                     waiting.decrementAndGet();
                 }
-            }, Math.max(delay.toNanos(), stallUntil - System.nanoTime()), TimeUnit.NANOSECONDS);
+            };
+            synchronized (this) {
+                if (held != null) {
+                    held.add(answer);
+                    continue;
+                }
+            }
+            later.schedule(answer, delay.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
