@@ -61,7 +61,8 @@ public final class WebSocket implements AutoCloseable {
      * does first (RFC 6455 §7.1.1); over TLS, which cannot half-close, a server that has both
      * close frames closes at once. Draining instead of closing at once keeps the kernel from
      * answering unread input with a reset that could destroy our close frame before the peer
-     * reads it. `done` is set when the socket is closed; close() waits on it when another
+     * reads it. `ended` is set when the socket is closed; close() waits for it (an Event made
+     * only then: an idle connection does not carry one) when another
      * greenlet is the reader.
      */
 
@@ -93,7 +94,9 @@ public final class WebSocket implements AutoCloseable {
     /** 1 while a greenlet reads (receive, or close reading for the peer's close frame): a CAS, never waited for. */
     private volatile int reading;
     /** Set once the socket is closed (the close handshake is over or the connection failed). */
-    private final Event done = new Event();
+    private volatile boolean ended;
+    /** What a close() waits on while another greenlet reads; made by that close() only (under this). */
+    private Event endedEvent;
     /** Written under sendLock: our close frame is out, nothing more may be sent. */
     private volatile boolean closeSent;
     private volatile boolean closeReceived;
@@ -139,7 +142,7 @@ public final class WebSocket implements AutoCloseable {
             throw new IllegalStateException("another greenlet is receiving on this WebSocket");
         }
         try {
-            if (done.isSet() || closeReceived) {
+            if (ended || closeReceived) {
                 return Optional.empty();
             }
             link.timeout(closeSent ? options.closeTimeout() : options.idleTimeout().orElse(null));
@@ -157,6 +160,7 @@ public final class WebSocket implements AutoCloseable {
     private Message next() throws IOException {
         try {
             for (;;) {
+                awaitFrame(); // here, not in frame(): one frame fewer under an idle session's park
                 Message m = frame();
                 if (m != null || closeReceived) {
                     return m;
@@ -183,7 +187,6 @@ public final class WebSocket implements AutoCloseable {
 
     /** Reads one frame: a complete data message, or null for a control frame (handled here) or a fragment. */
     private Message frame() throws IOException {
-        awaitFrame();
         need(2);
         int b0 = rbuf[rpos] & 0xff;
         int b1 = rbuf[rpos + 1] & 0xff;
@@ -700,7 +703,7 @@ public final class WebSocket implements AutoCloseable {
         if (reason.getBytes(StandardCharsets.UTF_8).length > 123) {
             throw new IllegalArgumentException("close reason longer than 123 bytes of UTF-8");
         }
-        if (done.isSet()) {
+        if (ended) {
             return;
         }
         boolean sent = sendClose(code, reason);
@@ -712,7 +715,8 @@ public final class WebSocket implements AutoCloseable {
             try {
                 link.timeout(options.closeTimeout());
                 try {
-                    while (!closeReceived && !done.isSet()) {
+                    while (!closeReceived && !ended) {
+                        awaitFrame();
                         frame(); // data still in flight is dropped: nobody receives any more
                     }
                 } catch (IOException | RuntimeException e) {
@@ -721,9 +725,21 @@ public final class WebSocket implements AutoCloseable {
             } finally {
                 reading = 0;
             }
-        } else if (!done.await(options.closeTimeout())) {
+        } else if (!awaitEnd()) {
             end(); // the receiving greenlet then sees the connection closed
         }
+    }
+
+    /** Waits, at most the close time-out, until the connection has ended; false if it has not. */
+    private boolean awaitEnd() {
+        Event e;
+        synchronized (this) {
+            if (endedEvent == null) {
+                endedEvent = new Event();
+            }
+            e = endedEvent;
+        }
+        return ended || e.await(options.closeTimeout()); // end() sets `ended` before it looks for the event
     }
 
     /** Sends our close frame (once), bounded by the close time-out, and half-closes; false if it was already sent. */
@@ -815,7 +831,14 @@ public final class WebSocket implements AutoCloseable {
                 sendLock.release();
             }
         }
-        done.set();
+        ended = true;
+        Event e;
+        synchronized (this) {
+            e = endedEvent;
+        }
+        if (e != null) {
+            e.set();
+        }
     }
 
     // ---------------------------------------------------------------- state
@@ -826,7 +849,7 @@ public final class WebSocket implements AutoCloseable {
      * @return true while the connection is open for sending
      */
     public boolean isOpen() {
-        return !closeSent && !done.isSet();
+        return !closeSent && !ended;
     }
 
     /**
