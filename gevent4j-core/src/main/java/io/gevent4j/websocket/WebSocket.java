@@ -6,8 +6,6 @@ import io.gevent4j.Timeout;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -356,15 +354,64 @@ public final class WebSocket implements AutoCloseable {
         return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
     }
 
-    private static String utf8(byte[] b) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
+    /**
+     * {@code b} decoded, or null if it is not valid UTF-8. Validated here, then decoded by
+     * {@code new String} (whose fast paths the JIT intrinsifies): a strict decoder per message
+     * was a sixth of the server's time in the echo benchmark.
+     */
+    static String utf8(byte[] b) {
+        return validUtf8(b) ? new String(b, StandardCharsets.UTF_8) : null;
+    }
+
+    /**
+     * Whether {@code b} is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates,
+     * nothing above U+10FFFF, no truncated sequence), as a strict JDK decoder decides.
+     */
+    static boolean validUtf8(byte[] b) {
+        int i = 0;
+        int end = b.length;
+        while (i < end) {
+            int c = b[i];
+            if (c >= 0) {
+                i++;
+                continue;
+            }
+            c &= 0xff;
+            if (c < 0xC2) {
+                return false; // a continuation byte first, or an overlong 2-byte form
+            }
+            if (c < 0xE0) {
+                if (i + 1 >= end || (b[i + 1] & 0xC0) != 0x80) {
+                    return false;
+                }
+                i += 2;
+            } else if (c < 0xF0) {
+                if (i + 2 >= end) {
+                    return false;
+                }
+                int c1 = b[i + 1] & 0xff;
+                if ((c1 & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80
+                        || c == 0xE0 && c1 < 0xA0 // overlong
+                        || c == 0xED && c1 >= 0xA0) { // a surrogate
+                    return false;
+                }
+                i += 3;
+            } else if (c < 0xF5) {
+                if (i + 3 >= end) {
+                    return false;
+                }
+                int c1 = b[i + 1] & 0xff;
+                if ((c1 & 0xC0) != 0x80 || (b[i + 2] & 0xC0) != 0x80 || (b[i + 3] & 0xC0) != 0x80
+                        || c == 0xF0 && c1 < 0x90 // overlong
+                        || c == 0xF4 && c1 >= 0x90) { // above U+10FFFF
+                    return false;
+                }
+                i += 4;
+            } else {
+                return false;
+            }
         }
+        return true;
     }
 
     private static void unmask(byte[] b, int off, int len, int mask, boolean masked) {
