@@ -5,6 +5,7 @@ import io.gevent4j.Greenlet;
 import io.gevent4j.HubGroup;
 import io.gevent4j.http.HttpServer;
 import io.gevent4j.websocket.Message;
+import io.gevent4j.websocket.PreparedMessage;
 import io.gevent4j.websocket.WebSocket;
 import io.gevent4j.websocket.WebSocketClient;
 import io.gevent4j.websocket.WebSocketException;
@@ -49,16 +50,21 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>{@code echo}: C connections, each a greenlet doing send-then-receive of a 32-byte text for
  *       T seconds: messages/s.
- *   <li>{@code broadcast}: N connected clients; one sends M messages, the server relays each to
- *       the N-1 others: deliveries/s until every receiver has all M.
- *   <li>{@code idle}: the server in a child JVM; K idle WebSocket connections opened by raw
- *       sockets; the child's heap after full GCs, before and after: bytes per connection.
+ *   <li>{@code broadcast}: N clients in a child JVM (each process has its own descriptor limit);
+ *       one sends M messages, the server relays each to the N-1 others (gevent4j: one
+ *       {@link PreparedMessage} per message; Netty: its channel group): deliveries/s until every
+ *       receiver has all M.
+ *   <li>{@code idle}: the server in a child JVM, warmed up by {@code -Dwarmup} short echo
+ *       connections (the frames an idle session parks under get compiled, as on a server that has
+ *       run a while); then K idle WebSocket connections opened by raw sockets; the child's live
+ *       heap (the class histogram's total, after a full GC) before and after: bytes per
+ *       connection. {@code -DidleDump=DIR} also writes both histograms and a thread dump there.
  * </ul>
  * {@snippet lang=sh :
  * java --add-opens java.base/java.lang=ALL-UNNAMED -cp gevent4j-bench/target/benchmarks.jar \
  *     io.gevent4j.bench.WebSocketBench echo broadcast idle
  * }
- * Properties: {@code -Drounds=2 -Dseconds=5 -Dconns=50 -Dclients=1000 -Dmessages=100 -Didle=2000 -Dthreads=2}.
+ * Properties: {@code -Drounds=2 -Dseconds=5 -Dconns=50 -Dclients=1000 -Dmessages=100 -Didle=2000 -Dwarmup=20000 -Dthreads=2}.
  */
 public final class WebSocketBench {
     private static final int THREADS = Integer.getInteger("threads", 2);
@@ -79,6 +85,10 @@ public final class WebSocketBench {
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("serve-idle")) {
             serveIdle(args[1]);
+            return;
+        }
+        if (args.length == 4 && args[0].equals("broadcast-clients")) {
+            broadcastClients(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             return;
         }
         int rounds = Integer.getInteger("rounds", 2);
@@ -115,11 +125,11 @@ public final class WebSocketBench {
                         ws.send(m.get());
                         continue;
                     }
-                    String text = ((Message.Text) m.get()).text();
+                    PreparedMessage text = PreparedMessage.of(m.get()); // encoded once for all
                     for (WebSocket o : all) {
                         if (o != ws) {
                             try {
-                                o.sendText(text);
+                                o.send(text);
                             } catch (WebSocketException gone) {
                                 all.remove(o);
                             }
@@ -218,19 +228,55 @@ public final class WebSocketBench {
 
     // ---------------------------------------------------------------- broadcast
 
+    /**
+     * The clients run in a child JVM (each process has its own descriptor limit: 10,000 clients
+     * and 10,000 server connections in one JVM would exceed a {@code ulimit -n} of 20,000).
+     */
     static String broadcast(String impl) throws Exception {
         int clients = Integer.getInteger("clients", 1000);
         int messages = Integer.getInteger("messages", 100);
-        try (Server s = start(impl, true); HubClients c = new HubClients()) {
-            URI uri = URI.create("ws://127.0.0.1:" + s.port() + "/");
-            List<WebSocket> receivers = new ArrayList<>();
-            for (int i = 0; i < clients - 1; i++) {
-                receivers.add(c.hubs.next().spawn(() -> WebSocketClient.connect(uri, CLIENT, java.util.Map.of())).result());
+        try (Server s = start(impl, true)) {
+            Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xmx2g", "-Dthreads=" + THREADS,
+                    "-cp", System.getProperty("java.class.path"), WebSocketBench.class.getName(), "broadcast-clients",
+                    Integer.toString(s.port()), Integer.toString(clients), Integer.toString(messages))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String result = in.readLine();
+                if (result == null || p.waitFor() != 0) {
+                    throw new IllegalStateException("the clients' JVM failed (exit " + p.waitFor() + ")");
+                }
+                return result;
+            } finally {
+                p.destroy();
+                p.waitFor();
             }
-            WebSocket sender = c.hubs.next().spawn(() -> WebSocketClient.connect(uri, CLIENT, java.util.Map.of())).result();
-            Thread.sleep(500); // Netty registers a channel in its group just after the handshake
+        }
+    }
+
+    /**
+     * The child of {@link #broadcast}: N clients (connected 100 at a time), one of which sends M
+     * messages; prints the deliveries/s until every other client has all M.
+     */
+    static void broadcastClients(int port, int clients, int messages) throws Exception {
+        try (HubClients c = new HubClients()) {
+            URI uri = URI.create("ws://127.0.0.1:" + port + "/");
+            List<WebSocket> all = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(clients);
+            List<Greenlet<?>> connectors = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                connectors.add(c.hubs.next().spawn(() -> {
+                    while (left.getAndDecrement() > 0) {
+                        all.add(WebSocketClient.connect(uri, CLIENT, java.util.Map.of()));
+                    }
+                    return null;
+                }));
+            }
+            Gevent.joinAllOrRaise(connectors);
+            WebSocket sender = all.remove(all.size() - 1);
+            Thread.sleep(1000); // the servers register a connection just after its handshake
             List<Greenlet<?>> gs = new ArrayList<>();
-            for (WebSocket r : receivers) {
+            for (WebSocket r : all) {
                 gs.add(c.hubs.next().spawn(() -> {
                     for (int i = 0; i < messages; i++) {
                         r.receive().orElseThrow();
@@ -247,13 +293,10 @@ public final class WebSocketBench {
             }).result();
             Gevent.joinAllOrRaise(gs);
             double secs = (System.nanoTime() - t0) / 1e9;
-            for (WebSocket r : receivers) {
-                r.close();
-            }
-            sender.close();
-            return String.format(Locale.ROOT, "%,10.0f deliveries/s (%d clients x %d messages in %.2f s)",
-                    (double) (clients - 1) * messages / secs, clients, messages, secs);
+            System.out.println(String.format(Locale.ROOT, "%,10.0f deliveries/s (%d clients x %d messages in %.2f s)",
+                    (double) (clients - 1) * messages / secs, clients, messages, secs));
         }
+        System.exit(0); // the connections end with the process (the server sees them go, 1006)
     }
 
     /** The client side's hubs. */
@@ -276,7 +319,8 @@ public final class WebSocketBench {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                 PrintStream out = new PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
             int port = Integer.parseInt(in.readLine());
-            out.println("heap");
+            warmUp(port);
+            out.println(System.getProperty("idleDump", "heap"));
             long before = Long.parseLong(in.readLine());
             List<java.nio.channels.SocketChannel> open = new ArrayList<>();
             byte[] req = ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -294,12 +338,12 @@ public final class WebSocketBench {
                 }
                 open.add(sc);
             }
-            out.println("heap");
+            out.println(System.getProperty("idleDump", "heap"));
             long after = Long.parseLong(in.readLine());
             for (var sc : open) {
                 sc.close();
             }
-            return String.format(Locale.ROOT, "%,8d bytes of heap per idle connection (%d connections; %,d -> %,d bytes)",
+            return String.format(Locale.ROOT, "%,8d bytes of heap per idle connection (%d connections; live %,d -> %,d bytes)",
                     (after - before) / k, k, before, after);
         } finally {
             p.destroy();
@@ -307,9 +351,60 @@ public final class WebSocketBench {
         }
     }
 
+    /**
+     * Before the idle connections, as a real server would have run: {@code -Dwarmup} connections
+     * (default 20,000; 20 at a time), each with 10 echo round trips, so that the frames an idle
+     * session parks under (the connection's and the handshake's, run once per connection, and the
+     * receive path) are compiled: an interpreted frame is several times larger in a parked stack.
+     */
+    static void warmUp(int port) throws Exception {
+        int conns = Integer.getInteger("warmup", 20_000);
+        if (conns <= 0) {
+            return;
+        }
+        try (HubClients c = new HubClients()) {
+            URI uri = URI.create("ws://127.0.0.1:" + port + "/");
+            String text = "x".repeat(32);
+            java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(conns);
+            List<Greenlet<?>> gs = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                gs.add(c.hubs.next().spawn(() -> {
+                    while (left.getAndDecrement() > 0) {
+                        try (WebSocket ws = WebSocketClient.connect(uri, CLIENT, java.util.Map.of())) {
+                            for (int j = 0; j < 10; j++) {
+                                ws.sendText(text);
+                                ws.receive().orElseThrow();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            Gevent.joinAllOrRaise(gs);
+        }
+    }
+
+    /** {@code jcmd GC.class_histogram} and a JSON thread dump of the child, into {@code dir}. */
+    static String histogram() throws Exception {
+        var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        var cmd = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+        return (String) server.invoke(cmd, "gcClassHistogram", new Object[] {new String[0]},
+                new String[] {String[].class.getName()});
+    }
+
+    static void dump(java.nio.file.Path dir, String impl, String histo) throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve(impl + "-histogram.txt"), histo);
+        java.nio.file.Path threads = dir.resolve(impl + "-threads.json");
+        java.nio.file.Files.deleteIfExists(threads);
+        java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                .dumpThreads(threads.toString(), com.sun.management.HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
+    }
+
     /** The child: a server, its port on stdout, then the heap after full GCs for each "heap" line on stdin. */
     static void serveIdle(String impl) throws Exception {
         try (Server s = start(impl, false)) {
+            int dumps = 0;
             System.out.println(s.port());
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String l; (l = in.readLine()) != null; ) {
@@ -317,8 +412,16 @@ public final class WebSocketBench {
                 for (int i = 0; i < 3; i++) {
                     System.gc();
                 }
-                Runtime rt = Runtime.getRuntime();
-                System.out.println(rt.totalMemory() - rt.freeMemory());
+                // Live bytes: the class histogram's total (jcmd GC.class_histogram, after a full GC), as BENCHMARKS §9.
+                String histo = histogram();
+                java.util.regex.Matcher total = java.util.regex.Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)").matcher(histo);
+                if (!total.find()) {
+                    throw new IllegalStateException("no total in the class histogram");
+                }
+                if (!l.equals("heap")) { // a directory: the class histogram and a thread dump, before and after
+                    dump(java.nio.file.Path.of(l), impl + "-" + ++dumps, histo);
+                }
+                System.out.println(total.group(1));
             }
         }
         System.exit(0);

@@ -119,6 +119,14 @@ public final class HttpHeaders {
         return names.isEmpty();
     }
 
+    /** Removes every header and gives back the lists' arrays (what a long-lived upgraded connection need not keep). */
+    void release() {
+        names.clear();
+        values.clear();
+        names.trimToSize();
+        values.trimToSize();
+    }
+
     String nameAt(int i) {
         return names.get(i);
     }

@@ -222,7 +222,9 @@ public final class HttpResponse {
      * Answers {@code 101 Switching Protocols} with the headers set on this response (which must
      * include {@code Upgrade}; the server adds {@code Connection: Upgrade}), sends it now, and
      * hands the connection over: the handler then speaks the new protocol (e.g. WebSocket) on
-     * it until it returns, and the connection is never used for HTTP again.
+     * it until it returns, and the connection is never used for HTTP again. The request's and
+     * this response's header fields are released once the 101 is sent ({@link
+     * HttpRequest#headers()} is then empty): read what the new protocol needs before.
      *
      * @return the connection and the bytes already read past the request head
      * @throws IllegalStateException if the response has started, no {@code Upgrade} header is
@@ -243,7 +245,9 @@ public final class HttpResponse {
         committed = true;
         finished = true;
         status = 101;
-        return c.switchProtocols(headers);
+        Switched sw = c.switchProtocols(headers);
+        headers.release(); // sent; an upgraded connection may live for hours
+        return sw;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.gevent4j.websocket;
 
+import io.gevent4j.internal.Strand;
+import io.gevent4j.internal.io.Readiness;
 import io.gevent4j.server.Connection;
 import io.gevent4j.socket.TcpSocket;
 import io.gevent4j.ssl.SslSocket;
@@ -25,6 +27,8 @@ final class Link {
     /** The TLS socket over {@link #tcp}, or null on plain TCP. */
     private final SslSocket ssl;
     private final Closer closer;
+    /** The time-out last given to {@link #timeout} (the same objects come back from the options: set once). */
+    private Duration timeout = Duration.ofNanos(-1);
 
     private Link(TcpSocket tcp, SslSocket ssl, Closer closer) {
         this.tcp = tcp;
@@ -48,20 +52,106 @@ final class Link {
         return ssl != null ? ssl.recvInto(dst) : tcp.recvInto(dst);
     }
 
-    void write(ByteBuffer src) throws IOException {
+    /** {@link #write(ByteBuffer, long, long)}'s limit for "the socket's own time-out". */
+    static final long NO_LIMIT = -1;
+    /** Heap buffers go to the channel at most this many bytes at a time (the JDK copies each write into a direct buffer that large). */
+    private static final int CHUNK = 1 << 20;
+
+    /**
+     * Writes all of {@code src}. With a {@code limit} (plain TCP), the write is bounded by
+     * {@code start + limit} ({@link System#nanoTime()}): a write that goes through at once costs
+     * no timer; only a wait for writability uses the deadline, and a passed one is a
+     * {@link java.net.SocketTimeoutException}. With {@link #NO_LIMIT}, the socket's time-out applies.
+     */
+    void write(ByteBuffer src, long start, long limit) throws IOException {
         if (ssl != null) {
             ssl.sendAll(src);
-        } else {
+            return;
+        }
+        if (limit == NO_LIMIT) {
             tcp.sendAll(src);
+            return;
+        }
+        java.nio.channels.SocketChannel ch = tcp.channel();
+        while (src.hasRemaining()) {
+            int n;
+            try {
+                if (src.remaining() <= CHUNK || src.isDirect()) {
+                    n = ch.write(src);
+                } else {
+                    int end = src.limit();
+                    src.limit(src.position() + CHUNK);
+                    try {
+                        n = ch.write(src);
+                    } finally {
+                        src.limit(end);
+                    }
+                }
+            } catch (java.nio.channels.ClosedChannelException e) {
+                java.net.SocketException se = new java.net.SocketException("Socket closed");
+                se.initCause(e);
+                throw se;
+            }
+            if (n == 0) {
+                long left = limit - (System.nanoTime() - start);
+                if (left <= 0 || !Readiness.waitWritable(ch, Strand.current().deadlineAfter(left))) {
+                    throw new java.net.SocketTimeoutException("send timed out");
+                }
+            }
+        }
+    }
+
+    /** {@code d} in nanoseconds, saturated. */
+    static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE;
         }
     }
 
     /** The time-out of later socket calls; null for none. */
     void timeout(Duration d) {
+        if (d == timeout) {
+            return;
+        }
+        timeout = d;
         if (d == null) {
             tcp.noTimeout();
         } else {
             tcp.timeout(d);
+        }
+    }
+
+    /**
+     * Whether {@link #awaitReadable} may stand for a read: plain TCP, where nothing is buffered
+     * above the socket (a TLS socket may hold decrypted bytes the selector cannot see).
+     */
+    boolean waitsForReadiness() {
+        return ssl == null;
+    }
+
+    /**
+     * Waits, holding no buffer, until the socket is readable (bytes or end of stream), at most
+     * {@code d} (null: no bound); false if the time passed first. Plain TCP only. The wait is the
+     * engine's readiness wait itself, so a parked idle WebSocket has a short stack.
+     */
+    boolean awaitReadable(Duration d) throws IOException {
+        long deadline = Strand.NO_DEADLINE;
+        if (d != null) {
+            deadline = Strand.current().deadlineAfter(nanos(d));
+        }
+        return Readiness.waitReadable(tcp.channel(), deadline);
+    }
+
+    /** One read that does not wait (after {@link #awaitReadable}): the count, 0 if nothing came after all, -1 at end of stream. */
+    int readNow(ByteBuffer dst) throws IOException {
+        try {
+            return tcp.channel().read(dst);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            java.net.SocketException se = new java.net.SocketException("Socket closed");
+            se.initCause(e);
+            throw se;
         }
     }
 

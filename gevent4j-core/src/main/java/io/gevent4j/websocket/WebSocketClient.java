@@ -122,7 +122,7 @@ public final class WebSocketClient {
                 }
                 req.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
             }
-            link.write(ByteBuffer.wrap(req.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1)));
+            link.write(ByteBuffer.wrap(req.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1)), 0, Link.NO_LIMIT);
 
             byte[] buf = new byte[4096];
             int len = 0;
