@@ -224,7 +224,7 @@ public final class HttpResponse {
      * hands the connection over: the handler then speaks the new protocol (e.g. WebSocket) on
      * it until it returns, and the connection is never used for HTTP again. The request's and
      * this response's header fields are released once the 101 is sent ({@link
-     * HttpRequest#headers()} is then empty): read what the new protocol needs before.
+     * HttpRequest#headers()} then throws {@code IllegalStateException}): read what the new protocol needs before.
      *
      * @return the connection and the bytes already read past the request head
      * @throws IllegalStateException if the response has started, no {@code Upgrade} header is

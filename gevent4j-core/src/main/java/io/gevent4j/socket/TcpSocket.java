@@ -291,6 +291,40 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     /**
+     * Writes all of {@code src} within {@code timeout}, whatever the socket's own time-out (which
+     * keeps bounding reads): for a protocol whose sends have their own bound, such as a
+     * WebSocket's write time-out. A write that goes through at once costs no timer; only a wait
+     * for room in the send buffer uses the bound.
+     *
+     * @param src the bytes to send
+     * @param timeout the bound of the whole call; zero: only what goes through without waiting
+     * @throws java.net.SocketTimeoutException if the bytes did not all go within {@code timeout}
+     * @throws IOException if the socket is closed or the connection is gone
+     */
+    public void sendAll(ByteBuffer src, java.time.Duration timeout) throws IOException {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("a negative time-out: " + timeout);
+        }
+        Strand strand = null;
+        long deadline = 0;
+        while (src.hasRemaining()) {
+            if (write(src) == 0) {
+                if (strand == null) {
+                    strand = Strand.current();
+                    long nanos;
+                    try {
+                        nanos = timeout.toNanos();
+                    } catch (ArithmeticException huge) {
+                        nanos = Long.MAX_VALUE;
+                    }
+                    deadline = strand.deadlineAfter(nanos);
+                }
+                io.await(strand, SelectionKey.OP_WRITE, deadline, "sendAll");
+            }
+        }
+    }
+
+    /**
      * Sends {@code count} bytes of {@code file} from {@code position}, with the kernel's
      * zero-copy transfer where it has one ({@code sendfile(2)}): the socket's time-out bounds the
      * whole call, as for {@link #sendAll}. Returns the bytes sent: {@code count}, or fewer if the

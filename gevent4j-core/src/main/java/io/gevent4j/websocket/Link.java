@@ -54,8 +54,6 @@ final class Link {
 
     /** {@link #write(ByteBuffer, long, long)}'s limit for "the socket's own time-out". */
     static final long NO_LIMIT = -1;
-    /** Heap buffers go to the channel at most this many bytes at a time (the JDK copies each write into a direct buffer that large). */
-    private static final int CHUNK = 1 << 20;
 
     /**
      * Writes all of {@code src}. With a {@code limit} (plain TCP), the write is bounded by
@@ -72,33 +70,13 @@ final class Link {
             tcp.sendAll(src);
             return;
         }
-        java.nio.channels.SocketChannel ch = tcp.channel();
-        while (src.hasRemaining()) {
-            int n;
-            try {
-                if (src.remaining() <= CHUNK || src.isDirect()) {
-                    n = ch.write(src);
-                } else {
-                    int end = src.limit();
-                    src.limit(src.position() + CHUNK);
-                    try {
-                        n = ch.write(src);
-                    } finally {
-                        src.limit(end);
-                    }
-                }
-            } catch (java.nio.channels.ClosedChannelException e) {
-                java.net.SocketException se = new java.net.SocketException("Socket closed");
-                se.initCause(e);
-                throw se;
-            }
-            if (n == 0) {
-                long left = limit - (System.nanoTime() - start);
-                if (left <= 0 || !Readiness.waitWritable(ch, Strand.current().deadlineAfter(left))) {
-                    throw new java.net.SocketTimeoutException("send timed out");
-                }
-            }
+        long left = limit - (System.nanoTime() - start);
+        if (left <= 0) {
+            throw new java.net.SocketTimeoutException("send timed out");
         }
+        // Through the socket, not its channel: its writes keep their order with the 101 and
+        // anything else the socket queued (the io_uring poller queues sends into its ring).
+        tcp.sendAll(src, Duration.ofNanos(left));
     }
 
     /** {@code d} in nanoseconds, saturated. */

@@ -73,7 +73,8 @@ public final class WebSockets {
      * Completes the handshake for {@code request} and runs {@code handler}, or answers with an
      * error if the request is not a valid WebSocket upgrade. Returns when the conversation ends;
      * the connection is closed then. The request's header fields are released once the 101 is
-     * sent (an idle WebSocket should not keep them for hours; {@link HttpResponse#switchProtocols()}):
+     * sent (an idle WebSocket should not keep them for hours; {@link HttpResponse#switchProtocols()};
+     * using them afterwards throws {@code IllegalStateException}):
      * a session that needs one reads it before this call, e.g.
      * {@code String user = request.header("X-User").orElse(null);}, not from inside {@code handler}.
      *

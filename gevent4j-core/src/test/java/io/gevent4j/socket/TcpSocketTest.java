@@ -292,6 +292,33 @@ class TcpSocketTest {
     }
 
     @Test
+    void sendAllWithItsOwnTimeOutIgnoresTheSocketsAndKeepsOrder() throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY)) {
+            Greenlet<TcpSocket> accepted = hub.spawn(listener::accept); // reads only at the end
+            Greenlet<Void> client = hub.spawn(() -> {
+                try (TcpSocket s = TcpSocket.connect(listener.localAddress(), LONG)) {
+                    s.setOption(StandardSocketOptions.SO_SNDBUF, 64 * 1024);
+                    s.noTimeout(); // the socket's own: none; the call's bound applies
+                    s.sendAll(ByteBuffer.wrap(new byte[] {1, 2}));
+                    s.sendAll(ByteBuffer.wrap(new byte[] {3, 4}), MEDIUM);
+                    long start = System.nanoTime();
+                    assertThatThrownBy(() -> s.sendAll(ByteBuffer.wrap(new byte[64 * 1024 * 1024]), MEDIUM))
+                            .isInstanceOf(SocketTimeoutException.class).hasMessage("sendAll timed out");
+                    assertThat(since(start)).isGreaterThanOrEqualTo(MEDIUM);
+                    assertThatThrownBy(() -> s.sendAll(ByteBuffer.allocate(1), java.time.Duration.ofMillis(-1)))
+                            .isInstanceOf(IllegalArgumentException.class);
+                }
+                return null;
+            });
+            client.result(LONG);
+            try (TcpSocket peer = accepted.result(LONG)) {
+                assertThat(hub.spawn(() -> peer.recv(4)).result(LONG)).as("the plain send, then the bounded one, in order")
+                        .containsExactly(1, 2, 3, 4);
+            }
+        }
+    }
+
+    @Test
     void closeWakesEveryWaiterWithAClearError() throws Exception {
         try (TcpListener listener = TcpListener.bind(ANY)) {
             Greenlet<TcpSocket> accepted = hub.spawn(listener::accept);
