@@ -75,6 +75,7 @@ public final class StaticFiles implements HttpHandler {
     private final boolean hidden;
     private final String cacheControl;
     private final MediaTypes types;
+    private final FileCache cache; // null: off, or a class-path root
 
     private StaticFiles(Builder b) {
         this.root = b.root;
@@ -85,6 +86,12 @@ public final class StaticFiles implements HttpHandler {
         this.hidden = b.hidden;
         this.cacheControl = b.cacheControl;
         this.types = new MediaTypes(b.types);
+        this.cache = b.fileCache && root instanceof Root.Directory ? new FileCache() : null;
+    }
+
+    /** The entry at {@code names}: from the cache while it holds, else from the root. */
+    private Root.Entry find(List<String> names) throws IOException {
+        return cache != null ? cache.find((Root.Directory) root, names) : root.find(names);
     }
 
     /**
@@ -152,7 +159,7 @@ public final class StaticFiles implements HttpHandler {
             notFound(response);
             return;
         }
-        Root.Entry entry = root.find(rp.names);
+        Root.Entry entry = find(rp.names);
         if (entry == null) {
             notFound(response);
             return;
@@ -168,7 +175,7 @@ public final class StaticFiles implements HttpHandler {
             for (String index : indexFiles) {
                 List<String> names = new ArrayList<>(rp.names);
                 names.add(index);
-                if (root.find(names) instanceof Root.File file) {
+                if (find(names) instanceof Root.File file) {
                     serveFile(request, response, names, file);
                     return;
                 }
@@ -203,7 +210,7 @@ public final class StaticFiles implements HttpHandler {
             for (String coding : new String[] {"br", "gzip"}) {
                 List<String> variantNames = new ArrayList<>(names);
                 variantNames.set(names.size() - 1, names.getLast() + (coding.equals("br") ? ".br" : ".gz"));
-                if (root.find(variantNames) instanceof Root.File variant) {
+                if (find(variantNames) instanceof Root.File variant) {
                     hasVariant = true;
                     if (encoding == null && accept != null && accepts(accept, coding)) {
                         chosen = variant;
@@ -226,7 +233,7 @@ public final class StaticFiles implements HttpHandler {
             }
             response.header("ETag", etag);
             if (mtime > 0) {
-                response.header("Last-Modified", IMF_FIXDATE.format(Instant.ofEpochSecond(modified)));
+                response.header("Last-Modified", chosen.httpDate());
             }
             // RFC 9110 §13.2.2, steps 1-4
             Optional<String> ifMatch = request.header("If-Match");
@@ -335,6 +342,11 @@ public final class StaticFiles implements HttpHandler {
         return false;
     }
 
+    /** {@code epochSecond} as an IMF-fixdate (RFC 9110 §5.6.7). */
+    static String httpDate(long epochSecond) {
+        return IMF_FIXDATE.format(Instant.ofEpochSecond(epochSecond));
+    }
+
     /** Epoch seconds of an IMF-fixdate (or RFC 1123 date), or -1 if it is not one (then the header is ignored). */
     static long parseDate(String value) {
         try {
@@ -414,6 +426,7 @@ public final class StaticFiles implements HttpHandler {
         private boolean precompressed = true;
         private boolean hidden;
         private String cacheControl;
+        private boolean fileCache = true;
         private final Map<String, String> types = new LinkedHashMap<>();
 
         private Builder(Root root) {
@@ -500,6 +513,28 @@ public final class StaticFiles implements HttpHandler {
          */
         public Builder cacheControl(String value) {
             this.cacheControl = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * Whether what a directory root finds is kept between requests (default true): the
+         * checked real path and attributes of each file, directory and missing name, and the
+         * bytes of small files (16 KiB or less, 16 MiB in all, 4096 entries at most), so a hit
+         * costs one {@code stat(2)} of the request's path and, for a small file, one write of
+         * head and body together. Each request checks that the path still resolves to the same
+         * inode with the same modification time and size (a missing name: that its directory is
+         * unchanged), else looks it up again with every traversal and symbolic-link check: a
+         * file changed, deleted, renamed over or replaced by a link is seen by the next request.
+         * Files modified in the last 2 seconds are not kept. Not seen: a file rewritten keeping
+         * both its size and its modification time (e.g. restored by a tool that sets times),
+         * and a change of permissions alone; turn the cache off for trees changed that way.
+         * A class-path root has no cache.
+         *
+         * @param on false to look every request up on the file system
+         * @return this builder
+         */
+        public Builder fileCache(boolean on) {
+            this.fileCache = on;
             return this;
         }
 
