@@ -48,13 +48,23 @@ final class FileCache {
     /** An entry modified less than this long ago is not kept: its time may not change on a next write. */
     static final long SETTLE_MILLIS = 2000;
 
-    private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Object> slots = new ConcurrentHashMap<>(); // a Slot or a Group
     private final AtomicLong bytes = new AtomicLong();
 
-    /** What {@link #find} kept: an entry (null: nothing there) and the state it is checked against. */
+    /**
+     * What a lookup found: an entry (null: nothing there) and the state it is checked against
+     * ({@code checked} null: not kept, it holds for the request that made it only).
+     */
     private record Slot(Root.Entry entry, Path checked, Object fileKey, FileTime modified, long size, boolean dir) {
+        static Slot once(Root.Entry entry) {
+            return new Slot(entry, null, null, null, 0, false);
+        }
+
         /** Whether {@code checked} still shows the state this slot was made with (one {@code stat}). */
         boolean holds() {
+            if (checked == null) {
+                return false;
+            }
             BasicFileAttributes a;
             try {
                 a = Files.readAttributes(checked, BasicFileAttributes.class); // links followed
@@ -64,6 +74,33 @@ final class FileCache {
             return fileKey.equals(a.fileKey()) && modified.equals(a.lastModifiedTime()) && size == a.size()
                     && dir == a.isDirectory();
         }
+
+        /** Whether {@code other} is checked with the very same {@code stat} and expectation. */
+        boolean sameCheck(Slot other) {
+            return checked != null && checked.equals(other.checked) && fileKey.equals(other.fileKey)
+                    && modified.equals(other.modified) && size == other.size && dir == other.dir;
+        }
+    }
+
+    /**
+     * The variants of one file ({@code name.br}, {@code name.gz}), kept together so that the
+     * absences, all checked against the same directory, cost one {@code stat} between them.
+     */
+    private record Group(Root.Entry[] entries, Slot[] parts) {
+        boolean holds() {
+            next:
+            for (int i = 0; i < parts.length; i++) {
+                for (int j = 0; j < i; j++) {
+                    if (parts[j].sameCheck(parts[i])) {
+                        continue next; // checked already by this very call
+                    }
+                }
+                if (!parts[i].holds()) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** The number of entries held (for tests). */
@@ -71,19 +108,53 @@ final class FileCache {
         return slots.size();
     }
 
+    private static String key(List<String> names) {
+        return names.isEmpty() ? "" : names.size() == 1 ? names.getFirst() : String.join("/", names);
+    }
+
     /** The entry at {@code names} under {@code root}: kept if it still holds, else looked up (and kept if it may be). */
     Root.Entry find(Root.Directory root, List<String> names) throws IOException {
-        String key = names.isEmpty() ? "" : names.size() == 1 ? names.getFirst() : String.join("/", names);
-        Slot slot = slots.get(key);
-        if (slot != null) {
+        return slot(root, key(names), names).entry();
+    }
+
+    /**
+     * The entries at {@code names} with each of {@code suffixes} appended to the last name, in
+     * that order (null where there is none); {@code suffixes} is the caller's constant array.
+     */
+    Root.Entry[] variants(Root.Directory root, List<String> names, String[] suffixes) throws IOException {
+        String key = key(names) + "\0variants"; // no name holds a NUL (RequestPath refuses it)
+        if (slots.get(key) instanceof Group g) {
+            if (g.holds()) {
+                return g.entries();
+            }
+            slots.remove(key, g);
+        }
+        Root.Entry[] entries = new Root.Entry[suffixes.length];
+        Slot[] parts = new Slot[suffixes.length];
+        boolean kept = true;
+        for (int i = 0; i < suffixes.length; i++) {
+            List<String> variant = new java.util.ArrayList<>(names);
+            variant.set(names.size() - 1, names.getLast() + suffixes[i]);
+            parts[i] = slot(root, key(variant), variant);
+            entries[i] = parts[i].entry();
+            kept &= parts[i].checked() != null;
+        }
+        if (kept) {
+            keep(key, new Group(entries, parts), 0);
+        }
+        return entries;
+    }
+
+    private Slot slot(Root.Directory root, String key, List<String> names) throws IOException {
+        if (slots.get(key) instanceof Slot slot) {
             if (slot.holds()) {
-                return slot.entry();
+                return slot;
             }
             slots.remove(key, slot);
         }
         Path p = root.pathOf(names);
         if (p == null) {
-            return null;
+            return Slot.once(null);
         }
         // The parent's state before the lookup: an absence is kept against it, so a name created
         // during the lookup has already changed it.
@@ -95,14 +166,20 @@ final class FileCache {
                 parent = null; // no parent directory: the lookup finds nothing, and nothing is kept
             }
         }
-        Root.Entry entry = root.lookup(names, new Found(key));
+        Found found = new Found(key);
+        Root.Entry entry = root.lookup(names, found);
+        if (found.slot != null) {
+            return found.slot;
+        }
         // An absence is kept only when the name itself is missing from its directory (not a
         // dangling link, a link out of the root, a device, or a directory that cannot be read).
         if (entry == null && parent != null && parent.isDirectory() && settled(parent)
                 && Files.notExists(p, LinkOption.NOFOLLOW_LINKS)) {
-            keep(key, new Slot(null, p.getParent(), parent.fileKey(), parent.lastModifiedTime(), parent.size(), true), 0);
+            Slot absent = new Slot(null, p.getParent(), parent.fileKey(), parent.lastModifiedTime(), parent.size(), true);
+            keep(key, absent, 0);
+            return absent;
         }
-        return entry;
+        return Slot.once(entry);
     }
 
     /** Whether {@code a}'s modification time is old enough that a next write changes it, and it has an identity. */
@@ -110,7 +187,7 @@ final class FileCache {
         return a.fileKey() != null && a.lastModifiedTime().toMillis() <= System.currentTimeMillis() - SETTLE_MILLIS;
     }
 
-    private void keep(String key, Slot slot, int length) {
+    private void keep(String key, Object slot, int length) {
         if (slots.size() >= MAX_ENTRIES || bytes.addAndGet(length) > MAX_BYTES) {
             slots.clear(); // the crude eviction: both bounds hold, and hot entries come back on their next request
             bytes.set(length);
@@ -118,9 +195,10 @@ final class FileCache {
         slots.put(key, slot);
     }
 
-    /** Takes what a lookup found on the file system; knows whether it ended on a missing name. */
+    /** Takes what a lookup found on the file system, and makes its slot. */
     final class Found {
         private final String key;
+        Slot slot;
 
         Found(String key) {
             this.key = key;
@@ -132,19 +210,22 @@ final class FileCache {
          */
         Root.Entry found(Path p, Path r, BasicFileAttributes a, Root.Dir dir) throws IOException {
             boolean keep = settled(a);
+            Root.Entry entry;
+            int length = 0;
             if (dir != null) {
-                if (keep) {
-                    FileCache.this.keep(key, new Slot(dir, p, a.fileKey(), a.lastModifiedTime(), a.size(), true), 0);
-                }
-                return dir;
+                entry = dir;
+            } else {
+                byte[] body = keep && a.size() <= SMALL_FILE ? read(r, a.size()) : null;
+                entry = new CachedFile(p, a.lastModifiedTime().toMillis(), body);
+                length = body == null ? 0 : body.length;
             }
-            byte[] body = keep && a.size() <= SMALL_FILE ? read(r, a.size()) : null;
-            CachedFile file = new CachedFile(p, a.lastModifiedTime().toMillis(), body);
             if (keep) {
-                FileCache.this.keep(key, new Slot(file, p, a.fileKey(), a.lastModifiedTime(), a.size(), false),
-                        body == null ? 0 : body.length);
+                slot = new Slot(entry, p, a.fileKey(), a.lastModifiedTime(), a.size(), dir != null);
+                FileCache.this.keep(key, slot, length);
+            } else {
+                slot = Slot.once(entry);
             }
-            return file;
+            return entry;
         }
     }
 

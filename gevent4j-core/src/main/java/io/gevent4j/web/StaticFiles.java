@@ -66,6 +66,9 @@ public final class StaticFiles implements HttpHandler {
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     private static final String ALLOW = "GET, HEAD, OPTIONS";
+    /** The pre-compressed codings served, in order of preference, and their file-name suffixes. */
+    private static final String[] CODINGS = {"br", "gzip"};
+    private static final String[] SUFFIXES = {".br", ".gz"};
 
     private final Root root;
     private final String prefix;
@@ -87,6 +90,20 @@ public final class StaticFiles implements HttpHandler {
         this.cacheControl = b.cacheControl;
         this.types = new MediaTypes(b.types);
         this.cache = b.fileCache && root instanceof Root.Directory ? new FileCache() : null;
+    }
+
+    /** The pre-compressed variants of the file at {@code names}, in the order of {@link #CODINGS} (null: none). */
+    private Root.Entry[] variants(List<String> names) throws IOException {
+        if (cache != null) {
+            return cache.variants((Root.Directory) root, names, SUFFIXES);
+        }
+        Root.Entry[] found = new Root.Entry[SUFFIXES.length];
+        for (int i = 0; i < SUFFIXES.length; i++) {
+            List<String> variant = new ArrayList<>(names);
+            variant.set(names.size() - 1, names.getLast() + SUFFIXES[i]);
+            found[i] = root.find(variant);
+        }
+        return found;
     }
 
     /** The entry at {@code names}: from the cache while it holds, else from the root. */
@@ -207,14 +224,13 @@ public final class StaticFiles implements HttpHandler {
         boolean hasVariant = false;
         if (precompressed) {
             String accept = request.header("Accept-Encoding").orElse(null);
-            for (String coding : new String[] {"br", "gzip"}) {
-                List<String> variantNames = new ArrayList<>(names);
-                variantNames.set(names.size() - 1, names.getLast() + (coding.equals("br") ? ".br" : ".gz"));
-                if (find(variantNames) instanceof Root.File variant) {
+            Root.Entry[] variants = variants(names);
+            for (int i = 0; i < CODINGS.length; i++) {
+                if (variants[i] instanceof Root.File variant) {
                     hasVariant = true;
-                    if (encoding == null && accept != null && accepts(accept, coding)) {
+                    if (encoding == null && accept != null && accepts(accept, CODINGS[i])) {
                         chosen = variant;
-                        encoding = coding;
+                        encoding = CODINGS[i];
                     }
                 }
             }

@@ -162,6 +162,14 @@ class FileCacheTest {
         assertThat(r.header("Content-Encoding")).isEqualTo("gzip");
         assertThat(r.text()).isEqualTo("GZIP-BYTES");
         assertThat(r.header("Vary")).isEqualTo("Accept-Encoding");
+        Files.setLastModifiedTime(www, FileTime.from(OLD)); // settled again: the variants are kept
+        assertThat(warm("/a.txt").header("Vary")).isEqualTo("Accept-Encoding");
+        write(www.resolve("a.txt.gz"), "NEW-GZIP-BYTES!"); // in place: its directory does not change
+        assertThat(get("/a.txt", "Accept-Encoding: gzip").text()).isEqualTo("NEW-GZIP-BYTES!");
+        Files.delete(www.resolve("a.txt.gz"));
+        RawHttp.Response plain = get("/a.txt", "Accept-Encoding: gzip");
+        assertThat(plain.header("Content-Encoding")).isNull();
+        assertThat(plain.text()).isEqualTo(PUBLIC);
     }
 
     @Test
