@@ -34,15 +34,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * clock is never kept (a second write in the same clock tick keeps the time: git's "racy" file),
  * so a normal write is always seen by the next request.
  *
- * <p>Bounds: at most {@link #MAX_ENTRIES} entries, and {@link #MAX_BYTES} bytes of small files
- * ({@link #SMALL_FILE} or less each); reaching either empties the cache (cheap, and it refills
- * from the next requests). Thread-safe: one cache serves every hub of the handler.
+ * <p>Bounds: at most {@link #MAX_ENTRIES} entries (reaching it empties the cache: cheap, and it
+ * refills from the next requests), and {@link #MAX_BYTES} bytes of files ({@link #SMALL_FILE}
+ * or less each) held in memory, first come: past it, a file is kept without its bytes and sent
+ * from the file system. Thread-safe: one cache serves every hub of the handler.
  */
 final class FileCache {
-    /** A file of at most this many bytes is kept in memory and sent with the head, in one write. */
-    static final int SMALL_FILE = 16 * 1024;
-    /** The most bytes of small files kept. */
-    static final long MAX_BYTES = 16L << 20;
+    /**
+     * A file of at most this many bytes is kept in memory (while {@link #MAX_BYTES} allows):
+     * sent with the head in one write when small, and by {@code write(2)} rather than
+     * {@code sendfile(2)} when larger, which on loopback is 1.5-2.5 times faster here
+     * (docs/BENCHMARKS.md §12).
+     */
+    static final int SMALL_FILE = 1024 * 1024;
+    /** The most bytes of files kept in memory; past it, files are sent from the file system. */
+    static final long MAX_BYTES = 32L << 20;
     /** The most entries kept (files, directories and absences). */
     static final int MAX_ENTRIES = 4096;
     /** An entry modified less than this long ago is not kept: its time may not change on a next write. */
@@ -55,9 +61,10 @@ final class FileCache {
      * What a lookup found: an entry (null: nothing there) and the state it is checked against
      * ({@code checked} null: not kept, it holds for the request that made it only).
      */
-    private record Slot(Root.Entry entry, Path checked, Object fileKey, FileTime modified, long size, boolean dir) {
+    private record Slot(Root.Entry entry, Path checked, Object fileKey, FileTime modified, long size, boolean dir,
+            int length) {
         static Slot once(Root.Entry entry) {
-            return new Slot(entry, null, null, null, 0, false);
+            return new Slot(entry, null, null, null, 0, false, 0);
         }
 
         /** Whether {@code checked} still shows the state this slot was made with (one {@code stat}). */
@@ -140,7 +147,7 @@ final class FileCache {
             kept &= parts[i].checked() != null;
         }
         if (kept) {
-            keep(key, new Group(entries, parts), 0);
+            keep(key, new Group(entries, parts));
         }
         return entries;
     }
@@ -150,7 +157,9 @@ final class FileCache {
             if (slot.holds()) {
                 return slot;
             }
-            slots.remove(key, slot);
+            if (slots.remove(key, slot)) {
+                bytes.addAndGet(-slot.length());
+            }
         }
         Path p = root.pathOf(names);
         if (p == null) {
@@ -175,8 +184,9 @@ final class FileCache {
         // dangling link, a link out of the root, a device, or a directory that cannot be read).
         if (entry == null && parent != null && parent.isDirectory() && settled(parent)
                 && Files.notExists(p, LinkOption.NOFOLLOW_LINKS)) {
-            Slot absent = new Slot(null, p.getParent(), parent.fileKey(), parent.lastModifiedTime(), parent.size(), true);
-            keep(key, absent, 0);
+            Slot absent = new Slot(null, p.getParent(), parent.fileKey(), parent.lastModifiedTime(), parent.size(), true,
+                    0);
+            keep(key, absent);
             return absent;
         }
         return Slot.once(entry);
@@ -187,12 +197,27 @@ final class FileCache {
         return a.fileKey() != null && a.lastModifiedTime().toMillis() <= System.currentTimeMillis() - SETTLE_MILLIS;
     }
 
-    private void keep(String key, Object slot, int length) {
-        if (slots.size() >= MAX_ENTRIES || bytes.addAndGet(length) > MAX_BYTES) {
-            slots.clear(); // the crude eviction: both bounds hold, and hot entries come back on their next request
-            bytes.set(length);
+    /** Keeps {@code slot} (its bytes already reserved); past {@link #MAX_ENTRIES}, empties the cache first. */
+    private void keep(String key, Object slot) {
+        if (slots.size() >= MAX_ENTRIES) {
+            slots.clear(); // the crude eviction: hot entries come back on their next request
+            bytes.set(slot instanceof Slot s ? s.length() : 0); // approximate while others keep at once; bounded
         }
-        slots.put(key, slot);
+        if (slots.put(key, slot) instanceof Slot old) {
+            bytes.addAndGet(-old.length());
+        }
+    }
+
+    /** Reserves {@code n} bytes of the memory budget; false if it would pass {@link #MAX_BYTES}. */
+    private boolean reserve(long n) {
+        long held;
+        do {
+            held = bytes.get();
+            if (held + n > MAX_BYTES) {
+                return false;
+            }
+        } while (!bytes.compareAndSet(held, held + n));
+        return true;
     }
 
     /** Takes what a lookup found on the file system, and makes its slot. */
@@ -215,13 +240,19 @@ final class FileCache {
             if (dir != null) {
                 entry = dir;
             } else {
-                byte[] body = keep && a.size() <= SMALL_FILE ? read(r, a.size()) : null;
+                byte[] body = null;
+                if (keep && a.size() <= SMALL_FILE && reserve(a.size())) {
+                    body = read(r, a.size());
+                    if (body == null) {
+                        bytes.addAndGet(-a.size());
+                    }
+                }
                 entry = new CachedFile(p, a.lastModifiedTime().toMillis(), body);
                 length = body == null ? 0 : body.length;
             }
             if (keep) {
-                slot = new Slot(entry, p, a.fileKey(), a.lastModifiedTime(), a.size(), dir != null);
-                FileCache.this.keep(key, slot, length);
+                slot = new Slot(entry, p, a.fileKey(), a.lastModifiedTime(), a.size(), dir != null, length);
+                FileCache.this.keep(key, slot);
             } else {
                 slot = Slot.once(entry);
             }

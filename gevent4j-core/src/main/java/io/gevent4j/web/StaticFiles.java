@@ -534,10 +534,11 @@ public final class StaticFiles implements HttpHandler {
 
         /**
          * Whether what a directory root finds is kept between requests (default true): the
-         * checked real path and attributes of each file, directory and missing name, and the
-         * bytes of small files (16 KiB or less, 16 MiB in all, 4096 entries at most), so a hit
-         * costs one {@code stat(2)} of the request's path and, for a small file, one write of
-         * head and body together. Each request checks that the path still resolves to the same
+         * checked real path and attributes of each file, directory and missing name (4096
+         * entries at most), and the bytes of files of 1 MiB or less (32 MiB in all, first come;
+         * past that, files are sent from the file system), so a hit costs one {@code stat(2)}
+         * of the request's path (and one of its directory for the pre-compressed variants) and
+         * a write from memory: for a small file, head and body in one write. Each request checks that the path still resolves to the same
          * inode with the same modification time and size (a missing name: that its directory is
          * unchanged), else looks it up again with every traversal and symbolic-link check: a
          * file changed, deleted, renamed over or replaced by a link is seen by the next request.

@@ -210,6 +210,38 @@ class FileCacheTest {
     }
 
     @Test
+    void filesInMemoryStayWithinTheBudgetAndTheRestIsSentFromTheFileSystem() throws IOException {
+        Root.Directory root = new Root.Directory(www);
+        root.check();
+        FileCache cache = new FileCache();
+        byte[] largest = new byte[FileCache.SMALL_FILE];
+        int n = (int) (FileCache.MAX_BYTES / FileCache.SMALL_FILE) + 2;
+        for (int i = 0; i < n; i++) {
+            Path f = www.resolve("m" + i + ".bin");
+            largest[0] = (byte) i;
+            Files.write(f, largest);
+            Files.setLastModifiedTime(f, FileTime.from(OLD));
+        }
+        long inMemory = 0;
+        for (int i = 0; i < n; i++) {
+            var file = (FileCache.CachedFile) cache.find(root, List.of("m" + i + ".bin"));
+            inMemory += file.inMemory() ? FileCache.SMALL_FILE : 0;
+            try (Root.Content c = file.open()) {
+                assertThat(c.length()).isEqualTo(FileCache.SMALL_FILE);
+            }
+        }
+        assertThat(inMemory).isGreaterThan(0).isLessThanOrEqualTo(FileCache.MAX_BYTES);
+        assertThat(inMemory).isLessThan((long) n * FileCache.SMALL_FILE);
+        // a file changed gives its bytes back: the next one may take them
+        Files.delete(www.resolve("m0.bin"));
+        assertThat(cache.find(root, List.of("m0.bin"))).isNull();
+        var last = (FileCache.CachedFile) cache.find(root, List.of("m" + (n - 1) + ".bin"));
+        assertThat(last.inMemory()).isFalse(); // kept without bytes: it does not ask again while it holds
+        Files.setLastModifiedTime(www.resolve("m" + (n - 1) + ".bin"), FileTime.from(OLD.plusSeconds(1)));
+        assertThat(((FileCache.CachedFile) cache.find(root, List.of("m" + (n - 1) + ".bin"))).inMemory()).isTrue();
+    }
+
+    @Test
     void theCacheCanBeTurnedOffForTreesRewrittenKeepingSizeAndTime() throws IOException {
         HttpServer off = HttpServer.builder(StaticFiles.directory(www).fileCache(false).build()).hub(hub)
                 .listen("127.0.0.1:0").build().start();
