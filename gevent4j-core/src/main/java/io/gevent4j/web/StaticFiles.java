@@ -29,7 +29,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code 412}, content types from the extension, index files, an optional directory listing,
  * and pre-compressed variants ({@code file.br}, {@code file.gz}, chosen by
  * {@code Accept-Encoding}, with {@code Vary: Accept-Encoding}). A file's bytes go to the socket
- * without a copy through the heap on a plain connection ({@link HttpResponse#sendFile}).
+ * without a copy through the heap on a plain connection ({@link HttpResponse#sendFile}), or,
+ * for files up to 1 MiB, from memory: a directory root keeps what it looked up while a
+ * {@code stat} per request shows it unchanged ({@link Builder#fileCache}).
  *
  * <p>It never serves a file outside its root: the request path is decoded segment by segment
  * and any dot segment, encoded separator ({@code %2f}, {@code %5c}), backslash, NUL or control
