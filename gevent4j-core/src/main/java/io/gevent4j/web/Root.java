@@ -36,6 +36,29 @@ sealed interface Root {
         long modifiedMillis();
 
         Content open() throws IOException;
+
+        /** The {@code Last-Modified} value for {@link #modifiedMillis()} (a cached file keeps it). */
+        default String httpDate() {
+            return StaticFiles.httpDate(modifiedMillis() / 1000);
+        }
+    }
+
+    /** Bytes held in memory, sent by ranges (a cached small file, or a resource of a jar). */
+    static Content bytes(byte[] bytes) {
+        return new Content() {
+            @Override
+            public long length() {
+                return bytes.length;
+            }
+
+            @Override
+            public void send(HttpResponse response, long position, long count) throws IOException {
+                response.outputStream().write(bytes, (int) position, (int) count);
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     /** The open bytes of a file, sent by ranges; closed after the response. */
@@ -83,7 +106,10 @@ sealed interface Root {
     /** Fails with a precise message if this root cannot serve (called once, by the builder). */
     void check();
 
-    /** A directory on a file system; files are sent with {@link HttpResponse#sendFile}. */
+    /**
+     * A directory on a file system; files are sent with {@link HttpResponse#sendFile}. A
+     * {@link FileCache} may stand in front of its lookups.
+     */
     final class Directory implements Root {
         private final Path dir;
         private Path real;
@@ -106,6 +132,11 @@ sealed interface Root {
 
         @Override
         public Entry find(List<String> names) throws IOException {
+            return lookup(names, null);
+        }
+
+        /** The absolute, normalised path {@code names} name under the root, or null if they cannot name one. */
+        Path pathOf(List<String> names) {
             Path p = dir;
             try {
                 for (String n : names) {
@@ -117,6 +148,18 @@ sealed interface Root {
             p = p.normalize();
             if (!p.startsWith(dir) || p.getNameCount() != dir.getNameCount() + names.size()) {
                 return null; // RequestPath lets no such name through; a second line all the same
+            }
+            return p;
+        }
+
+        /**
+         * The entry at {@code names}, looked up on the file system with every check; with a
+         * {@code found} sink, also what the cache needs to keep it (the resolved attributes).
+         */
+        Entry lookup(List<String> names, FileCache.Found found) throws IOException {
+            Path p = pathOf(names);
+            if (p == null) {
+                return null;
             }
             Path r;
             BasicFileAttributes a;
@@ -132,10 +175,17 @@ sealed interface Root {
                 return null; // a symbolic link out of the root
             }
             if (a.isDirectory()) {
-                return new Dir(r);
+                Dir d = new Dir(r);
+                if (found != null) {
+                    found.found(p, r, a, d);
+                }
+                return d;
             }
             if (!a.isRegularFile()) {
                 return null; // no devices, FIFOs or sockets
+            }
+            if (found != null) {
+                return found.found(p, r, a, null);
             }
             long modified = a.lastModifiedTime().toMillis();
             Path file = r;
@@ -250,20 +300,7 @@ sealed interface Root {
 
                 @Override
                 public Content open() {
-                    return new Content() {
-                        @Override
-                        public long length() {
-                            return bytes.length;
-                        }
-
-                        @Override
-                        public void send(HttpResponse response, long position, long count) throws IOException {
-                            response.outputStream().write(bytes, (int) position, (int) count);
-                        }
-
-                        @Override
-                        public void close() {}
-                    };
+                    return bytes(bytes);
                 }
             };
         }

@@ -29,7 +29,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code 412}, content types from the extension, index files, an optional directory listing,
  * and pre-compressed variants ({@code file.br}, {@code file.gz}, chosen by
  * {@code Accept-Encoding}, with {@code Vary: Accept-Encoding}). A file's bytes go to the socket
- * without a copy through the heap on a plain connection ({@link HttpResponse#sendFile}).
+ * without a copy through the heap on a plain connection ({@link HttpResponse#sendFile}), or,
+ * for files up to 1 MiB, from memory: a directory root keeps what it looked up while a
+ * {@code stat} per request shows it unchanged ({@link Builder#fileCache}).
  *
  * <p>It never serves a file outside its root: the request path is decoded segment by segment
  * and any dot segment, encoded separator ({@code %2f}, {@code %5c}), backslash, NUL or control
@@ -66,6 +68,9 @@ public final class StaticFiles implements HttpHandler {
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     private static final String ALLOW = "GET, HEAD, OPTIONS";
+    /** The pre-compressed codings served, in order of preference, and their file-name suffixes. */
+    private static final String[] CODINGS = {"br", "gzip"};
+    private static final String[] SUFFIXES = {".br", ".gz"};
 
     private final Root root;
     private final String prefix;
@@ -75,6 +80,7 @@ public final class StaticFiles implements HttpHandler {
     private final boolean hidden;
     private final String cacheControl;
     private final MediaTypes types;
+    private final FileCache cache; // null: off, or a class-path root
 
     private StaticFiles(Builder b) {
         this.root = b.root;
@@ -85,6 +91,26 @@ public final class StaticFiles implements HttpHandler {
         this.hidden = b.hidden;
         this.cacheControl = b.cacheControl;
         this.types = new MediaTypes(b.types);
+        this.cache = b.fileCache && root instanceof Root.Directory ? new FileCache() : null;
+    }
+
+    /** The pre-compressed variants of the file at {@code names}, in the order of {@link #CODINGS} (null: none). */
+    private Root.Entry[] variants(List<String> names) throws IOException {
+        if (cache != null) {
+            return cache.variants((Root.Directory) root, names, SUFFIXES);
+        }
+        Root.Entry[] found = new Root.Entry[SUFFIXES.length];
+        for (int i = 0; i < SUFFIXES.length; i++) {
+            List<String> variant = new ArrayList<>(names);
+            variant.set(names.size() - 1, names.getLast() + SUFFIXES[i]);
+            found[i] = root.find(variant);
+        }
+        return found;
+    }
+
+    /** The entry at {@code names}: from the cache while it holds, else from the root. */
+    private Root.Entry find(List<String> names) throws IOException {
+        return cache != null ? cache.find((Root.Directory) root, names) : root.find(names);
     }
 
     /**
@@ -152,7 +178,7 @@ public final class StaticFiles implements HttpHandler {
             notFound(response);
             return;
         }
-        Root.Entry entry = root.find(rp.names);
+        Root.Entry entry = find(rp.names);
         if (entry == null) {
             notFound(response);
             return;
@@ -168,7 +194,7 @@ public final class StaticFiles implements HttpHandler {
             for (String index : indexFiles) {
                 List<String> names = new ArrayList<>(rp.names);
                 names.add(index);
-                if (root.find(names) instanceof Root.File file) {
+                if (find(names) instanceof Root.File file) {
                     serveFile(request, response, names, file);
                     return;
                 }
@@ -200,14 +226,13 @@ public final class StaticFiles implements HttpHandler {
         boolean hasVariant = false;
         if (precompressed) {
             String accept = request.header("Accept-Encoding").orElse(null);
-            for (String coding : new String[] {"br", "gzip"}) {
-                List<String> variantNames = new ArrayList<>(names);
-                variantNames.set(names.size() - 1, names.getLast() + (coding.equals("br") ? ".br" : ".gz"));
-                if (root.find(variantNames) instanceof Root.File variant) {
+            Root.Entry[] variants = variants(names);
+            for (int i = 0; i < CODINGS.length; i++) {
+                if (variants[i] instanceof Root.File variant) {
                     hasVariant = true;
-                    if (encoding == null && accept != null && accepts(accept, coding)) {
+                    if (encoding == null && accept != null && accepts(accept, CODINGS[i])) {
                         chosen = variant;
-                        encoding = coding;
+                        encoding = CODINGS[i];
                     }
                 }
             }
@@ -226,7 +251,7 @@ public final class StaticFiles implements HttpHandler {
             }
             response.header("ETag", etag);
             if (mtime > 0) {
-                response.header("Last-Modified", IMF_FIXDATE.format(Instant.ofEpochSecond(modified)));
+                response.header("Last-Modified", chosen.httpDate());
             }
             // RFC 9110 §13.2.2, steps 1-4
             Optional<String> ifMatch = request.header("If-Match");
@@ -335,6 +360,11 @@ public final class StaticFiles implements HttpHandler {
         return false;
     }
 
+    /** {@code epochSecond} as an IMF-fixdate (RFC 9110 §5.6.7). */
+    static String httpDate(long epochSecond) {
+        return IMF_FIXDATE.format(Instant.ofEpochSecond(epochSecond));
+    }
+
     /** Epoch seconds of an IMF-fixdate (or RFC 1123 date), or -1 if it is not one (then the header is ignored). */
     static long parseDate(String value) {
         try {
@@ -414,6 +444,7 @@ public final class StaticFiles implements HttpHandler {
         private boolean precompressed = true;
         private boolean hidden;
         private String cacheControl;
+        private boolean fileCache = true;
         private final Map<String, String> types = new LinkedHashMap<>();
 
         private Builder(Root root) {
@@ -500,6 +531,29 @@ public final class StaticFiles implements HttpHandler {
          */
         public Builder cacheControl(String value) {
             this.cacheControl = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * Whether what a directory root finds is kept between requests (default true): the
+         * checked real path and attributes of each file, directory and missing name (4096
+         * entries at most), and the bytes of files of 1 MiB or less (32 MiB in all, first come;
+         * past that, files are sent from the file system), so a hit costs one {@code stat(2)}
+         * of the request's path (and one of its directory for the pre-compressed variants) and
+         * a write from memory: for a small file, head and body in one write. Each request checks that the path still resolves to the same
+         * inode with the same modification time and size (a missing name: that its directory is
+         * unchanged), else looks it up again with every traversal and symbolic-link check: a
+         * file changed, deleted, renamed over or replaced by a link is seen by the next request.
+         * Files modified in the last 2 seconds are not kept. Not seen: a file rewritten keeping
+         * both its size and its modification time (e.g. restored by a tool that sets times),
+         * and a change of permissions alone; turn the cache off for trees changed that way.
+         * A class-path root has no cache.
+         *
+         * @param on false to look every request up on the file system
+         * @return this builder
+         */
+        public Builder fileCache(boolean on) {
+            this.fileCache = on;
             return this;
         }
 
