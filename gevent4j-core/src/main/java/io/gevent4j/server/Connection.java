@@ -49,6 +49,10 @@ public final class Connection implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger idleState = new java.util.concurrent.atomic.AtomicInteger();
     /** The server's index of idle connections, or null when the server has no connection cap. */
     private IdleConnections idleIndex;
+    // The server's list of idle connections (IdleConnections), guarded by its monitor.
+    Connection idlePrev;
+    Connection idleNext;
+    boolean idleListed;
     /** Batched writes ({@code StreamServer.Builder.batchWrites}), or null. */
     private WriteBatch batch;
     /** The greenlet that serves this connection (the only one whose close flushes the batch). */
