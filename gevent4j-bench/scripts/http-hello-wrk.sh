@@ -31,7 +31,11 @@ start nio-floor 18095 "$JAVA" -cp "$JAR" io.gevent4j.bench.HttpHelloFloor 18095
 if [ -n "$PEERS" ]; then
   CP="$PEERS/target/java-peers-1.0.jar:$PEERS/target/lib/*"
   start netty-epoll 18092 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" anchors.NettyHello 18092 epoll
-  start helidon4 18093 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" anchors.HelidonHello 18093
+  if "$(dirname "$JAVA")/jar" tf "$PEERS/target/java-peers-1.0.jar" | grep -q '^anchors/HelidonHello.class$'; then
+    start helidon4 18093 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" anchors.HelidonHello 18093
+  else
+    echo "helidon4 skipped: no anchors.HelidonHello in that peers build" >&2
+  fi
 fi
 for i in "${!NAMES[@]}"; do
   taskset -c 1 wrk -t1 -c100 -d5s "http://127.0.0.1:${PORTS[$i]}/" > /dev/null 2>&1 # warm-up (JIT)
