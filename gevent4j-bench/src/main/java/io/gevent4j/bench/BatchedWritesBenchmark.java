@@ -89,7 +89,11 @@ public class BatchedWritesBenchmark {
         }
     }
 
-    /** Stops the server and the hub. */
+    /**
+     * Stops the server and the hub.
+     *
+     * @throws Exception if a client socket fails to close
+     */
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         for (TcpSocket c : clients) {

@@ -506,6 +506,9 @@ public final class Loop {
      * calling strand parks, yields or ends), before anything else runs. It must not block; a
      * failure goes to the host's error report. Only from the loop's thread (a strand mounted on
      * it).
+     *
+     * @param action what to run; not null
+     * @throws IllegalStateException if the caller is not on this loop's thread
      */
     public void afterSlice(Runnable action) {
         if (!inLoop()) {

@@ -93,6 +93,8 @@ public final class Connection implements AutoCloseable {
     /**
      * Writes now what batched writes hold (waiting for the socket like {@link #sendAll}); with
      * unbatched writes it does nothing. Call it before writing to {@link #tcp()} directly.
+     *
+     * @throws IOException if a write fails, now or (batched earlier) after the greenlet moved on
      */
     public void flush() throws IOException {
         if (batch != null) {

@@ -186,6 +186,9 @@ public final class IoWatch implements Runnable {
      * Runs {@code action} once, on the loop, when the channel is next writable (a write that the
      * loop itself finishes, with no strand waiting); null cancels it. Replaces an earlier one.
      * On this watch's loop thread only. A close drops it without running it.
+     *
+     * @param action what to run on the loop, or null to cancel
+     * @throws IllegalStateException if the caller is not on this watch's loop thread
      */
     public void onWritable(Runnable action) {
         if (!loop.inLoop()) {
