@@ -18,6 +18,10 @@
 # ratio the median and range of the per-round ratios (peer time / gevent4j time: above 1 means
 # gevent4j is faster). The raw JMH CSV files stay in $OUT (a temporary directory by default).
 #
+# ONLY=echo runs only the echo (its rounds take about 40 s): what the echo's own table needs.
+# The echo has a second floor, nio-floor-plus-switches: the NIO loop with each connection end a
+# virtual thread woken by it on a bare scheduler (the floor plus two switches per round trip).
+#
 # On a shared machine, everything else should run in its own lowered autogroup while this runs
 # (plain nice is not enough): setsid sh -c 'echo 19 > /proc/self/autogroup; exec nice -n 19 CMD'
 set -euo pipefail
@@ -33,6 +37,8 @@ case "$ROUNDS" in ''|*[!0-9]*|0) echo "ROUNDS must be a positive number, not '$R
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
 OPENS="--add-opens java.base/java.lang=ALL-UNNAMED"
+ONLY=${ONLY:-}
+case "$ONLY" in ''|echo) ;; *) echo "ONLY must be empty or 'echo', not '$ONLY'" >&2; exit 2;; esac
 # Spawn + join is still getting faster after two one-second warm-up iterations: three of two.
 CORE=(-f 1 -wi 3 -w 2 -i 3 -r 1)
 ECHO=(-f 1 -wi 2 -w 1 -i 3 -r 1)
@@ -42,14 +48,17 @@ for r in $(seq "$ROUNDS"); do
   for j in "${!JARS[@]}"; do
     jar=${JARS[$j]}
     echo "round $r, jar $j ($jar)" >&2
-    "$JAVA" $OPENS -jar "$jar" 'SpawnJoinBenchmark|PingPongBenchmark' "${CORE[@]}" \
-      -rf csv -rff "$OUT/core-$j-$r.csv" > "$OUT/core-$j-$r.log" 2>&1
-    "$JAVA" $OPENS -jar "$jar" SocketEchoBenchmark -p impl=gevent4j,jdk-virtual-threads,nio-selector-floor "${ECHO[@]}" \
+    if [ -z "$ONLY" ]; then
+      "$JAVA" $OPENS -jar "$jar" 'SpawnJoinBenchmark|PingPongBenchmark' "${CORE[@]}" \
+        -rf csv -rff "$OUT/core-$j-$r.csv" > "$OUT/core-$j-$r.log" 2>&1
+    fi
+    "$JAVA" $OPENS -jar "$jar" SocketEchoBenchmark -p impl=gevent4j,jdk-virtual-threads,nio-selector-floor,nio-floor-plus-switches "${ECHO[@]}" \
       -jvmArgsAppend "$OPENS -Djdk.virtualThreadScheduler.parallelism=1" \
       -rf csv -rff "$OUT/echo-$j-$r.csv" > "$OUT/echo-$j-$r.log" 2>&1
   done
 done
 for j in "${!JARS[@]}"; do
+  [ -z "$ONLY" ] || { : > "$OUT/heap-$j.txt"; continue; }
   "$JAVA" $OPENS -Xmx4g -cp "${JARS[$j]}" io.gevent4j.bench.CoreMeasurements 300000 1000 2>&1 \
     | grep '^heap per' > "$OUT/heap-$j.txt"
 done
@@ -79,7 +88,8 @@ tables = [
     ("`sleep()` ping-pong vs `Thread.yield`, ns per switch", "core", "PingPongBenchmark", "greenlet",
      [("JDK virtual threads", "virtualThread"), ("floor: bare scheduler", "bareScheduler")], ns),
     ("echo, 100 connections, one core, µs per round trip", "echo", "SocketEchoBenchmark", "gevent4j",
-     [("VT on one carrier", "jdk-virtual-threads"), ("floor: NIO selector loop", "nio-selector-floor")], us),
+     [("VT on one carrier", "jdk-virtual-threads"), ("floor: NIO selector loop", "nio-selector-floor"),
+      ("floor + 2 VT switches per round trip", "nio-floor-plus-switches")], us),
 ]
 for j, jar in enumerate(jars):
     print(f"\n### {os.path.basename(jar)}\n")
@@ -107,5 +117,5 @@ for j, jar in enumerate(jars):
     if g and vs and vp:
         print(f"| heap per parked greenlet (`Gevent.sleep`), bytes | {g} | VT in `Thread.sleep` | {vs} | {vs / g:.2f}× |")
         print(f"| heap per parked greenlet (`Gevent.sleep`), bytes | {g} | floor: VT in `LockSupport.park` | {vp} | {vp / g:.2f}× |")
-    print(f"\n{len(load('core', j))} rounds.")
+    print(f"\n{max(len(load('core', j)), len(load('echo', j)))} rounds.")
 EOF

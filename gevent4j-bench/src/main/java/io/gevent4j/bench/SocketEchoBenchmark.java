@@ -18,6 +18,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +51,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code Selector} and a state machine per connection doing the same system calls (read, write,
  * amortised epoll_wait). Nothing on one core can do this echo much faster than it: the gap
  * between {@code gevent4j} and the floor is the whole cost of writing it as blocking code.
+ *
+ * <p>{@code nio-floor-plus-switches} is that floor with the one cost blocking code cannot shed:
+ * each connection's two ends are virtual threads that park until the selector finds their socket
+ * readable, on a scheduler that is only an {@code ArrayDeque} drained by the selecting thread
+ * after each select (no hub, no greenlets, no waiters, no timers). The same system calls as the
+ * floor plus two virtual-thread switches per round trip: the gap between it and {@code gevent4j}
+ * is what gevent4j's own code costs; the gap between it and the floor is what the JDK charges
+ * for a switch.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -62,7 +71,7 @@ public class SocketEchoBenchmark {
     static final int ROUND_TRIPS = 1_000;
     static final int SIZE = 64;
 
-    @Param({"gevent4j", "gevent4j-2-hubs", "jdk-virtual-threads", "nio-selector-floor"})
+    @Param({"gevent4j", "gevent4j-2-hubs", "jdk-virtual-threads", "nio-selector-floor", "nio-floor-plus-switches"})
     public String impl;
 
     private Hub hub;
@@ -73,6 +82,7 @@ public class SocketEchoBenchmark {
     private Thread jdkAcceptor;
     private final List<Socket> jdkClients = new ArrayList<>();
     private NioFloor floor;
+    private NioSwitchFloor switchFloor;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -94,7 +104,9 @@ public class SocketEchoBenchmark {
             }
         } else if (impl.equals("nio-selector-floor")) {
             floor = new NioFloor();
-        } else {
+        } else if (impl.equals("nio-floor-plus-switches")) {
+            switchFloor = new NioSwitchFloor();
+        } else if (impl.equals("jdk-virtual-threads")) {
             jdkServer = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
             jdkAcceptor = Thread.ofVirtual().start(() -> {
                 try {
@@ -112,6 +124,8 @@ public class SocketEchoBenchmark {
                 s.setTcpNoDelay(true);
                 jdkClients.add(s);
             }
+        } else {
+            throw new IllegalArgumentException("unknown impl: " + impl);
         }
     }
 
@@ -152,6 +166,9 @@ public class SocketEchoBenchmark {
         if (floor != null) {
             floor.close();
         }
+        if (switchFloor != null) {
+            switchFloor.close();
+        }
         if (jdkServer != null) {
             jdkServer.close();
             jdkAcceptor.join();
@@ -182,6 +199,8 @@ public class SocketEchoBenchmark {
             Gevent.joinAllOrRaise(jobs);
         } else if (floor != null) {
             floor.roundTrips();
+        } else if (switchFloor != null) {
+            switchFloor.roundTrips();
         } else {
             List<Thread> threads = new ArrayList<>(CONNECTIONS);
             for (Socket s : jdkClients) {
@@ -292,6 +311,134 @@ public class SocketEchoBenchmark {
         }
 
         void close() throws IOException {
+            for (int i = 0; i < CONNECTIONS; i++) {
+                clients[i].close();
+                servers[i].close();
+            }
+            selector.close();
+            listener.close();
+        }
+    }
+
+    /**
+     * The loop of {@code nio-floor-plus-switches}: {@link NioFloor}'s system calls, each done by
+     * the virtual thread of its connection end, woken by the selector through {@code unpark}.
+     */
+    static final class NioSwitchFloor {
+        private final ServerSocketChannel listener;
+        private final Selector selector;
+        private final ArrayDeque<Runnable> runQueue = new ArrayDeque<>();
+        private final Thread.Builder.OfVirtual builder;
+        private final SocketChannel[] clients = new SocketChannel[CONNECTIONS];
+        private final SocketChannel[] servers = new SocketChannel[CONNECTIONS];
+        /** Per channel end (clients 0..N-1, servers N..2N-1): the parked thread and its readiness. */
+        private final Thread[] waiting = new Thread[2 * CONNECTIONS];
+        private final boolean[] readable = new boolean[2 * CONNECTIONS];
+        private volatile boolean closed;
+        private int done;
+
+        NioSwitchFloor() throws Exception {
+            builder = YieldFloorBenchmark.bareBuilder(runQueue::add);
+            listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0), 1024);
+            selector = Selector.open();
+            for (int i = 0; i < CONNECTIONS; i++) {
+                clients[i] = SocketChannel.open(listener.getLocalAddress());
+                servers[i] = listener.accept();
+                for (SocketChannel c : new SocketChannel[] {clients[i], servers[i]}) {
+                    c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    c.configureBlocking(false);
+                }
+                clients[i].register(selector, SelectionKey.OP_READ, i);
+                servers[i].register(selector, SelectionKey.OP_READ, CONNECTIONS + i);
+                int end = CONNECTIONS + i;
+                SocketChannel server = servers[i];
+                builder.start(() -> serve(server, end));
+            }
+            drain();
+        }
+
+        private void serve(SocketChannel server, int end) {
+            ByteBuffer b = ByteBuffer.allocateDirect(SIZE * 4);
+            try {
+                while (awaitReadable(end)) {
+                    if (server.read(b.clear()) > 0) {
+                        NioFloor.writeFully(server, b.flip());
+                    }
+                }
+            } catch (IOException e) {
+                if (!closed) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+
+        /** Parks until the selector finds end {@code end} readable; false once closed. */
+        private boolean awaitReadable(int end) {
+            while (!readable[end]) {
+                if (closed) {
+                    return false;
+                }
+                waiting[end] = Thread.currentThread();
+                java.util.concurrent.locks.LockSupport.park();
+                waiting[end] = null;
+            }
+            readable[end] = false;
+            return !closed;
+        }
+
+        void roundTrips() throws IOException {
+            done = 0;
+            for (int i = 0; i < CONNECTIONS; i++) {
+                SocketChannel c = clients[i];
+                int end = i;
+                builder.start(() -> {
+                    ByteBuffer out = ByteBuffer.allocateDirect(SIZE);
+                    ByteBuffer in = ByteBuffer.allocateDirect(SIZE);
+                    try {
+                        for (int r = 0; r < ROUND_TRIPS; r++) {
+                            NioFloor.writeFully(c, out.clear());
+                            in.clear();
+                            while (in.hasRemaining()) {
+                                if (!awaitReadable(end) || c.read(in) < 0) {
+                                    throw new IOException("closed");
+                                }
+                            }
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    done++;
+                });
+            }
+            drain();
+            while (done < CONNECTIONS) {
+                selector.select(key -> {
+                    int end = (Integer) key.attachment();
+                    readable[end] = true;
+                    Thread t = waiting[end];
+                    if (t != null) {
+                        java.util.concurrent.locks.LockSupport.unpark(t);
+                    }
+                });
+                drain();
+            }
+        }
+
+        private void drain() {
+            Runnable task;
+            while ((task = runQueue.poll()) != null) {
+                task.run();
+            }
+        }
+
+        void close() throws IOException {
+            closed = true;
+            for (Thread t : waiting) {
+                if (t != null) {
+                    java.util.concurrent.locks.LockSupport.unpark(t);
+                }
+            }
+            drain();
             for (int i = 0; i < CONNECTIONS; i++) {
                 clients[i].close();
                 servers[i].close();

@@ -103,6 +103,12 @@ public final class Loop {
      * after the timers or the poll, in that order (one step from readiness to the greenlet).
      */
     private final ArrayDeque<Runnable> wakeups = new ArrayDeque<>();
+    /**
+     * One-shot actions run on the loop thread as soon as the current slice ends (the strand
+     * that registered them parked, yielded or ended): a connection's batched writes are flushed
+     * there, so no write stays buffered while its greenlet waits.
+     */
+    private final ArrayDeque<Runnable> sliceEnd = new ArrayDeque<>(4);
     /** Where execute() queues on the loop thread: the run queue, or the wake-ups. */
     private ArrayDeque<Runnable> loopTarget = runQueue;
     private final LoopTimers timerDoors;
@@ -489,6 +495,36 @@ public final class Loop {
                 st.sliceEnded(t0, host);
             }
             st.exitSlice(c);
+        }
+        if (!sliceEnd.isEmpty()) {
+            runSliceEnd();
+        }
+    }
+
+    /**
+     * Runs {@code action} once on this loop's thread, right after the running slice ends (the
+     * calling strand parks, yields or ends), before anything else runs. It must not block; a
+     * failure goes to the host's error report. Only from the loop's thread (a strand mounted on
+     * it).
+     *
+     * @param action what to run; not null
+     * @throws IllegalStateException if the caller is not on this loop's thread
+     */
+    public void afterSlice(Runnable action) {
+        if (!inLoop()) {
+            throw new IllegalStateException("afterSlice is for the loop's own thread, not " + Thread.currentThread());
+        }
+        sliceEnd.add(Objects.requireNonNull(action, "action"));
+    }
+
+    private void runSliceEnd() {
+        Runnable action;
+        while ((action = sliceEnd.poll()) != null) {
+            try {
+                action.run();
+            } catch (Throwable e) {
+                host.reportError(null, e);
+            }
         }
     }
 

@@ -49,6 +49,14 @@ public final class Connection implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger idleState = new java.util.concurrent.atomic.AtomicInteger();
     /** The server's index of idle connections, or null when the server has no connection cap. */
     private IdleConnections idleIndex;
+    // The server's list of idle connections (IdleConnections), guarded by its monitor.
+    Connection idlePrev;
+    Connection idleNext;
+    boolean idleListed;
+    /** Batched writes ({@code StreamServer.Builder.batchWrites}), or null. */
+    private WriteBatch batch;
+    /** The greenlet that serves this connection (the only one whose close flushes the batch). */
+    private Thread owner;
 
     Connection(TcpSocket tcp, SslSocket ssl, InetSocketAddress remote, InetSocketAddress local) {
         this.tcp = tcp;
@@ -57,18 +65,58 @@ public final class Connection implements AutoCloseable {
         this.local = local;
     }
 
-    /** Reads into {@code dst}, waiting until at least one byte is available; -1 at end of stream. */
+    /**
+     * Reads into {@code dst}, waiting until at least one byte is available; -1 at end of stream.
+     * With batched writes, a read that has to wait parks the greenlet, which sends the batch; one
+     * that finds bytes already there leaves it to grow (the replies to pipelined requests).
+     */
     public int recvInto(ByteBuffer dst) throws IOException {
         return ssl != null ? ssl.recvInto(dst) : tcp.recvInto(dst);
     }
 
-    /** Writes all of {@code src}. */
+    /**
+     * Writes all of {@code src}. With batched writes ({@code StreamServer.Builder.batchWrites})
+     * a small {@code src} is copied into the connection's batch and written with the writes that
+     * follow it, at the latest when this greenlet next waits for anything, yields or ends; the
+     * error of such a write is thrown by the next call on this connection.
+     */
     public void sendAll(ByteBuffer src) throws IOException {
-        if (ssl != null) {
+        if (batch != null) {
+            batch.send(src);
+        } else if (ssl != null) {
             ssl.sendAll(src);
         } else {
             tcp.sendAll(src);
         }
+    }
+
+    /**
+     * Writes now what batched writes hold (waiting for the socket like {@link #sendAll}); with
+     * unbatched writes it does nothing. Call it before writing to {@link #tcp()} directly. With
+     * batched writes, write through this connection only (or {@code flush()} before each switch):
+     * on an io_uring hub a write to {@link #tcp()} is queued into the ring, and batched bytes
+     * written after it could overtake it.
+     *
+     * @throws IOException if a write fails, now or (batched earlier) after the greenlet moved on
+     */
+    public void flush() throws IOException {
+        if (batch != null) {
+            batch.flush();
+        }
+    }
+
+    /** The write system calls of batched writes so far (tests), or -1 when writes are not batched. */
+    long batchSystemWrites() {
+        return batch != null ? batch.systemWrites() : -1;
+    }
+
+    /** Batches this connection's writes in a buffer of {@code capacity} bytes (the connection task, before the handler). */
+    void batchWrites(int capacity) {
+        if (ssl != null) {
+            throw new IllegalStateException("batched writes are for plain TCP connections, not TLS ones");
+        }
+        owner = Thread.currentThread();
+        batch = new WriteBatch(tcp, capacity);
     }
 
     /** Writes all of {@code data}. */
@@ -76,13 +124,64 @@ public final class Connection implements AutoCloseable {
         sendAll(ByteBuffer.wrap(data));
     }
 
-    /** A stream view for reading; closing it closes the connection. */
+    /** A stream view for reading; closing it closes the connection (after flushing batched writes). */
     public InputStream inputStream() {
+        if (batch != null) {
+            InputStream in = tcp.inputStream();
+            return new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    return in.read();
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return in.read(b, off, len);
+                }
+
+                @Override
+                public int available() throws IOException {
+                    return in.available();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    Connection.this.close();
+                }
+            };
+        }
         return ssl != null ? ssl.inputStream() : tcp.inputStream();
     }
 
-    /** A stream view for writing (unbuffered: wrap it); closing it closes the connection. */
+    /**
+     * A stream view for writing (unbuffered unless writes are batched: then through the batch,
+     * and {@code flush()} flushes it); closing it closes the connection.
+     */
     public OutputStream outputStream() {
+        if (batch != null) {
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    batch.send(ByteBuffer.wrap(new byte[] {(byte) b}));
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    java.util.Objects.checkFromIndexSize(off, len, b.length);
+                    batch.send(ByteBuffer.wrap(b, off, len));
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    batch.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    Connection.this.close();
+                }
+            };
+        }
         return ssl != null ? ssl.outputStream() : tcp.outputStream();
     }
 
@@ -209,6 +308,14 @@ public final class Connection implements AutoCloseable {
             close();
             return false;
         }
+        if (batch != null) {
+            try {
+                batch.flush(); // the reply's last bytes go before our FIN
+            } catch (IOException | RuntimeException failed) {
+                close();
+                throw failed;
+            }
+        }
         int n;
         try {
             n = tcp.channel().read(ByteBuffer.allocate(1)); // non-blocking: 0 = peer open, nothing pending
@@ -259,11 +366,23 @@ public final class Connection implements AutoCloseable {
         }
     }
 
-    /** Closes the connection (TLS: with a close_notify) and wakes any strand blocked on it. Idempotent. */
+    /**
+     * Closes the connection (TLS: with a close_notify) and wakes any strand blocked on it.
+     * Idempotent. Called by the connection's own greenlet, it first flushes batched writes
+     * (their error is thrown after the close); from elsewhere they are dropped.
+     */
     @Override
     public void close() throws IOException {
         if (idleIndex != null) {
             idleIndex.remove(this);
+        }
+        if (batch != null && Thread.currentThread() == owner && tcp.isOpen()) {
+            try {
+                batch.flush();
+            } finally {
+                tcp.close();
+            }
+            return;
         }
         if (ssl != null) {
             ssl.close();

@@ -104,8 +104,12 @@ public final class StreamServer implements AutoCloseable {
                 : b.maxConnections > 0 ? new BoundedSemaphore(b.maxConnections) : ConnectionLimit.shared();
         IdleConnections idle = b.pool == null && b.maxConnections != Integer.MAX_VALUE ? new IdleConnections() : null;
         this.admission = new Admission(permits, idle);
+        int batchBytes = b.batchBytes;
         Handler counted = c -> { // the figures of stats(): connections served, handler errors by class
             served.increment();
+            if (batchBytes > 0) {
+                c.batchWrites(batchBytes);
+            }
             try {
                 b.handler.handle(c);
             } catch (Exception | Error e) {
@@ -447,6 +451,7 @@ public final class StreamServer implements AutoCloseable {
         private HubGroup hubs;
         private String name = "StreamServer";
         private boolean tcpNoDelay = true;
+        private int batchBytes;
         private BiConsumer<Connection, Throwable> errorReporter;
 
         private Builder(Handler handler) {
@@ -564,6 +569,35 @@ public final class StreamServer implements AutoCloseable {
             return this;
         }
 
+        /** The smallest batch {@link #batchWrites} takes. */
+        public static final int MIN_BATCH_BYTES = 256;
+        /** The largest batch {@link #batchWrites} takes. */
+        public static final int MAX_BATCH_BYTES = 16 << 20;
+
+        /**
+         * Batches each connection's writes (default off: 0): a handler's consecutive small
+         * {@code sendAll}s are copied into a buffer of {@code bufferBytes} (allocated at the
+         * first write) and reach the socket in one system call when the handler's greenlet next
+         * waits for anything (a read, a sleep, an event), yields or ends, when the buffer is full,
+         * or at {@link Connection#flush()}; a write larger than half the buffer goes out at once,
+         * after what was batched. Fewer, larger TCP segments for handlers that answer in pieces
+         * (a header, then a body) or answer several pipelined requests. A failure of a batched
+         * write the hub made after the greenlet moved on is thrown by the connection's next call.
+         * Plain TCP only: {@link #build()} refuses it with TLS.
+         *
+         * @param bufferBytes 0 (off) or {@link #MIN_BATCH_BYTES} to {@link #MAX_BATCH_BYTES}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bufferBytes} is outside those bounds
+         */
+        public Builder batchWrites(int bufferBytes) {
+            if (bufferBytes != 0 && (bufferBytes < MIN_BATCH_BYTES || bufferBytes > MAX_BATCH_BYTES)) {
+                throw new IllegalArgumentException("batchWrites(" + bufferBytes + "): 0 (off) or "
+                        + MIN_BATCH_BYTES + " to " + MAX_BATCH_BYTES + " bytes");
+            }
+            this.batchBytes = bufferBytes;
+            return this;
+        }
+
         /**
          * Receives what a handler threw (the connection is null if it failed before one existed,
          * e.g. in the TLS handshake). Default: System.Logger, disconnects at DEBUG. Runs in the
@@ -579,6 +613,10 @@ public final class StreamServer implements AutoCloseable {
             if (channel != null && backlogSet) {
                 throw new IllegalStateException("backlog(" + backlog + ") cannot apply to an already-bound channel"
                         + " (its backlog was set when it was bound): drop one of the two");
+            }
+            if (batchBytes > 0 && sslContext != null) {
+                throw new IllegalStateException("batchWrites(" + batchBytes + ") is for plain TCP; a TLS server"
+                        + " batches in its records: drop one of the two");
             }
             return new StreamServer(this);
         }

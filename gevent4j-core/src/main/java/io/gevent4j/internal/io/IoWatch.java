@@ -62,6 +62,8 @@ public final class IoWatch implements Runnable {
     private volatile boolean closed;
     /** Interest set; loop-confined. */
     private int ops;
+    /** Run on the loop once the channel is writable (no strand waits for it); loop-confined. */
+    private Runnable onWritable;
 
     private IoWatch(Loop loop, SelectableChannel channel) throws IOException {
         this.loop = loop;
@@ -180,6 +182,24 @@ public final class IoWatch implements Runnable {
 
     // ------------------------------------------------------------ on the hub's loop
 
+    /**
+     * Runs {@code action} once, on the loop, when the channel is next writable (a write that the
+     * loop itself finishes, with no strand waiting); null cancels it. Replaces an earlier one.
+     * On this watch's loop thread only. A close drops it without running it.
+     *
+     * @param action what to run on the loop, or null to cancel
+     * @throws IllegalStateException if the caller is not on this watch's loop thread
+     */
+    public void onWritable(Runnable action) {
+        if (!loop.inLoop()) {
+            throw new IllegalStateException("onWritable is for the loop's own thread, not " + Thread.currentThread());
+        }
+        onWritable = action;
+        if (action != null) {
+            addInterest(SelectionKey.OP_WRITE);
+        }
+    }
+
     private void addInterest(int op) {
         if (!key.isValid()) {
             // The channel was closed under us: wake the waiters so they retry and see it.
@@ -197,6 +217,7 @@ public final class IoWatch implements Runnable {
     @Override
     public void run() {
         if (!key.isValid()) {
+            onWritable = null;
             wake(reader.get(), SelectionKey.OP_READ);
             wake(writer.get(), SelectionKey.OP_WRITE);
             return;
@@ -206,12 +227,25 @@ public final class IoWatch implements Runnable {
         if ((ready & READS) != 0 && !fire(reader.get(), ready & READS)) {
             drop |= READS;
         }
-        if ((ready & WRITES) != 0 && !fire(writer.get(), ready & WRITES)) {
-            drop |= WRITES;
+        if ((ready & WRITES) != 0) {
+            boolean fired = fire(writer.get(), ready & WRITES);
+            Runnable action = onWritable;
+            if (action != null) {
+                onWritable = null;
+                action.run(); // may register itself again (and keep the interest)
+                fired = true;
+            }
+            if (!fired) {
+                drop |= WRITES;
+            }
         }
         if ((ops & drop) != 0) {
             ops &= ~drop;
-            key.interestOps(ops);
+            try {
+                key.interestOps(ops);
+            } catch (java.nio.channels.CancelledKeyException closedMeanwhile) {
+                // Closed by another thread since the check above: its close wakes the waiters.
+            }
         }
     }
 

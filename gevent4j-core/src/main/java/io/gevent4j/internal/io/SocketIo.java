@@ -24,7 +24,15 @@ public final class SocketIo {
      * read interest stays registered between waits, so bytes that did arrive meanwhile are
      * reported by the next select at once: the cost of a wrong guess is one pass of the loop, not
      * a lost wake-up. A zero time-out ("never wait") always reads first, and a wait that times
-     * out reads once more before it reports it. Heap buffers are written in chunks of at most
+     * out reads once more before it reports it.
+     *
+     * A read that fills its buffer exactly says nothing about what is left: a stream sender has
+     * more queued, a request/response peer (an echo, an RPC client reading a reply of known
+     * length) has nothing until it is answered. So that case learns per socket (`fullThenEmpty`):
+     * once an eager read right after a full one finds nothing (EAGAIN, one wasted system call
+     * per round trip of an echo client), later full reads predict "drained" too, but every
+     * PROBE_EVERY-th one reads eagerly again, so a socket that turns into a stream learns back.
+     * Heap buffers are written in chunks of at most
      * CHUNK bytes: the JDK copies a heap buffer into a temporary direct buffer as large as what
      * remains.
      */
@@ -34,6 +42,9 @@ public final class SocketIo {
 
     private final SocketChannel ch;
     private final ChannelIo io;
+    /** Of the full reads predicted to be followed by nothing, one in this many reads eagerly again. */
+    static final int PROBE_EVERY = 16;
+
     /** The last read emptied the receive buffer: the next one waits for readiness first. A hint: racy by design. */
     private boolean drained;
     /** Writes may be queued into the poller ({@link #queueSends()}); cleared once the poller has no queue. */
@@ -41,6 +52,12 @@ public final class SocketIo {
     /** The poller's send queue of this channel, once used, and the loop it belongs to. */
     private volatile IoHandler.SendQueue sends;
     private Loop sendLoop;
+    /** The last read filled its buffer exactly. */
+    private boolean afterFull;
+    /** The last eager read right after a full read found nothing. */
+    private boolean fullThenEmpty;
+    /** Counts full reads predicted to be followed by nothing (for the probes). */
+    private int fullReads;
 
     /** The stream of {@code ch}, waiting through {@code io} (whose time-out says whether reads may wait). */
     public SocketIo(SocketChannel ch, ChannelIo io) {
@@ -67,7 +84,11 @@ public final class SocketIo {
         if (drained && io.mayWait() && dst.hasRemaining()) {
             return MUST_WAIT;
         }
+        boolean probing = afterFull;
         int n = read(dst);
+        if (probing) {
+            fullThenEmpty = n == 0; // learn what follows a full read on this socket
+        }
         return n != 0 || !dst.hasRemaining() ? n : MUST_WAIT;
     }
 
@@ -204,7 +225,9 @@ public final class SocketIo {
         }
         try {
             int n = ch.read(dst);
-            drained = dst.hasRemaining();
+            boolean full = n > 0 && !dst.hasRemaining();
+            afterFull = full;
+            drained = dst.hasRemaining() || full && fullThenEmpty && ++fullReads % PROBE_EVERY != 0;
             return n;
         } catch (java.nio.channels.ClosedChannelException e) {
             throw ChannelIo.closed(e);
