@@ -92,10 +92,8 @@ public final class Connection implements AutoCloseable {
 
     /**
      * Writes now what batched writes hold (waiting for the socket like {@link #sendAll}); with
-     * unbatched writes it does nothing. Call it before writing to {@link #tcp()} directly. With
-     * batched writes, write through this connection only (or {@code flush()} before each switch):
-     * on an io_uring hub a write to {@link #tcp()} is queued into the ring, and batched bytes
-     * written after it could overtake it.
+     * unbatched writes it does nothing. Call it before writing to {@link #tcp()} directly (a
+     * batch that starts after such writes waits for them first).
      *
      * @throws IOException if a write fails, now or (batched earlier) after the greenlet moved on
      */

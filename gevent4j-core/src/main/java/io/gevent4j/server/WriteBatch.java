@@ -74,6 +74,9 @@ final class WriteBatch {
     /** Queues all of {@code src} (or writes it, if it is too large to batch); the greenlet's call. */
     void send(ByteBuffer src) throws IOException {
         raiseFailure();
+        if (buf.position() == 0) {
+            tcp.flush(); // the batch's plain writes must not overtake what the socket queued (io_uring)
+        }
         LoopStrand me = LoopStrand.of(Thread.currentThread());
         if (me == null) {
             // Not a greenlet (a plain thread given the connection): nothing would flush after it.

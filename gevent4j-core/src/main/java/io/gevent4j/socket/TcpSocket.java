@@ -451,8 +451,23 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     /**
+     * Waits, within the socket's time-out, until the bytes of earlier sends are in the kernel:
+     * on an io_uring hub a greenlet's sends are queued into the ring and leave with the hub's
+     * next pass; elsewhere every send is already written and this returns at once. Call it
+     * before writing to {@link #channel()} directly, so those bytes cannot overtake the queued
+     * ones ({@code SslSocket} calls it when it takes the socket over).
+     *
+     * @throws java.net.SocketTimeoutException if the queued bytes did not leave in time
+     * @throws IOException the error a queued send met (the connection is then broken)
+     */
+    public void flush() throws IOException {
+        stream.flushQueued("flush");
+    }
+
+    /**
      * The underlying non-blocking channel, for {@link Io#waitRead} / {@link Io#select}. Reading
-     * or writing it directly bypasses the socket's time-out; do not make it blocking.
+     * or writing it directly bypasses the socket's time-out; do not make it blocking. Writing it
+     * directly after a {@link #sendAll}: {@link #flush()} first.
      */
     public SocketChannel channel() {
         return ch;

@@ -86,6 +86,7 @@ public final class SslSocket implements AutoCloseable {
     private boolean inboundDone;
 
     private SslSocket(TcpSocket tcp, SSLEngine engine, String peer) throws IOException {
+        tcp.flush(); // records are written plainly: none may overtake bytes the socket queued (io_uring)
         this.tcp = tcp;
         this.io = new ChannelIo(tcp.channel());
         this.net = new SocketIo(tcp.channel(), io);

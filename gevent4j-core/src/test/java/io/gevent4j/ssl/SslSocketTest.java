@@ -120,6 +120,43 @@ class SslSocketTest {
     }
 
     @Test
+    void tlsStartedRightAfterPlainBytesSendsItsHandshakeAfterThem() throws Exception {
+        // STARTTLS without waiting for an answer: on an io_uring hub the plain bytes are still
+        // queued in the ring when the ClientHello is written; it must not overtake them.
+        SSLContext serverCtx = certs.context("server.p12", null);
+        byte[] preamble = "STARTTLS\n".getBytes(StandardCharsets.US_ASCII);
+        Greenlet<String> server = hub.spawn(() -> {
+            TcpSocket tcp = listener.accept().timeout(LONG);
+            try {
+                byte[] pre = new byte[preamble.length];
+                for (int got = 0; got < pre.length; ) {
+                    byte[] b = tcp.recv(pre.length - got);
+                    assertThat(b).as("the preamble, then the handshake").isNotEmpty();
+                    System.arraycopy(b, 0, pre, got, b.length);
+                    got += b.length;
+                }
+                try (SslSocket tls = SslSocket.server(tcp, serverCtx)) {
+                    return new String(pre, StandardCharsets.US_ASCII) + new String(tls.recv(100), StandardCharsets.UTF_8);
+                }
+            } finally {
+                tcp.close();
+            }
+        });
+        Greenlet<Void> client = client(() -> {
+            TcpSocket tcp = connectTcp();
+            tcp.sendAll(preamble);
+            try (SslSocket tls = SslSocket.client(tcp, certs.context(null, "trust.p12"), "localhost")) {
+                tls.sendAll("secret".getBytes(StandardCharsets.UTF_8));
+            } finally {
+                tcp.close();
+            }
+            return null;
+        });
+        client.result(LONG);
+        assertThat(server.result(LONG)).isEqualTo("STARTTLS\nsecret");
+    }
+
+    @Test
     void largeTransfersBothWaysAndStreams() throws Exception {
         SSLContext serverCtx = certs.context("server.p12", null);
         byte[] payload = new byte[3 * 1024 * 1024 + 17];
