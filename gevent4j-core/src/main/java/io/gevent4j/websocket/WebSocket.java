@@ -602,11 +602,16 @@ public final class WebSocket implements AutoCloseable {
         } catch (WebSocketException e) {
             throw e;
         } catch (IOException e) {
-            end();
-            throw new WebSocketException(1006, "send failed: the connection is gone", e);
+            throw gone(e);
         } finally {
             sendLock.release();
         }
+    }
+
+    /** Drops the connection after a failed write: the error a sender sees. */
+    private WebSocketException gone(IOException e) {
+        end();
+        return new WebSocketException(1006, "send failed: the connection is gone", e);
     }
 
     private WebSocketException notSent() {
@@ -632,8 +637,7 @@ public final class WebSocket implements AutoCloseable {
         } catch (WebSocketException e) {
             throw e;
         } catch (IOException e) {
-            end();
-            throw new WebSocketException(1006, "send failed: the connection is gone", e);
+            throw gone(e);
         } finally {
             t.cancel();
             if (locked) {
