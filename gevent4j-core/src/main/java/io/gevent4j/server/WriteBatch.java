@@ -166,7 +166,7 @@ final class WriteBatch {
     /** Writes all of {@code src}, waiting for writability within the socket's time-out. */
     private void writeAll(ByteBuffer src) throws IOException {
         Optional<Duration> timeout = tcp.timeout();
-        long deadline = timeout.map(t -> System.nanoTime() + saturatedNanos(t)).orElse(0L);
+        long deadline = timeout.map(t -> System.nanoTime() + StreamServer.toNanos(t)).orElse(0L);
         try {
             while (src.hasRemaining()) {
                 if (write(src) == 0) {
@@ -188,23 +188,6 @@ final class WriteBatch {
 
     private int write(ByteBuffer src) throws IOException {
         systemWrites++;
-        if (src.isDirect() || src.remaining() <= io.gevent4j.internal.io.SocketIo.CHUNK) {
-            return ch.write(src);
-        }
-        int limit = src.limit();
-        src.limit(src.position() + io.gevent4j.internal.io.SocketIo.CHUNK);
-        try {
-            return ch.write(src);
-        } finally {
-            src.limit(limit);
-        }
-    }
-
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException overflow) {
-            return Long.MAX_VALUE / 2;
-        }
+        return io.gevent4j.internal.io.SocketIo.writeChunk(ch, src);
     }
 }

@@ -311,13 +311,7 @@ public final class TcpSocket implements AutoCloseable {
             if (write(src) == 0) {
                 if (strand == null) {
                     strand = Strand.current();
-                    long nanos;
-                    try {
-                        nanos = timeout.toNanos();
-                    } catch (ArithmeticException huge) {
-                        nanos = Long.MAX_VALUE;
-                    }
-                    deadline = strand.deadlineAfter(nanos);
+                    deadline = strand.deadlineAfter(nanos(timeout));
                 }
                 io.await(strand, SelectionKey.OP_WRITE, deadline, "sendAll");
             }

@@ -131,13 +131,7 @@ public final class SocketIo {
             if (sendLoop.inLoop()) {
                 return q;
             }
-            if (!q.idle()) {
-                Strand strand = Strand.current();
-                if (!q.flush(strand, io.deadline(strand))) {
-                    throw new SocketTimeoutException("send timed out");
-                }
-            }
-            q.throwIfFailed();
+            flushQueued("send");
             return null;
         }
         Loop l = Loops.current();
@@ -246,18 +240,31 @@ public final class SocketIo {
                     }
                 }
             }
-            if (src.isDirect() || src.remaining() <= CHUNK) {
-                return ch.write(src);
-            }
-            int limit = src.limit();
-            src.limit(src.position() + CHUNK);
-            try {
-                return ch.write(src);
-            } finally {
-                src.limit(limit);
-            }
+            return writeChunk(ch, src);
         } catch (java.nio.channels.ClosedChannelException e) {
             throw ChannelIo.closed(e);
+        }
+    }
+
+    /**
+     * One non-blocking write of {@code src} to {@code ch}, a heap buffer at most {@link #CHUNK}
+     * bytes of it (for writers that bypass the queue, such as a server's batched writes).
+     *
+     * @param ch the channel
+     * @param src the bytes; its position advances by the count written
+     * @return the bytes written
+     * @throws IOException as {@link SocketChannel#write(ByteBuffer)}
+     */
+    public static int writeChunk(SocketChannel ch, ByteBuffer src) throws IOException {
+        if (src.isDirect() || src.remaining() <= CHUNK) {
+            return ch.write(src);
+        }
+        int limit = src.limit();
+        src.limit(src.position() + CHUNK);
+        try {
+            return ch.write(src);
+        } finally {
+            src.limit(limit);
         }
     }
 }
