@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -278,13 +276,8 @@ public final class Multipart implements AutoCloseable {
          * @throws HttpException 400 if the content is not UTF-8
          */
         public String string() {
-            try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(bytes())).toString();
-            } catch (CharacterCodingException e) {
-                throw new HttpException(400, "part '" + name + "' is not UTF-8 text");
-            }
+            byte[] b = bytes();
+            return Percent.utf8(b, 0, b.length, "part '" + name + "' is not UTF-8 text");
         }
 
         /**
@@ -643,13 +636,7 @@ public final class Multipart implements AutoCloseable {
         }
 
         private static String utf8(byte[] b, int off, int len, int index) {
-            try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(b, off, len)).toString();
-            } catch (CharacterCodingException e) {
-                throw new HttpException(400, "headers of multipart part " + index + " are not UTF-8");
-            }
+            return Percent.utf8(b, off, len, "headers of multipart part " + index + " are not UTF-8");
         }
 
         /** Streams the part's content to memory or its file; false if the body ends first. */

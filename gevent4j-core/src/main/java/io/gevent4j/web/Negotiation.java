@@ -212,8 +212,10 @@ public final class Negotiation {
     }
 
     /** RFC 9110 §12.4.2: {@code 0[.ddd]} or {@code 1[.000]}. */
+    private static final java.util.regex.Pattern QVALUE = java.util.regex.Pattern.compile("0(\\.[0-9]{0,3})?|1(\\.0{0,3})?");
+
     private static double qvalue(String s, String element) {
-        boolean ok = s.matches("0(\\.[0-9]{0,3})?|1(\\.0{0,3})?");
+        boolean ok = QVALUE.matcher(s).matches();
         if (!ok) {
             throw new HttpException(400, "malformed q-value '" + s + "' in '" + element
                     + "' (expected 0 to 1 with at most three decimals)");

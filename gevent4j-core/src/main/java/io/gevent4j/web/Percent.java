@@ -75,14 +75,19 @@ final class Percent {
     }
 
     private static String utf8(byte[] out, int n, String what) {
+        return utf8(out, 0, n, "percent-encoded bytes in " + what + " are not UTF-8");
+    }
+
+    /** Strict UTF-8 (malformed input refused), or an {@link HttpException} 400 with {@code message}. */
+    static String utf8(byte[] b, int off, int len, String message) {
         try {
             CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(out, 0, n));
+                    .decode(ByteBuffer.wrap(b, off, len));
             return chars.toString();
         } catch (CharacterCodingException e) {
-            throw new HttpException(400, "percent-encoded bytes in " + what + " are not UTF-8");
+            throw new HttpException(400, message);
         }
     }
 }

@@ -244,11 +244,8 @@ public final class Router implements HttpHandler, Routes {
         if (method.isEmpty()) {
             throw new IllegalArgumentException("empty method");
         }
-        for (int i = 0; i < method.length(); i++) {
-            char c = method.charAt(i);
-            if (!(c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0))) {
-                throw new IllegalArgumentException("not an HTTP method token: " + method);
-            }
+        if (SetCookie.firstNonToken(method) >= 0) {
+            throw new IllegalArgumentException("not an HTTP method token: " + method);
         }
     }
 
@@ -277,7 +274,6 @@ public final class Router implements HttpHandler, Routes {
         } catch (HttpException e) {
             bad = e;
         }
-        Entry found = null;
         HttpHandler handler = null;
         PathPattern pattern = null;
         Set<String> allowed = null;
@@ -293,7 +289,6 @@ public final class Router implements HttpHandler, Routes {
                     m = "GET";
                 }
                 if (h != null) {
-                    found = e;
                     handler = h;
                     pattern = e.patterns.get(m);
                     break;
@@ -304,25 +299,25 @@ public final class Router implements HttpHandler, Routes {
                 addAllowed(allowed, e.handlers.keySet());
             }
         }
-        PathParams params = found == null ? PathParams.none(request)
+        PathParams params = handler == null ? PathParams.none(request)
                 : new PathParams(request, pattern.source, pattern.names, pattern.values(decoded), pattern.wildcard(raw));
         HttpHandler chosen = handler;
         HttpException refusal = bad;
         Set<String> allow = allowed;
         ScopedValue.where(PathParams.CURRENT, params).call(() -> {
-            run(request, response, decoded, refusal == null, chosen, refusal, allow);
+            run(request, response, decoded, chosen, refusal, allow);
             return null;
         });
     }
 
-    private void run(HttpRequest request, HttpResponse response, String[] decoded, boolean pathOk, HttpHandler handler,
+    private void run(HttpRequest request, HttpResponse response, String[] decoded, HttpHandler handler,
                      HttpException refusal, Set<String> allowed) throws Exception {
         try {
             if (refusal != null) {
                 throw refusal;
             }
-            for (Filter f : befores) {
-                if (pathOk && f.applies(decoded)) {
+            for (Filter f : befores) { // the path decoded: a refusal was thrown above
+                if (f.applies(decoded)) {
                     f.handler().handle(request, response);
                     if (response.isCommitted()) {
                         return;
@@ -344,7 +339,7 @@ public final class Router implements HttpHandler, Routes {
             mapException(e, request, response);
         } finally {
             for (Filter f : afters) {
-                if (pathOk && f.applies(decoded)) {
+                if (refusal == null && f.applies(decoded)) {
                     f.handler().handle(request, response);
                 }
             }

@@ -3,9 +3,6 @@ package io.gevent4j.web;
 import io.gevent4j.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -40,9 +37,6 @@ public final class SetCookie {
             this.wire = wire;
         }
     }
-
-    private static final DateTimeFormatter IMF_FIXDATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
     private final String name;
     private final String value;
@@ -236,7 +230,7 @@ public final class SetCookie {
             b.append("; Max-Age=").append(maxAge);
         }
         if (expires != null) {
-            b.append("; Expires=").append(IMF_FIXDATE.format(expires));
+            b.append("; Expires=").append(StaticFiles.httpDate(expires.getEpochSecond()));
         }
         if (secure) {
             b.append("; Secure");
