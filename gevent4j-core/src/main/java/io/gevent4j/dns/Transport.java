@@ -49,10 +49,11 @@ final class Transport {
     private static final int UDP_BUFFER = 4096;
     /**
      * Receive buffers, lent for one receive and its copy (no park in between): zeroing a fresh
-     * 4 KiB buffer per query was a sixth of a burst's CPU. At most {@link #POOLED} are kept.
+     * 4 KiB buffer per query was a sixth of a burst's CPU. As no receive parks while it holds
+     * one, the pool never holds more buffers than threads ever received at once: no bound needed
+     * (and {@code ConcurrentLinkedQueue.size()} would walk the queue on every receive).
      */
     private static final ConcurrentLinkedQueue<ByteBuffer> BUFFERS = new ConcurrentLinkedQueue<>();
-    private static final int POOLED = 64;
 
     private Transport() {}
 
@@ -135,9 +136,7 @@ final class Transport {
                     from = ch.receive(buf.clear());
                     bytes = from == null ? null : Arrays.copyOf(buf.array(), buf.position());
                 } finally {
-                    if (BUFFERS.size() < POOLED) {
-                        BUFFERS.offer(buf);
-                    }
+                    BUFFERS.offer(buf);
                 }
                 if (from == null) {
                     if (deadline - System.nanoTime() <= 0 || !waitRead(ch, deadline)) {

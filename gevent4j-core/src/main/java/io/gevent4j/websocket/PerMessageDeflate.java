@@ -208,8 +208,12 @@ final class PerMessageDeflate {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(max, Math.max(64, len * 3)));
         byte[] chunk = new byte[8 * 1024];
         try {
-            for (byte[] in : new byte[][] {java.util.Arrays.copyOf(data, len), TAIL}) {
-                inflater.setInput(in);
+            for (int part = 0; part < 2; part++) {
+                if (part == 0) {
+                    inflater.setInput(data, 0, len); // read in place: the caller hands the payload over
+                } else {
+                    inflater.setInput(TAIL);
+                }
                 for (;;) {
                     int n = inflater.inflate(chunk);
                     if (n > 0) {

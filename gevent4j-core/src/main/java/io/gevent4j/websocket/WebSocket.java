@@ -3,6 +3,7 @@ package io.gevent4j.websocket;
 import io.gevent4j.Event;
 import io.gevent4j.Semaphore;
 import io.gevent4j.Timeout;
+import io.gevent4j.internal.io.BufferPool;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -81,7 +82,18 @@ public final class WebSocket implements AutoCloseable {
         }
     }
 
+    /** The size of a pooled read buffer: frame headers and small messages are read through it. */
+    static final int READ_BUFFER = 1024;
+    /**
+     * The read buffers of all WebSockets: a connection holds one only while a frame is being
+     * read, so that an idle WebSocket holds none (256 pooled: 256 KiB).
+     */
+    private static final BufferPool READ_BUFFERS = new BufferPool(READ_BUFFER, 256);
+
     private final Link link;
+    /** {@code options.idleTimeout()}, or null for none; and the write time-out in nanoseconds (both read per frame). */
+    private final Duration idleTimeout;
+    private final long writeLimit;
     /** Client side: our frames are masked and the server's must not be. */
     private final boolean client;
     private final WebSocketOptions options;
@@ -116,10 +128,12 @@ public final class WebSocket implements AutoCloseable {
         this.link = link;
         this.client = client;
         this.options = options;
+        this.idleTimeout = options.idleTimeout().orElse(null);
+        this.writeLimit = Link.nanos(options.writeTimeout());
         this.deflate = deflate;
         this.subprotocol = subprotocol;
-        // Bytes that came with the handshake are kept; otherwise no buffer until the first frame (ReadBuffers).
-        this.rbuf = buffered.length == 0 ? ReadBuffers.NONE : Arrays.copyOf(buffered, Math.max(ReadBuffers.SIZE, buffered.length));
+        // Bytes that came with the handshake are kept; otherwise no buffer until the first frame (READ_BUFFERS).
+        this.rbuf = buffered.length == 0 ? BufferPool.NONE : Arrays.copyOf(buffered, Math.max(READ_BUFFER, buffered.length));
         this.rlim = buffered.length;
     }
 
@@ -143,7 +157,7 @@ public final class WebSocket implements AutoCloseable {
             if (ended || closeReceived) {
                 return Optional.empty();
             }
-            link.timeout(closeSent ? options.closeTimeout() : options.idleTimeout().orElse(null));
+            link.timeout(readTimeout());
             return Optional.ofNullable(next());
         } finally {
             reading = 0;
@@ -152,6 +166,11 @@ public final class WebSocket implements AutoCloseable {
 
     private boolean tryRead() {
         return READING.compareAndSet(this, 0, 1);
+    }
+
+    /** The time-out of the next read: the close handshake's once our close is sent, else the idle one (null: none). */
+    private Duration readTimeout() {
+        return closeSent ? options.closeTimeout() : idleTimeout;
     }
 
     /** The next data message; null when the peer's close frame arrived (and the handshake is finished). */
@@ -171,7 +190,7 @@ public final class WebSocket implements AutoCloseable {
                 end();
                 return null;
             }
-            Duration idle = options.idleTimeout().orElseThrow();
+            Duration idle = Objects.requireNonNull(idleTimeout);
             throw fail(1001, "no frame for " + idle.toMillis() + " ms (idle time-out)");
         } catch (IOException e) {
             end();
@@ -425,7 +444,7 @@ public final class WebSocket implements AutoCloseable {
 
     /**
      * Between frames, with nothing buffered, on plain TCP: gives the read buffer back
-     * ({@link ReadBuffers}) and waits for the next frame's first bytes without one, then takes a
+     * ({@link #READ_BUFFERS}) and waits for the next frame's first bytes without one, then takes a
      * buffer and reads what came. An idle WebSocket so holds no buffer, and parks in the engine's
      * readiness wait a few frames below {@code receive} (issue #16). The bound is the socket
      * time-out {@code receive} or {@code close} set.
@@ -436,14 +455,14 @@ public final class WebSocket implements AutoCloseable {
         }
         rpos = 0;
         rlim = 0;
-        if (rbuf != ReadBuffers.NONE) {
-            ReadBuffers.give(rbuf);
-            rbuf = ReadBuffers.NONE;
+        if (rbuf != BufferPool.NONE) {
+            READ_BUFFERS.give(rbuf);
+            rbuf = BufferPool.NONE;
         }
-        if (!link.awaitReadable(closeSent ? options.closeTimeout() : options.idleTimeout().orElse(null))) {
+        if (!link.awaitReadable(readTimeout())) {
             throw new SocketTimeoutException("no frame in time");
         }
-        rbuf = ReadBuffers.take();
+        rbuf = READ_BUFFERS.take();
         int got = link.readNow(ByteBuffer.wrap(rbuf));
         if (got < 0) {
             throw new java.io.EOFException("end of stream between frames");
@@ -453,8 +472,8 @@ public final class WebSocket implements AutoCloseable {
 
     /** Makes {@code n} (at most the buffer's size) bytes available at rpos. */
     private void need(int n) throws IOException {
-        if (rbuf == ReadBuffers.NONE) {
-            rbuf = ReadBuffers.take();
+        if (rbuf == BufferPool.NONE) {
+            rbuf = READ_BUFFERS.take();
         }
         while (rlim - rpos < n) {
             if (rpos > 0 && rbuf.length - rpos < n) {
@@ -589,7 +608,7 @@ public final class WebSocket implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
-        long limit = Link.nanos(options.writeTimeout());
+        long limit = writeLimit;
         if (!sendLock.acquire(options.writeTimeout())) {
             end();
             throw notSent();
@@ -857,7 +876,7 @@ public final class WebSocket implements AutoCloseable {
         }
         try {
             link.timeout(options.closeTimeout());
-            ByteBuffer skip = ByteBuffer.wrap(rbuf.length > 0 ? rbuf : ReadBuffers.take());
+            ByteBuffer skip = ByteBuffer.wrap(rbuf.length > 0 ? rbuf : READ_BUFFERS.take());
             for (long budget = 1 << 20; budget > 0; ) {
                 int n = link.read(skip.clear());
                 if (n < 0) {
@@ -943,7 +962,7 @@ public final class WebSocket implements AutoCloseable {
 
     /** Whether the reader holds a read buffer now (tests: an idle connection holds none). */
     boolean holdsReadBuffer() {
-        return rbuf != ReadBuffers.NONE;
+        return rbuf != BufferPool.NONE;
     }
 
     @Override

@@ -66,7 +66,7 @@ public final class WebSockets {
      * @return true if it asks to upgrade to WebSocket
      */
     public static boolean isUpgrade(HttpRequest request) {
-        return Handshake.hasToken(request.headers().all("Upgrade"), "websocket");
+        return request.headers().hasToken("Upgrade", "websocket");
     }
 
     /**
@@ -168,7 +168,7 @@ public final class WebSockets {
         if (!isUpgrade(r)) {
             return "not a WebSocket handshake: no \"Upgrade: websocket\" header";
         }
-        if (!Handshake.hasToken(r.headers().all("Connection"), "upgrade")) {
+        if (!r.headers().hasToken("Connection", "upgrade")) {
             return "a WebSocket handshake needs \"Connection: Upgrade\"";
         }
         if (r.isChunked() || r.contentLength().orElse(0L) > 0) {

@@ -33,8 +33,6 @@ final class Syscalls {
     static final int ETIME = 62;
     static final int EPERM = 1;
     static final int ECANCELED = 125;
-    static final int ENOENT = 2;
-    static final int EALREADY = 114;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();

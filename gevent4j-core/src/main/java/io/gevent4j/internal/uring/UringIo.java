@@ -47,8 +47,6 @@ public final class UringIo implements IoHandler {
     static final int MSG_DONTWAIT = 0x40;
     static final int POLLIN = 0x1;
     static final int POLLOUT = 0x4;
-    static final int POLLERR = 0x8;
-    static final int POLLHUP = 0x10;
 
     private static final int READS = SelectionKey.OP_READ | SelectionKey.OP_ACCEPT;
     private static final int WRITES = SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
@@ -203,13 +201,13 @@ public final class UringIo implements IoHandler {
         return k.sends != null && k.sends.full();
     }
 
-    /** Prepares a {@code SEND} of {@code len} bytes at {@code addr} on {@code fd} for {@code k}'s queue (loop). */
-    void submitSend(UringKey k, int fd, long addr, int len) {
+    /** Prepares a {@code SEND} of {@code len} bytes at {@code addr} on {@code k}'s socket for its queue (loop). */
+    void submitSend(UringKey k, long addr, int len) {
         if (k.slot < 0) {
             k.slot = takeSlot(k);
         }
         sendsInFlight++;
-        submit(OP_SEND, fd, addr, len, sendFlags, SEND | k.slot);
+        submit(OP_SEND, k.fd, addr, len, sendFlags, SEND | k.slot);
     }
 
     /** Prepares a poll for room in {@code k}'s socket, completed as its send is (loop). */
@@ -236,12 +234,7 @@ public final class UringIo implements IoHandler {
         }
         int found = k.interest() & SelectionKey.OP_WRITE;
         if (found != 0) {
-            if (!k.inReadyList) {
-                k.inReadyList = true;
-                k.ready = 0;
-                readyList.add(k);
-            }
-            k.ready |= found;
+            markReady(k, found);
         } else {
             interestChanged(k);
         }
@@ -278,7 +271,24 @@ public final class UringIo implements IoHandler {
         int ops = k.interest();
         boolean needRead = (ops & READS) != 0 && !k.readArmed;
         boolean needWrite = (ops & WRITES) != 0 && !k.writeArmed && !sendsFull(k);
-        if ((needRead || needWrite) && !k.queued) {
+        if (needRead || needWrite) {
+            queueArm(k);
+        }
+    }
+
+    /** Adds {@code found} to {@code k}'s ready operations, listing it for this pass's dispatch once. */
+    private void markReady(UringKey k, int found) {
+        if (!k.inReadyList) {
+            k.inReadyList = true;
+            k.ready = 0;
+            readyList.add(k);
+        }
+        k.ready |= found;
+    }
+
+    /** Queues {@code k} to have its polls armed at the next poll, once. */
+    private void queueArm(UringKey k) {
+        if (!k.queued) {
             k.queued = true;
             toArm.add(k);
         }
@@ -499,21 +509,16 @@ public final class UringIo implements IoHandler {
         int ops = k.interest();
         // An error result or an error/hang-up event: every interest of that direction is ready,
         // as the NIO selector reports POLLERR/POLLHUP; the retried call then sees the error.
-        int found = direction == 0 ? ops & READS : sendsFull(k) ? 0 : ops & WRITES;
+        boolean roomWait = direction == 1 && sendsFull(k);
+        int found = direction == 0 ? ops & READS : roomWait ? 0 : ops & WRITES;
         if (found != 0) {
-            if (!k.inReadyList) {
-                k.inReadyList = true;
-                k.ready = 0;
-                readyList.add(k);
-            }
-            k.ready |= found;
+            markReady(k, found);
         }
-        if (direction == 1 && sendsFull(k)) {
+        if (roomWait) {
             return; // the write readiness that matters is room in the queue: its completion reports it
         }
-        if ((ops & (direction == 0 ? READS : WRITES)) != 0 && !k.queued) {
-            k.queued = true;
-            toArm.add(k); // level-triggered: armed again at the next poll while the interest lasts
+        if ((ops & (direction == 0 ? READS : WRITES)) != 0) {
+            queueArm(k); // level-triggered: armed again at the next poll while the interest lasts
         }
     }
 

@@ -94,7 +94,9 @@ final class UringSends implements IoHandler.SendQueue {
         }
         src.position(pos + take);
         size += take;
-        busy = true;
+        if (!busy) {
+            busy = true; // a volatile write only when it changes (only the loop writes it)
+        }
         if (!sendInFlight) {
             submitNext();
         }
@@ -129,7 +131,7 @@ final class UringSends implements IoHandler.SendQueue {
         int len = Math.min(size, CAPACITY - head);
         sendInFlight = true;
         inFlightLen = len;
-        io.submitSend(key, key.fd, buf.address() + head, len);
+        io.submitSend(key, buf.address() + head, len);
     }
 
     /** The completion of this channel's send (loop, while reaping). */
