@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  *
  * <p>Who may call it: {@link #start()} binds the timeout to the calling strand (a greenlet, or a
  * plain thread, whose timeouts fire from the default hub). {@link #cancel()} and
- * {@link #close()} may be called from anywhere. Nothing here blocks.
+ * {@link #close()} may be called from anywhere. Nothing here blocks: a cancel or close that
+ * meets the hub in the middle of firing waits only for the delivery it withdraws (microseconds).
  *
  * <p>It is both the timer and, by default, what is thrown: code that nests timeouts tells them
  * apart by identity ({@code e == myTimeout}, or {@link #raised(Throwable)} for a custom
@@ -64,6 +65,11 @@ public final class Timeout extends Error implements AutoCloseable {
     private static final int PENDING = 1;
     private static final int FIRED = 2;
     private static final int CLOSED = 3;
+    /**
+     * The hub is delivering the exception (a few instructions): cancel, close and start wait it
+     * out, so none of them can return before the delivery they must withdraw has happened.
+     */
+    private static final int FIRING = 4;
 
     private static final VarHandle STATE;
 
@@ -173,7 +179,7 @@ public final class Timeout extends Error implements AutoCloseable {
         if (nanos < 0) {
             return this;
         }
-        int s = state;
+        int s = settledState();
         if (s == PENDING) {
             throw new IllegalStateException("this timeout is already pending");
         }
@@ -204,14 +210,44 @@ public final class Timeout extends Error implements AutoCloseable {
      */
     public void cancel() {
         settleOnOwner(); // fired into a JDK call: drop it and our interrupt, silently
-        if (STATE.compareAndSet(this, PENDING, IDLE)) {
-            Expiry e = expiry;
-            if (e != null) {
-                e.loop.timers().removeFromAnyThread(e);
+        for (;;) {
+            int s = settledState();
+            if (s == PENDING) {
+                if (STATE.compareAndSet(this, PENDING, IDLE)) {
+                    Expiry e = expiry;
+                    if (e != null) {
+                        e.loop.timers().removeFromAnyThread(e);
+                    }
+                    return;
+                }
+            } else if (s == FIRED) {
+                if (STATE.compareAndSet(this, FIRED, IDLE)) {
+                    withdraw();
+                    return;
+                }
+            } else {
+                return;
             }
-        } else if (STATE.compareAndSet(this, FIRED, IDLE)) {
-            withdraw();
+            // Lost a race with the hub's firing (PENDING to FIRING): look again once it delivered.
         }
+    }
+
+    /**
+     * The state once a firing in progress has delivered its exception. Without this wait a cancel
+     * that lost its CAS to the firing could return (and the strand go on to a wait point) before
+     * the exception it should withdraw was even pending: the strand would then raise a timeout
+     * whose scope had ended.
+     */
+    private int settledState() {
+        int s;
+        for (int spins = 0; (s = state) == FIRING; spins++) {
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // the hub's thread was descheduled mid-delivery
+            }
+        }
+        return s;
     }
 
     /**
@@ -244,9 +280,10 @@ public final class Timeout extends Error implements AutoCloseable {
      * raised at a wait point, now settled (no longer pending, interrupt cleared); else null.
      */
     private Throwable settleOnOwner() {
+        int st = settledState();
         Strand s = owner;
         Throwable r = raisedException;
-        if (state != FIRED || s == null || r == null || s.thread() != Thread.currentThread()) {
+        if (st != FIRED || s == null || r == null || s.thread() != Thread.currentThread()) {
             return null;
         }
         return s.settleInterruptDelivery(r) ? r : null;
@@ -375,12 +412,20 @@ public final class Timeout extends Error implements AutoCloseable {
 
         @Override
         protected void fire() {
-            if (expiry != this || !STATE.compareAndSet(Timeout.this, PENDING, FIRED)) {
+            if (expiry != this || state != PENDING) {
                 return;
             }
+            // The factory (user code) runs before FIRING, so nothing that waits out FIRING waits on it.
             Throwable toRaise = exceptionFactory == null ? Timeout.this : fromFactory();
-            raisedException = toRaise;
-            strand.deliver(toRaise, true);
+            if (!STATE.compareAndSet(Timeout.this, PENDING, FIRING)) {
+                return; // cancelled meanwhile
+            }
+            try {
+                raisedException = toRaise;
+                strand.deliver(toRaise, true);
+            } finally {
+                state = FIRED; // only now may a cancel withdraw it: it is pending (or lost to a kill)
+            }
         }
     }
 

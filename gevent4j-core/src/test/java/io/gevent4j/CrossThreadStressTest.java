@@ -110,4 +110,46 @@ class CrossThreadStressTest {
         assertThat(sem.availablePermits()).isEqualTo(3);
         assertThat(sem.queueLength()).isZero();
     }
+
+    /**
+     * A plain thread's timeouts fire on the default hub's thread, so a close can meet the firing
+     * half-way: the close must still withdraw it. A timeout raised after its scope ended (at the
+     * next, unrelated wait point) was a permit leak in the test above.
+     */
+    @Test
+    void aTimeoutClosedWhileItFiresNeverSurfacesAfterItsScope() throws Exception {
+        AtomicInteger fired = new AtomicInteger();
+        AtomicInteger endedFirst = new AtomicInteger();
+        List<Throwable> strays = Collections.synchronizedList(new ArrayList<>());
+        Runnable racer = () -> {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            for (int i = 0; i < 20_000 && strays.isEmpty(); i++) {
+                Timeout t = Timeout.of(Duration.ofNanos(r.nextLong(0, 30_000)));
+                try (t) {
+                    t.start();
+                    long until = System.nanoTime() + r.nextLong(0, 30_000);
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait(); // no wait point: the firing can only be withdrawn
+                    }
+                    endedFirst.incrementAndGet();
+                } catch (Timeout e) {
+                    if (e != t) {
+                        strays.add(e);
+                    }
+                    fired.incrementAndGet();
+                }
+                try {
+                    Gevent.sleep(); // a wait point after the scope: nothing may be pending here
+                } catch (Timeout late) {
+                    strays.add(late);
+                }
+            }
+        };
+        Thread a = Thread.ofPlatform().start(racer);
+        Thread b = Thread.ofPlatform().start(racer);
+        a.join();
+        b.join();
+        assertThat(strays).isEmpty();
+        assertThat(endedFirst.get()).isPositive();
+    }
 }
