@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gevent4j.server.StreamServer;
+import io.gevent4j.testkit.Probe;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.time.Duration;
@@ -60,7 +61,7 @@ class HubLoopSurvivesTest {
             Greenlet<Object> g = hub.spawn(() -> {
                 throw new OutOfMemoryError("a greenlet fails");
             });
-            assertThat(g.join(LONG)).isTrue();
+            assertThat(g.join(LONG)).as(() -> "the greenlet ended; the hub's loop:" + Probe.stacksOf("survives")).isTrue();
             assertThat(hub.spawn(() -> 42).result(LONG)).isEqualTo(42);
             assertThat(handled).hasValueGreaterThanOrEqualTo(3);
             assertThat(failing.calls).as("the logger was tried (and failed)").hasPositiveValue();
@@ -68,7 +69,7 @@ class HubLoopSurvivesTest {
         } finally {
             jul.removeHandler(failing);
             jul.setUseParentHandlers(useParent);
-            assertThat(hub.close(LONG)).isTrue();
+            assertThat(hub.close(LONG)).as(() -> "closed; the hub's loop:" + Probe.stacksOf("survives")).isTrue();
         }
     }
 

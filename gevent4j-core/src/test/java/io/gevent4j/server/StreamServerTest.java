@@ -370,6 +370,37 @@ class StreamServerTest {
         }
     }
 
+    /**
+     * A hub that never runs out of work makes only non-blocking passes: the port must still refuse
+     * connections once stop returns (the io_uring poller released closed channels only at a
+     * blocking poll, or every 64 passes, so a connection could still complete after stop).
+     */
+    @Test
+    void stopOnAHubThatIsNeverIdleRefusesConnectionsWhenItReturns() throws Exception {
+        try (Hub busy = Hub.start("never-idle")) {
+            java.util.concurrent.atomic.AtomicBoolean spin = new java.util.concurrent.atomic.AtomicBoolean(true);
+            io.gevent4j.Greenlet<Void> spinner = busy.spawn(() -> {
+                while (spin.get()) {
+                    io.gevent4j.Gevent.sleep(); // always something runnable: every pass polls without blocking
+                }
+            });
+            try {
+                for (int round = 0; round < 20; round++) {
+                    StreamServer s = StreamServer.builder(StreamServerTest::echo).hub(busy).listen("127.0.0.1:0")
+                            .build().start();
+                    try (Socket c = client(s)) {
+                        assertThat(roundTrip(c, "n" + round)).isEqualTo("n" + round);
+                    }
+                    assertThat(s.stop(LONG)).isTrue();
+                    assertThatThrownBy(() -> client(s)).as("round %d", round).isInstanceOf(IOException.class);
+                }
+            } finally {
+                spin.set(false);
+                assertThat(spinner.join(LONG)).isTrue();
+            }
+        }
+    }
+
     @Test
     void withReusePortEachHubOfAGroupListensAndServesItsOwnConnections() throws Exception {
         Assumptions.assumeTrue(java.nio.channels.ServerSocketChannel.open().supportedOptions()

@@ -61,6 +61,25 @@ public final class Probe {
         }, bound, () -> g + " to block");
     }
 
+    /**
+     * The state and stack of every platform thread whose name contains {@code fragment} (a hub's
+     * loop thread is named after the hub): for the message of an assertion about a hub that
+     * stopped answering, so a failure shows where its loop was.
+     */
+    public static String stacksOf(String fragment) {
+        StringBuilder b = new StringBuilder();
+        for (var e : Thread.getAllStackTraces().entrySet()) {
+            Thread t = e.getKey();
+            if (t.getName().contains(fragment)) {
+                b.append('\n').append(t).append(' ').append(t.getState());
+                for (StackTraceElement f : e.getValue()) {
+                    b.append("\n    at ").append(f);
+                }
+            }
+        }
+        return b.isEmpty() ? "\n(no thread named *" + fragment + "*)" : b.toString();
+    }
+
     /** Waits until {@code condition} holds; fails after {@code bound} with what was awaited. */
     public static void await(BooleanSupplier condition, Duration bound, java.util.function.Supplier<String> what) {
         long deadline = System.nanoTime() + bound.toNanos();

@@ -165,6 +165,10 @@ public final class IoWatch implements Runnable {
     /** Wakes every waiter with a "closed" error; the owner closes the channel. Any thread. */
     public void close() {
         closed = true; // Dekker: written before the slots are read
+        // The channel's close cancelled the key already; cancelling it through the poller too
+        // tells a poller that releases closed channels lazily (io_uring) to release this one in
+        // its next pass, so the socket is really closed (a port refuses connections) by then.
+        key.cancel();
         wake(reader.get(), SelectionKey.OP_READ);
         wake(writer.get(), SelectionKey.OP_WRITE);
         if (!loop.inLoop()) {

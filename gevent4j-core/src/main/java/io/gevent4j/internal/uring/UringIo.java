@@ -32,8 +32,9 @@ import java.util.function.Consumer;
  * channel closed by another thread keeps its descriptor until this poller lets the holder
  * deregister it, so a descriptor number armed in the ring is never reused under it. A closed
  * channel's armed polls are removed ({@code POLL_REMOVE}: the kernel's reference to the socket
- * goes, so the peer sees the close) when the poller next sweeps: at every blocking poll and
- * every {@value #SWEEP_EVERY} non-blocking ones.
+ * goes, so the peer sees the close) in the loop's next pass when the library closed it (its
+ * close cancels the key through this poller), else when the poller next sweeps: at every blocking
+ * poll and every {@value #SWEEP_EVERY} non-blocking ones.
  *
  * <p>Who calls it: as {@link IoHandler} says; the ring has one issuer, the loop's thread.
  */
@@ -78,6 +79,10 @@ public final class UringIo implements IoHandler {
 
     // Loop-confined.
     private boolean wakeArmed;
+    /** The loop's thread, once it has polled (a cancel on it needs no wake-up). */
+    private volatile Thread loopThread;
+    /** Keys removed in this pass whose holder registrations (and so descriptors) must go now. */
+    private boolean releaseClosed;
     private UringKey[] slots = new UringKey[64];
     private int[] freeSlots = new int[64];
     private int freeCount;
@@ -294,10 +299,16 @@ public final class UringIo implements IoHandler {
         }
     }
 
-    /** The key was cancelled (any thread): its polls are removed at the next poll. */
+    /**
+     * The key was cancelled (any thread; the library's socket close does it): its polls are
+     * removed and its holder registration released (the JDK then closes the descriptor) by the
+     * loop's next pass, blocking or not.
+     */
     void cancelled(UringKey k) {
         fromOtherThreads.add(k);
-        wakeup();
+        if (Thread.currentThread() != loopThread) {
+            wakeup();
+        }
     }
 
     @Override
@@ -310,6 +321,9 @@ public final class UringIo implements IoHandler {
         if (ring.unsubmitted() > 0 || ring.needsEnter()) {
             enter(0, 0, 0L);
         }
+        if (releaseClosed) {
+            releaseCancelled();
+        }
         dispatch(ready);
     }
 
@@ -318,6 +332,9 @@ public final class UringIo implements IoHandler {
         checkOpen();
         sweep();
         prepare();
+        if (releaseClosed) {
+            releaseCancelled();
+        }
         if (ring.ready() > 0) {
             if (ring.unsubmitted() > 0 || ring.needsEnter()) {
                 enter(0, 0, 0L);
@@ -356,8 +373,30 @@ public final class UringIo implements IoHandler {
         throw new IOException("io_uring_enter failed for hub " + owner + ": " + Ring.describe(-r));
     }
 
+    /**
+     * Lets the holder deregister the keys cancelled since the last pass: the JDK then closes
+     * their channels' descriptors. Called once their polls' removals and any sends naming them
+     * have reached the kernel.
+     */
+    private void releaseCancelled() {
+        releaseClosed = false;
+        if (ring.unsubmitted() > 0) {
+            // Sends prepared for a closed channel name its descriptor: they reach the kernel
+            // before the holder lets the JDK close (and the system reuse) that number.
+            ring.enter(0, 0, 0L, 0L);
+        }
+        try {
+            holder.selectNow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Moves what other threads asked into the ring and arms the polls the interest sets need. */
     private void prepare() {
+        if (loopThread == null) {
+            loopThread = Thread.currentThread();
+        }
         Runnable t;
         while ((t = tasks.poll()) != null) {
             t.run();
@@ -366,6 +405,7 @@ public final class UringIo implements IoHandler {
         while ((k = fromOtherThreads.poll()) != null) {
             if (!k.isValid()) {
                 remove(k);
+                releaseClosed = true;
             } else {
                 interestChanged(k);
             }
@@ -559,16 +599,7 @@ public final class UringIo implements IoHandler {
             }
         }
         if (anyClosed) {
-            if (ring.unsubmitted() > 0) {
-                // Sends prepared for a closed channel name its descriptor: they reach the kernel
-                // before the holder lets the JDK close (and the system reuse) that number.
-                ring.enter(0, 0, 0L, 0L);
-            }
-            try {
-                holder.selectNow();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            releaseCancelled();
         }
     }
 
