@@ -220,19 +220,25 @@ final class Ring {
         void complete(long userData, int res);
     }
 
-    /** Hands every waiting completion to {@code c}, then frees their slots; how many. */
+    /**
+     * Hands every waiting completion to {@code c}, freeing each slot before its callback; how
+     * many. Re-entrant: a callback that fills the submission ring reaps from inside (to free
+     * completion slots), so the head is read again for each completion, never kept in a local.
+     */
     int reap(Completions c) {
-        int head = cqRing.get(ValueLayout.JAVA_INT, cqHead);
-        int tail = (int) INT.getAcquire(cqRing, cqTail);
-        int n = tail - head;
-        for (; head != tail; head++) {
+        int n = 0;
+        for (;;) {
+            int head = cqRing.get(ValueLayout.JAVA_INT, cqHead);
+            if (head == (int) INT.getAcquire(cqRing, cqTail)) {
+                return n;
+            }
             long at = cqes + (long) (head & cqMask) * CQE_SIZE;
             long userData = cqRing.get(ValueLayout.JAVA_LONG, at);
             int res = cqRing.get(ValueLayout.JAVA_INT, at + 8);
             INT.setRelease(cqRing, cqHead, head + 1); // the slot is copied out: free it first
+            n++;
             c.complete(userData, res);
         }
-        return n;
     }
 
     /** Unmaps the rings and closes the ring's descriptor (the kernel cancels what is in flight). */
