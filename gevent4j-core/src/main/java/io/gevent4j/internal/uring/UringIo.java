@@ -79,8 +79,12 @@ public final class UringIo implements IoHandler {
 
     // Loop-confined.
     private boolean wakeArmed;
-    /** The loop's thread, once it has polled (a cancel on it needs no wake-up). */
-    private volatile Thread loopThread;
+    /**
+     * Set while the loop is in {@link #poll} (from before it takes the cross-thread queue): only
+     * then does a cancel need to wake it. A greenlet's close never finds it set (the loop does not
+     * run greenlets while it polls), so closes on the loop cost no {@code eventfd} write.
+     */
+    private volatile boolean polling;
     /** Keys removed in this pass whose holder registrations (and so descriptors) must go now. */
     private boolean releaseClosed;
     private UringKey[] slots = new UringKey[64];
@@ -306,7 +310,7 @@ public final class UringIo implements IoHandler {
      */
     void cancelled(UringKey k) {
         fromOtherThreads.add(k);
-        if (Thread.currentThread() != loopThread) {
+        if (polling) { // Dekker with poll: it sets the flag, then takes the queue
             wakeup();
         }
     }
@@ -330,27 +334,32 @@ public final class UringIo implements IoHandler {
     @Override
     public void poll(Consumer<Runnable> ready, long timeoutMillis) throws IOException {
         checkOpen();
-        sweep();
-        prepare();
-        if (releaseClosed) {
-            releaseCancelled();
-        }
-        if (ring.ready() > 0) {
-            if (ring.unsubmitted() > 0 || ring.needsEnter()) {
-                enter(0, 0, 0L);
+        polling = true;
+        try {
+            sweep();
+            prepare();
+            if (releaseClosed) {
+                releaseCancelled();
             }
-        } else {
-            long ts = 0L;
-            if (timeoutMillis > 0) {
-                waitTs.set(ValueLayout.JAVA_LONG, 0, timeoutMillis / 1000);
-                waitTs.set(ValueLayout.JAVA_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);
-                ts = waitTs.address();
+            if (ring.ready() > 0) {
+                if (ring.unsubmitted() > 0 || ring.needsEnter()) {
+                    enter(0, 0, 0L);
+                }
+            } else {
+                long ts = 0L;
+                if (timeoutMillis > 0) {
+                    waitTs.set(ValueLayout.JAVA_LONG, 0, timeoutMillis / 1000);
+                    waitTs.set(ValueLayout.JAVA_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);
+                    ts = waitTs.address();
+                }
+                waitArg.set(ValueLayout.JAVA_LONG, 0, 0L); // no signal mask
+                waitArg.set(ValueLayout.JAVA_INT, 8, 8); // _NSIG / 8
+                waitArg.set(ValueLayout.JAVA_INT, 12, 0);
+                waitArg.set(ValueLayout.JAVA_LONG, 16, ts);
+                enter(1, Ring.ENTER_EXT_ARG, waitArg.address());
             }
-            waitArg.set(ValueLayout.JAVA_LONG, 0, 0L); // no signal mask
-            waitArg.set(ValueLayout.JAVA_INT, 8, 8); // _NSIG / 8
-            waitArg.set(ValueLayout.JAVA_INT, 12, 0);
-            waitArg.set(ValueLayout.JAVA_LONG, 16, ts);
-            enter(1, Ring.ENTER_EXT_ARG, waitArg.address());
+        } finally {
+            polling = false;
         }
         dispatch(ready);
     }
@@ -394,9 +403,6 @@ public final class UringIo implements IoHandler {
 
     /** Moves what other threads asked into the ring and arms the polls the interest sets need. */
     private void prepare() {
-        if (loopThread == null) {
-            loopThread = Thread.currentThread();
-        }
         Runnable t;
         while ((t = tasks.poll()) != null) {
             t.run();
