@@ -346,22 +346,31 @@ public final class UringIo implements IoHandler {
                     enter(0, 0, 0L);
                 }
             } else {
-                long ts = 0L;
-                if (timeoutMillis > 0) {
-                    waitTs.set(ValueLayout.JAVA_LONG, 0, timeoutMillis / 1000);
-                    waitTs.set(ValueLayout.JAVA_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);
-                    ts = waitTs.address();
-                }
-                waitArg.set(ValueLayout.JAVA_LONG, 0, 0L); // no signal mask
-                waitArg.set(ValueLayout.JAVA_INT, 8, 8); // _NSIG / 8
-                waitArg.set(ValueLayout.JAVA_INT, 12, 0);
-                waitArg.set(ValueLayout.JAVA_LONG, 16, ts);
-                enter(1, Ring.ENTER_EXT_ARG, waitArg.address());
+                long nanos = timeoutMillis < Long.MAX_VALUE / 1_000_000L ? timeoutMillis * 1_000_000L : 0L; // 0: no limit
+                enter(1, Ring.ENTER_EXT_ARG, waitArg(nanos));
             }
         } finally {
             polling = false;
         }
         dispatch(ready);
+    }
+
+    /**
+     * The {@code io_uring_getevents_arg} of a wait of at most {@code timeoutNanos} (0: no limit),
+     * with no signal mask; its address.
+     */
+    private long waitArg(long timeoutNanos) {
+        long ts = 0L;
+        if (timeoutNanos > 0) {
+            waitTs.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
+            waitTs.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
+            ts = waitTs.address();
+        }
+        waitArg.set(ValueLayout.JAVA_LONG, 0, 0L); // no signal mask
+        waitArg.set(ValueLayout.JAVA_INT, 8, 8); // _NSIG / 8
+        waitArg.set(ValueLayout.JAVA_INT, 12, 0);
+        waitArg.set(ValueLayout.JAVA_LONG, 16, ts);
+        return waitArg.address();
     }
 
     private void checkOpen() {
@@ -638,13 +647,7 @@ public final class UringIo implements IoHandler {
             }
             long end = System.nanoTime() + 200_000_000L;
             while (sendsInFlight > 0 && System.nanoTime() < end) {
-                waitTs.set(ValueLayout.JAVA_LONG, 0, 0L);
-                waitTs.set(ValueLayout.JAVA_LONG, 8, 10_000_000L);
-                waitArg.set(ValueLayout.JAVA_LONG, 0, 0L);
-                waitArg.set(ValueLayout.JAVA_INT, 8, 8);
-                waitArg.set(ValueLayout.JAVA_INT, 12, 0);
-                waitArg.set(ValueLayout.JAVA_LONG, 16, waitTs.address());
-                ring.enter(1, Ring.ENTER_GETEVENTS | Ring.ENTER_EXT_ARG, waitArg.address(), 24L);
+                ring.enter(1, Ring.ENTER_GETEVENTS | Ring.ENTER_EXT_ARG, waitArg(10_000_000L), 24L);
                 ring.reap(onCompletion);
                 toSubmit.clear();
             }
