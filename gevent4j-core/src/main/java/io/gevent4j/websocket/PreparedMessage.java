@@ -29,16 +29,19 @@ public final class PreparedMessage {
     private final Message message;
     /** The opcode: {@link WebSocket#TEXT} or {@link WebSocket#BINARY}. */
     final int opcode;
-    /** The payload (a text's UTF-8). */
-    final byte[] payload;
-    /** One final, unmasked, uncompressed frame carrying {@link #payload}, header included. */
+    /**
+     * One final, unmasked, uncompressed frame, header included; its payload (a text's UTF-8)
+     * starts at {@link #payloadOffset}. Connections that cannot send the frame as it is read the
+     * payload from it, so it is held once.
+     */
     final byte[] frame;
+    final int payloadOffset;
 
     private PreparedMessage(Message message) {
         this.message = message;
         this.opcode = message instanceof Message.Text ? WebSocket.TEXT : WebSocket.BINARY;
-        this.payload = message instanceof Message.Text t ? t.text().getBytes(StandardCharsets.UTF_8)
-                : ((Message.Binary) message).data().clone();
+        byte[] payload = message instanceof Message.Text t ? t.text().getBytes(StandardCharsets.UTF_8)
+                : ((Message.Binary) message).data();
         int len = payload.length;
         int ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
         byte[] f = new byte[2 + ext + len];
@@ -47,8 +50,14 @@ public final class PreparedMessage {
         for (int i = 0; i < ext; i++) {
             f[2 + i] = (byte) ((long) len >>> (8 * (ext - 1 - i)));
         }
-        System.arraycopy(payload, 0, f, 2 + ext, len);
+        System.arraycopy(payload, 0, f, 2 + ext, len); // a copy: later changes to a caller's array do not show
         this.frame = f;
+        this.payloadOffset = 2 + ext;
+    }
+
+    /** The payload's length in bytes. */
+    int payloadLength() {
+        return frame.length - payloadOffset;
     }
 
     /**

@@ -553,10 +553,11 @@ public final class WebSocket implements AutoCloseable {
      *     time (the connection is then dropped)
      */
     public void send(PreparedMessage message) throws WebSocketException {
-        byte[] p = message.payload;
-        boolean plain = !client && (deflate == null || p.length == 0)
-                && (options.fragmentBytes() <= 0 || p.length <= options.fragmentBytes());
-        sendFrames(message.opcode, p, 0, p.length, !plain && deflate != null && p.length > 0, plain ? message.frame : null);
+        int n = message.payloadLength();
+        boolean plain = !client && (deflate == null || n == 0)
+                && (options.fragmentBytes() <= 0 || n <= options.fragmentBytes());
+        sendFrames(message.opcode, message.frame, message.payloadOffset, n, !plain && deflate != null && n > 0,
+                plain ? message.frame : null);
     }
 
     /**
