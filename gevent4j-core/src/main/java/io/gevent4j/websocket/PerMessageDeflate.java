@@ -170,31 +170,33 @@ final class PerMessageDeflate {
         return out;
     }
 
-    /** Compresses one message's payload (RFC 7692 §7.2.1: the sync flush's tail removed). */
-    byte[] compress(byte[] data, int off, int len) {
+    /**
+     * Compresses one message's payload (RFC 7692 §7.2.1: the sync flush's tail removed): the
+     * compressed bytes are the returned buffer's array from 0 to its limit. Deflated straight into
+     * that array (grown while the output does not fit), with no copy afterwards.
+     */
+    java.nio.ByteBuffer compress(byte[] data, int off, int len) {
         if (deflater == null) {
             deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
         }
         deflater.setInput(data, off, len);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, len / 2 + 16));
-        byte[] chunk = new byte[Math.min(16 * 1024, Math.max(64, len + 16))];
+        byte[] out = new byte[Math.max(64, len / 2 + 16)];
+        int n = 0;
         for (;;) {
-            int n = deflater.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH);
-            out.write(chunk, 0, n);
-            if (n < chunk.length) {
-                break;
+            n += deflater.deflate(out, n, out.length - n, Deflater.SYNC_FLUSH);
+            if (n < out.length) {
+                break; // room left after a sync flush: everything is out
             }
+            out = java.util.Arrays.copyOf(out, out.length * 2);
         }
-        byte[] c = out.toByteArray();
         if (resetOut) {
             deflater.end(); // no state kept between messages: no native memory either
             deflater = null;
         }
-        int n = c.length;
-        if (n >= 4 && c[n - 4] == 0 && c[n - 3] == 0 && c[n - 2] == (byte) 0xff && c[n - 1] == (byte) 0xff) {
+        if (n >= 4 && out[n - 4] == 0 && out[n - 3] == 0 && out[n - 2] == (byte) 0xff && out[n - 1] == (byte) 0xff) {
             n -= 4;
         }
-        return java.util.Arrays.copyOf(c, n);
+        return java.nio.ByteBuffer.wrap(out, 0, n);
     }
 
     /**

@@ -680,9 +680,10 @@ public final class WebSocket implements AutoCloseable {
         int o = off;
         int n = len;
         if (compress) {
-            p = deflate.compress(data, off, len);
+            ByteBuffer c = deflate.compress(data, off, len);
+            p = c.array();
             o = 0;
-            n = p.length;
+            n = c.limit();
         }
         int frag = op < 8 && options.fragmentBytes() > 0 ? options.fragmentBytes() : Integer.MAX_VALUE;
         int first = op;

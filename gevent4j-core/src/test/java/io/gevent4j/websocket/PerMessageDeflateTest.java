@@ -50,17 +50,31 @@ class PerMessageDeflateTest {
             byte[] msg = "the same words again and again, ".repeat(40).getBytes(StandardCharsets.UTF_8);
             int first = 0;
             for (int i = 0; i < 3; i++) {
-                byte[] c = server.compress(msg, 0, msg.length);
-                assertThat(c.length).isLessThan(msg.length / 4);
-                assertThat(client.decompress(c, c.length, 1 << 20)).isEqualTo(msg);
+                java.nio.ByteBuffer c = server.compress(msg, 0, msg.length);
+                assertThat(c.limit()).isLessThan(msg.length / 4);
+                assertThat(client.decompress(c.array(), c.limit(), 1 << 20)).isEqualTo(msg);
                 if (i == 0) {
-                    first = c.length;
+                    first = c.limit();
                 } else if (reset) {
-                    assertThat(c.length).as("no context takeover: each message on its own").isEqualTo(first);
+                    assertThat(c.limit()).as("no context takeover: each message on its own").isEqualTo(first);
                 } else {
-                    assertThat(c.length).as("context takeover: a repeat costs almost nothing").isLessThan(first / 2);
+                    assertThat(c.limit()).as("context takeover: a repeat costs almost nothing").isLessThan(first / 2);
                 }
             }
+        }
+    }
+
+    @Test
+    void incompressibleDataGrowsTheOutputAndStillRoundTrips() throws Exception {
+        PerMessageDeflate server = PerMessageDeflate.accept(List.of("permessage-deflate"), false).orElseThrow().deflate();
+        PerMessageDeflate client = PerMessageDeflate.accepted(List.of("permessage-deflate"), false).orElseThrow();
+        byte[] noise = new byte[100_000];
+        new java.util.Random(42).nextBytes(noise);
+        for (int off : new int[] {0, 7}) {
+            java.nio.ByteBuffer c = server.compress(noise, off, noise.length - off);
+            assertThat(c.limit()).as("random bytes do not shrink").isGreaterThan(noise.length / 2);
+            assertThat(client.decompress(c.array(), c.limit(), 1 << 20))
+                    .isEqualTo(java.util.Arrays.copyOfRange(noise, off, noise.length));
         }
     }
 
@@ -68,9 +82,9 @@ class PerMessageDeflateTest {
     void aDecompressionBombStopsAtTheLimit() throws Exception {
         PerMessageDeflate d = PerMessageDeflate.accept(List.of("permessage-deflate"), false).orElseThrow().deflate();
         byte[] zeros = new byte[10 << 20];
-        byte[] c = d.compress(zeros, 0, zeros.length);
-        assertThat(c.length).isLessThan(20_000);
-        assertThatThrownBy(() -> d.decompress(c, c.length, 1 << 20))
+        java.nio.ByteBuffer c = d.compress(zeros, 0, zeros.length);
+        assertThat(c.limit()).isLessThan(20_000);
+        assertThatThrownBy(() -> d.decompress(c.array(), c.limit(), 1 << 20))
                 .isInstanceOf(WebSocketException.class).satisfies(e -> assertThat(((WebSocketException) e).code()).isEqualTo(1009));
         assertThatThrownBy(() -> d.decompress(new byte[] {(byte) 0xff, 1, 2}, 3, 1 << 20))
                 .isInstanceOf(WebSocketException.class).satisfies(e -> assertThat(((WebSocketException) e).code()).isEqualTo(1007));
