@@ -166,25 +166,31 @@ final class Acceptor {
         }
     }
 
+    /** The listeners' channels, closed, and the hubs whose pollers watched them. */
+    record Closed(List<Hub> hubs, List<java.nio.channels.SelectableChannel> channels) {}
+
     /**
      * Closes every listener, so that connections are refused, not left hanging on an open port;
-     * returns the hubs that watched them (their selectors release the sockets on their next pass).
+     * returns their channels and the hubs that watched them (whose pollers release the sockets
+     * within a pass or two: {@link StreamServer#awaitReleased}).
      */
-    List<Hub> closeListeners() {
+    Closed closeListeners() {
         List<TcpListener> ls;
         List<Hub> watching;
         synchronized (lock) {
             ls = new ArrayList<>(acceptOn);
             watching = new ArrayList<>(acceptHubs);
         }
+        List<java.nio.channels.SelectableChannel> channels = new ArrayList<>(ls.size());
         for (TcpListener l : ls) {
+            channels.add(l.channel());
             try {
                 l.close();
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "closing a listener of " + server, e);
             }
         }
-        return watching;
+        return new Closed(watching, channels);
     }
 
     /** The hubs the server runs on: the accepting ones, and every hub of its group. */

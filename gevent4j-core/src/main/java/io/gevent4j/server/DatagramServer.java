@@ -219,8 +219,8 @@ public final class DatagramServer implements AutoCloseable {
         if (l != null && Greenlet.current().orElse(null) != l) {
             l.kill(StreamServer.KILL_GRACE);
         }
-        if (l != null) {
-            StreamServer.awaitSelectorPass(java.util.List.of(l.hub())); // the port is free when stop returns
+        if (l != null && s != null) {
+            StreamServer.awaitReleased(java.util.List.of(l.hub()), java.util.List.of(s.channel())); // the port is free when stop returns
         }
         boolean graceful = true;
         for (Greenlet<?> g : new ArrayList<>(active)) {

@@ -295,12 +295,12 @@ public final class StreamServer implements AutoCloseable {
             deathWatches.clear();
         }
         acceptor.stopAccepting();
-        List<Hub> loopHubs = acceptor.closeListeners();
+        Acceptor.Closed closed = acceptor.closeListeners();
         // The JDK closes a channel registered with a selector only when that selector next
-        // deregisters its key: until the hub's loop has made one more pass, the kernel would
-        // still complete connections to the "closed" port. Wait for that pass, so that when
-        // stop returns the port refuses connections.
-        awaitSelectorPass(loopHubs);
+        // deregisters its key (the io_uring poller, once the kernel has also let go of its armed
+        // polls): until then the kernel would still complete connections to the "closed" port.
+        // Wait for that, so that when stop returns the port refuses connections.
+        awaitReleased(closed.hubs(), closed.channels());
         tasks.tellStop();
         Greenlet<?> self = Greenlet.current().orElse(null);
         boolean graceful = true;
@@ -329,17 +329,32 @@ public final class StreamServer implements AutoCloseable {
         stop(Duration.ofSeconds(1));
     }
 
-    /** Waits (bounded) until each hub's loop has run one pass, selector included, after now. */
-    static void awaitSelectorPass(List<Hub> loopHubs) {
-        for (Hub h : new LinkedHashSet<>(loopHubs)) {
+    /**
+     * Waits until none of {@code channels} (closed) is registered with a poller any more, as seen
+     * from each of {@code hubs}' loops after a pass (the JDK closes the socket when its last key
+     * is deregistered): at most a second, a bound for a hub that does not answer.
+     */
+    static void awaitReleased(List<Hub> hubs, List<? extends java.nio.channels.SelectableChannel> channels) {
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        for (Hub h : new LinkedHashSet<>(hubs)) {
             if (h.isClosed() || h.isTerminated()) {
                 continue;
             }
-            Event passed = new Event();
-            // The outer callback runs in some pass; the inner one in the next pass, after the
-            // select of the pass before it has deregistered the cancelled keys.
-            h.callSoon(() -> h.callSoon(passed::set));
-            passed.await(Duration.ofSeconds(1));
+            Event released = new Event();
+            Runnable check = new Runnable() {
+                @Override
+                public void run() {
+                    // On the loop, between passes: a deregistration in its poll has completed.
+                    if (channels.stream().noneMatch(java.nio.channels.SelectableChannel::isRegistered)
+                            || System.nanoTime() - deadline > 0) {
+                        released.set();
+                    } else {
+                        h.callSoon(this); // after the next pass's poll
+                    }
+                }
+            };
+            h.callSoon(check);
+            released.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
     }
 

@@ -85,8 +85,14 @@ public final class UringIo implements IoHandler {
      * run greenlets while it polls), so closes on the loop cost no {@code eventfd} write.
      */
     private volatile boolean polling;
-    /** Keys removed in this pass whose holder registrations (and so descriptors) must go now. */
+    /** Keys were removed whose holder registrations (and so descriptors) must go. */
     private boolean releaseClosed;
+    /**
+     * Polls of removed keys still armed in the kernel (their POLL_REMOVE sent, their completion
+     * not yet reaped). Each holds the socket: closing the descriptor under it would leave a
+     * listening socket accepting until the poll completes, so the holder waits for them.
+     */
+    private int closingPolls;
     private UringKey[] slots = new UringKey[64];
     private int[] freeSlots = new int[64];
     private int freeCount;
@@ -322,10 +328,11 @@ public final class UringIo implements IoHandler {
             sweep();
         }
         prepare();
-        if (ring.unsubmitted() > 0 || ring.needsEnter()) {
-            enter(0, 0, 0L);
+        if (ring.unsubmitted() > 0 || ring.needsEnter() || closingPolls > 0) {
+            enter(0, 0, 0L); // with polls closing: runs the kernel's deferred completions of their cancels
         }
         if (releaseClosed) {
+            ring.reap(onCompletion); // the closing polls' completions, before the release looks at them
             releaseCancelled();
         }
         dispatch(ready);
@@ -353,6 +360,9 @@ public final class UringIo implements IoHandler {
             polling = false;
         }
         dispatch(ready);
+        if (releaseClosed) {
+            releaseCancelled(); // the closing polls' completions may have been among those just reaped
+        }
     }
 
     /**
@@ -397,6 +407,20 @@ public final class UringIo implements IoHandler {
      * have reached the kernel.
      */
     private void releaseCancelled() {
+        // The holder deregisters every cancelled key at once, also keys the JDK cancelled when
+        // their channel closed and that this poller has not heard of yet. A poll still armed for
+        // one of them holds its socket in the kernel after the JDK closes the descriptor: a
+        // listening socket would go on completing connections. So the armed keys (the slot
+        // table, not every registration) are checked first and their polls removed.
+        for (int i = 0; i < slotsUsed; i++) {
+            UringKey k = slots[i];
+            if (k != null && !k.removed && !k.isValid()) {
+                remove(k);
+            }
+        }
+        if (closingPolls > 0) {
+            return; // again once their completions are reaped (a pass or two): they hold the sockets
+        }
         releaseClosed = false;
         if (ring.unsubmitted() > 0) {
             // Sends prepared for a closed channel name its descriptor: they reach the kernel
@@ -509,9 +533,11 @@ public final class UringIo implements IoHandler {
         }
         if (k.readArmed) {
             submit(OP_POLL_REMOVE, -1, ((long) k.slot << 1), 0, 0, IGNORED);
+            closingPolls++;
         }
         if (k.writeArmed) {
             submit(OP_POLL_REMOVE, -1, ((long) k.slot << 1) | 1, 0, 0, IGNORED);
+            closingPolls++;
         }
         releaseSlot(k);
     }
@@ -553,6 +579,7 @@ public final class UringIo implements IoHandler {
             if (!k.removed) {
                 remove(k);
             } else {
+                closingPolls--; // armed when the key was removed: the kernel has let go of the socket
                 releaseSlot(k);
             }
             return;
@@ -614,6 +641,7 @@ public final class UringIo implements IoHandler {
             }
         }
         if (anyClosed) {
+            releaseClosed = true;
             releaseCancelled();
         }
     }
