@@ -37,6 +37,14 @@ public interface IoHandler {
     /** The key of {@code channel} in this poller, or null. */
     SelectionKey keyFor(SelectableChannel channel);
 
+    /**
+     * The library is about to close the channel of {@code key} (a key of this poller), whose
+     * descriptor is still open. Any thread. A poller whose kernel requests keep a socket alive
+     * past its descriptor's close (io_uring) stops a listening socket here, so that the port
+     * refuses connections as soon as the close is done.
+     */
+    default void closing(SelectionKey key) {}
+
     boolean isOpen();
 
     /**

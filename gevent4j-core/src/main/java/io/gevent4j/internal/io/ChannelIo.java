@@ -170,6 +170,9 @@ public final class ChannelIo {
         }
         // Watched by Io.waitRead/select on some loop, perhaps another: find them while the keys exist.
         java.util.List<IoWatch> others = channel.isRegistered() ? IoWatch.allOf(channel) : java.util.List.of();
+        for (IoWatch o : others) {
+            o.closing();
+        }
         try {
             channel.close();
         } finally {

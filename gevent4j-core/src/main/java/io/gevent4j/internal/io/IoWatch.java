@@ -163,6 +163,16 @@ public final class IoWatch implements Runnable {
     }
 
     /** Wakes every waiter with a "closed" error; the owner closes the channel. Any thread. */
+    /**
+     * The channel is about to be closed by the library (its descriptor is still open). Any
+     * thread. A waiter that wakes from now on (the poller may stop a listening socket here,
+     * which reports it ready) sees "Socket closed", as it will once the close is done.
+     */
+    public void closing() {
+        closed = true;
+        loop.ioHandler().closing(key);
+    }
+
     public void close() {
         closed = true; // Dekker: written before the slots are read
         // The channel's close cancelled the key already; cancelling it through the poller too

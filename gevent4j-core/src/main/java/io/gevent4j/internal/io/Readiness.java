@@ -39,6 +39,9 @@ public final class Readiness {
     /** Closes {@code channel}, then wakes every strand waiting on it on any loop ("Socket closed"). */
     public static void closeAndWake(SelectableChannel channel) throws IOException {
         List<IoWatch> watches = IoWatch.allOf(channel);
+        for (IoWatch w : watches) {
+            w.closing();
+        }
         try {
             channel.close();
         } finally {

@@ -43,6 +43,7 @@ final class Syscalls {
     private static final MethodHandle EVENTFD;
     private static final MethodHandle WRITE;
     private static final MethodHandle CLOSE;
+    private static final MethodHandle SHUTDOWN;
     private static final MethodHandle STRERROR;
 
     static {
@@ -64,6 +65,8 @@ final class Syscalls {
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), errno);
         CLOSE = LINKER.downcallHandle(find(libc, "close"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT), errno);
+        SHUTDOWN = LINKER.downcallHandle(find(libc, "shutdown"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
         STRERROR = LINKER.downcallHandle(find(libc, "strerror"), FunctionDescriptor.of(ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT));
     }
@@ -145,6 +148,17 @@ final class Syscalls {
     static int close(MemorySegment state, int fd) {
         try {
             return (int) CLOSE.invokeExact(state, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static final int SHUT_RD = 0;
+
+    /** {@code shutdown(2)}: 0, or -1 with the errno in {@code state}. */
+    static int shutdown(MemorySegment state, int fd, int how) {
+        try {
+            return (int) SHUTDOWN.invokeExact(state, fd, how);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -199,6 +199,22 @@ public final class UringIo implements IoHandler {
         return h != null && h.attachment() instanceof UringKey k ? k : null;
     }
 
+    /**
+     * Shuts a listening socket's reading down (Linux: it stops listening at once) before the JDK
+     * closes it: a POLL_ADD the kernel has not yet freed would otherwise keep it accepting
+     * connections for a moment after the close, the loop's removal of the poll racing the
+     * closing thread.
+     */
+    @Override
+    public void closing(SelectionKey key) {
+        if (key instanceof UringKey k && k.io == this && k.channel instanceof java.nio.channels.ServerSocketChannel
+                && k.channel.isOpen()) {
+            try (Arena a = Arena.ofConfined()) {
+                Syscalls.shutdown(Syscalls.newErrnoBuffer(a), k.fd, Syscalls.SHUT_RD); // a failure: the close follows anyway
+            }
+        }
+    }
+
     /** The completion-mode sends of {@code key}'s channel (made on first use). Loop thread. */
     @Override
     public IoHandler.SendQueue sendQueue(SelectionKey key) {
