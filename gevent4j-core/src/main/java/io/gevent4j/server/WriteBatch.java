@@ -80,6 +80,10 @@ final class WriteBatch {
     /** Queues all of {@code src} (or writes it, if it is too large to batch); the greenlet's call. */
     void send(ByteBuffer src) throws IOException {
         raiseFailure();
+        if (!ch.isOpen()) {
+            // As an unbatched write: batched, the error would wait for a next call that may never come.
+            throw ChannelIo.closed(new ClosedChannelException());
+        }
         if (buf.position() == 0) {
             tcp.flush(); // the batch's plain writes must not overtake what the socket queued (io_uring)
         }

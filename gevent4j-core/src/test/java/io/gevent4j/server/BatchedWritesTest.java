@@ -203,6 +203,25 @@ class BatchedWritesTest {
     }
 
     @Test
+    void aWriteToAClosedConnectionFailsAtOnceAsAnUnbatchedOneDoes() throws Exception {
+        CompletableFuture<Throwable> write = new CompletableFuture<>();
+        StreamServer s = start(4096, c -> {
+            c.close();
+            try {
+                c.sendAll("lost".getBytes(US_ASCII)); // the handler's last call: a later one cannot report it
+                write.complete(null);
+            } catch (Throwable e) {
+                write.complete(e);
+            }
+        });
+        try (Socket c = client(s)) {
+            assertThat(write.get(LONG.toMillis(), TimeUnit.MILLISECONDS)).isInstanceOf(SocketException.class)
+                    .hasMessage("Socket closed");
+            assertThat(c.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
     void aBatchedWriteThatFailsAfterTheGreenletMovedOnFailsItsNextCall() throws Exception {
         Event clientReset = new Event();
         CompletableFuture<Throwable> next = new CompletableFuture<>();
