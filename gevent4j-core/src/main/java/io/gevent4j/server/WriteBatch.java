@@ -80,7 +80,7 @@ final class WriteBatch {
     /** Queues all of {@code src} (or writes it, if it is too large to batch); the greenlet's call. */
     void send(ByteBuffer src) throws IOException {
         raiseFailure();
-        if (!ch.isOpen()) {
+        if (!ch.isOpen() && src.hasRemaining()) {
             // As an unbatched write: batched, the error would wait for a next call that may never come.
             throw ChannelIo.closed(new ClosedChannelException());
         }
