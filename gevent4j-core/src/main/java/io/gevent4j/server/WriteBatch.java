@@ -34,7 +34,8 @@ final class WriteBatch {
      * parks, the loop writes the batch without waiting. If the socket takes only part of it, the
      * rest stays at the front of `buf` and the loop finishes it when the socket is writable
      * (IoWatch.onWritable); the greenlet's own next flush cancels that and finishes it itself,
-     * waiting for writability as a plain sendAll does. A failure of a write the loop made is kept
+     * waiting for writability as a plain sendAll does; while it does (and parks, which ends its
+     * slice) the slice's flush leaves the buffer alone (`flushing`). A failure of a write the loop made is kept
      * and raised by every later call of the greenlet (the bytes are lost, as with a queued send),
      * naming how many bytes were lost. All writes of the batch, even the large ones that bypass
      * its buffer, are plain channel writes in order: nothing else queues this socket's bytes.
@@ -49,6 +50,11 @@ final class WriteBatch {
     private boolean armed;
     /** The loop waits for writability to write the rest (IoWatch.onWritable is set). */
     private boolean draining;
+    /**
+     * The greenlet is writing {@code buf} itself ({@link #flush}, flipped to read mode): when it
+     * parks on a full socket, the slice's flush must leave the buffer alone.
+     */
+    private boolean flushing;
     /** The loop's write failed: raised by each later call. */
     private IOException failed;
     private int lostBytes;
@@ -74,6 +80,10 @@ final class WriteBatch {
     /** Queues all of {@code src} (or writes it, if it is too large to batch); the greenlet's call. */
     void send(ByteBuffer src) throws IOException {
         raiseFailure();
+        if (!ch.isOpen() && src.hasRemaining()) {
+            // As an unbatched write: batched, the error would wait for a next call that may never come.
+            throw ChannelIo.closed(new ClosedChannelException());
+        }
         if (buf.position() == 0) {
             tcp.flush(); // the batch's plain writes must not overtake what the socket queued (io_uring)
         }
@@ -112,9 +122,11 @@ final class WriteBatch {
             watch().onWritable(null);
         }
         buf.flip();
+        flushing = true;
         try {
             writeAll(buf);
         } finally {
+            flushing = false;
             buf.clear(); // written, or lost with the error thrown
         }
     }
@@ -123,7 +135,7 @@ final class WriteBatch {
     private void flushFromLoop() {
         armed = false;
         draining = false;
-        if (failed != null || buf.position() == 0) {
+        if (flushing || failed != null || buf.position() == 0) {
             return;
         }
         buf.flip();

@@ -268,7 +268,7 @@ public final class WebSocket implements AutoCloseable {
         int n = (int) len;
         if (control) {
             byte[] p = new byte[n];
-            readFully(p, 0, n);
+            readPayload(p, 0, n);
             unmask(p, 0, n, mask, masked);
             control(op, p);
             return null;
@@ -280,13 +280,13 @@ public final class WebSocket implements AutoCloseable {
         byte[] payload;
         if (fin && op != CONT) { // a whole message in one frame: read it into its own array
             payload = new byte[n];
-            readFully(payload, 0, n);
+            readPayload(payload, 0, n);
             unmask(payload, 0, n, mask, masked);
         } else {
             if (msg == null || msg.length < msgLen + n) {
                 msg = Arrays.copyOf(msg == null ? new byte[0] : msg, Math.max(msgLen + n, Math.min(2 * msgLen, options.maxMessageBytes())));
             }
-            readFully(msg, msgLen, n);
+            readPayload(msg, msgLen, n);
             unmask(msg, msgLen, n, mask, masked);
             msgLen += n;
             if (!fin) {
@@ -486,6 +486,24 @@ public final class WebSocket implements AutoCloseable {
                 throw new java.io.EOFException("end of stream inside a frame");
             }
             rlim += got;
+        }
+    }
+
+    /**
+     * A frame's payload ({@link #readFully}). Cut short by a {@code Timeout} or a kill, part of it
+     * is read and dropped: the stream cannot resume at a frame boundary (a later receive would
+     * read the rest of the payload as frames, which the peer chose), so the connection ends (1006).
+     */
+    private void readPayload(byte[] dst, int off, int len) throws IOException {
+        try {
+            readFully(dst, off, len);
+        } catch (RuntimeException | Error cut) {
+            if (closeCode < 0) {
+                closeCode = 1006;
+                closeReason = "a receive was cut short inside a frame";
+            }
+            end();
+            throw cut;
         }
     }
 

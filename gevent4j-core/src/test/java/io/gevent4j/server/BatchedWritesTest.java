@@ -173,6 +173,55 @@ class BatchedWritesTest {
     }
 
     @Test
+    void aFlushThatParksOnAFullSocketIsNotWrittenAgainByTheHub() throws Exception {
+        // Each batch fills in one slice, so the hub's after-slice flush is armed when the
+        // greenlet's own flush (the batch is full) parks on the full socket mid-buffer.
+        int pieces = 6_000;
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (int i = 0; i < pieces; i++) {
+            expected.write(piece(i, 1 + i % 1000));
+        }
+        StreamServer s = start(4096, c -> {
+            c.tcp().setOption(StandardSocketOptions.SO_SNDBUF, 4096);
+            for (int i = 0; i < pieces; i++) {
+                c.sendAll(piece(i, 1 + i % 1000));
+            }
+        });
+        Socket c = new Socket();
+        c.setReceiveBufferSize(4096);
+        c.connect(s.address(), (int) LONG.toMillis());
+        c.setSoTimeout((int) LONG.toMillis());
+        try (c) {
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            byte[] chunk = new byte[700]; // a slow reader: the server's socket fills again and again
+            for (int n; (n = c.getInputStream().read(chunk)) >= 0; ) {
+                got.write(chunk, 0, n);
+            }
+            assertThat(got.size()).isEqualTo(expected.size());
+            assertThat(got.toByteArray()).isEqualTo(expected.toByteArray());
+        }
+    }
+
+    @Test
+    void aWriteToAClosedConnectionFailsAtOnceAsAnUnbatchedOneDoes() throws Exception {
+        CompletableFuture<Throwable> write = new CompletableFuture<>();
+        StreamServer s = start(4096, c -> {
+            c.close();
+            try {
+                c.sendAll("lost".getBytes(US_ASCII)); // the handler's last call: a later one cannot report it
+                write.complete(null);
+            } catch (Throwable e) {
+                write.complete(e);
+            }
+        });
+        try (Socket c = client(s)) {
+            assertThat(write.get(LONG.toMillis(), TimeUnit.MILLISECONDS)).isInstanceOf(SocketException.class)
+                    .hasMessage("Socket closed");
+            assertThat(c.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
     void aBatchedWriteThatFailsAfterTheGreenletMovedOnFailsItsNextCall() throws Exception {
         Event clientReset = new Event();
         CompletableFuture<Throwable> next = new CompletableFuture<>();
