@@ -8,9 +8,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What a {@link Root.Directory} found for a list of names, kept while the file system shows it
@@ -34,10 +37,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * clock is never kept (a second write in the same clock tick keeps the time: git's "racy" file),
  * so a normal write is always seen by the next request.
  *
- * <p>Bounds: at most {@link #MAX_ENTRIES} entries (reaching it empties the cache: cheap, and it
- * refills from the next requests), and {@link #MAX_BYTES} bytes of files ({@link #SMALL_FILE}
- * or less each) held in memory, first come: past it, a file is kept without its bytes and sent
- * from the file system. Thread-safe: one cache serves every hub of the handler.
+ * <p>Bounds: at most {@link #MAX_ENTRIES} entries, and {@link #MAX_BYTES} bytes of files
+ * ({@link #SMALL_FILE} or less each) held in memory, first come: past it, a file is kept without
+ * its bytes and sent from the file system. Reaching {@link #MAX_ENTRIES} evicts an eighth of the
+ * entries by the clock algorithm (an entry hit since the hand last passed gets another turn), so
+ * a client asking for many distinct names, missing or not, evicts its own entries and not the
+ * ones in use. An entry leaving the cache (evicted, stale or replaced) gives its bytes back to
+ * the budget and drops them, so no body outlives its count (a {@link Group} of variants shares
+ * its files' entries; a request holding a dropped entry opens the file instead). Thread-safe: one
+ * cache serves every hub of the handler; while one thread evicts, the others keep nothing new,
+ * so the cap is passed at most by one entry per thread keeping at that very moment.
  */
 final class FileCache {
     /**
@@ -54,8 +63,35 @@ final class FileCache {
     /** An entry modified less than this long ago is not kept: its time may not change on a next write. */
     static final long SETTLE_MILLIS = 2000;
 
-    private final ConcurrentHashMap<String, Object> slots = new ConcurrentHashMap<>(); // a Slot or a Group
-    private final AtomicLong bytes = new AtomicLong();
+    /** The entries are evicted down to this many when {@link #MAX_ENTRIES} is reached. */
+    static final int EVICTED_DOWN_TO = MAX_ENTRIES - MAX_ENTRIES / 8;
+
+    private final ConcurrentHashMap<String, Held> slots = new ConcurrentHashMap<>();
+    private final AtomicLong bytes = new AtomicLong(); // the lengths of the held Slots, exactly
+    private final ReentrantLock evicting = new ReentrantLock();
+    private Iterator<Map.Entry<String, Held>> hand; // the clock's hand; guarded by evicting
+
+    /**
+     * One entry of the map: a {@link Slot} or a {@link Group}, and whether it was hit since the
+     * clock's hand last passed. A Held is in the map at most once; whoever removes it from the
+     * map (by identity) gives its bytes back.
+     */
+    private static final class Held {
+        final Object value;
+        final int length; // bytes of the budget this entry holds (a Slot's body; 0 for a Group)
+        boolean used; // racy but benign: a lost write costs one entry its second chance
+
+        Held(Object value) {
+            this.value = value;
+            this.length = value instanceof Slot s ? s.length() : 0;
+        }
+
+        void hit() {
+            if (!used) {
+                used = true; // written only when it changes: no cache-line traffic on every hit
+            }
+        }
+    }
 
     /**
      * What a lookup found: an entry (null: nothing there) and the state it is checked against
@@ -115,6 +151,16 @@ final class FileCache {
         return slots.size();
     }
 
+    /** The bytes the held entries' files take in memory, counted one by one (for tests: equals {@link #bytesHeld()} when quiet). */
+    long bytesOfEntries() {
+        return slots.values().stream().mapToLong(h -> h.length).sum();
+    }
+
+    /** The bytes of files held in memory, as accounted against {@link #MAX_BYTES} (for tests). */
+    long bytesHeld() {
+        return bytes.get();
+    }
+
     private static String key(List<String> names) {
         return names.isEmpty() ? "" : names.size() == 1 ? names.getFirst() : String.join("/", names);
     }
@@ -130,11 +176,13 @@ final class FileCache {
      */
     Root.Entry[] variants(Root.Directory root, List<String> names, String[] suffixes) throws IOException {
         String key = key(names) + "\0variants"; // no name holds a NUL (RequestPath refuses it)
-        if (slots.get(key) instanceof Group g) {
+        Held held = slots.get(key);
+        if (held != null && held.value instanceof Group g) {
             if (g.holds()) {
+                held.hit();
                 return g.entries();
             }
-            slots.remove(key, g);
+            remove(key, held);
         }
         Root.Entry[] entries = new Root.Entry[suffixes.length];
         Slot[] parts = new Slot[suffixes.length];
@@ -147,19 +195,19 @@ final class FileCache {
             kept &= parts[i].checked() != null;
         }
         if (kept) {
-            keep(key, new Group(entries, parts));
+            keep(key, new Group(entries, parts)); // not kept if another thread is evicting: no matter
         }
         return entries;
     }
 
     private Slot slot(Root.Directory root, String key, List<String> names) throws IOException {
-        if (slots.get(key) instanceof Slot slot) {
+        Held held = slots.get(key);
+        if (held != null && held.value instanceof Slot slot) {
             if (slot.holds()) {
+                held.hit();
                 return slot;
             }
-            if (slots.remove(key, slot)) {
-                bytes.addAndGet(-slot.length());
-            }
+            remove(key, held);
         }
         Path p = root.pathOf(names);
         if (p == null) {
@@ -186,8 +234,7 @@ final class FileCache {
                 && Files.notExists(p, LinkOption.NOFOLLOW_LINKS)) {
             Slot absent = new Slot(null, p.getParent(), parent.fileKey(), parent.lastModifiedTime(), parent.size(), true,
                     0);
-            keep(key, absent);
-            return absent;
+            return keep(key, absent) ? absent : Slot.once(null);
         }
         return Slot.once(entry);
     }
@@ -197,14 +244,69 @@ final class FileCache {
         return a.fileKey() != null && a.lastModifiedTime().toMillis() <= System.currentTimeMillis() - SETTLE_MILLIS;
     }
 
-    /** Keeps {@code slot} (its bytes already reserved); past {@link #MAX_ENTRIES}, empties the cache first. */
-    private void keep(String key, Object slot) {
-        if (slots.size() >= MAX_ENTRIES) {
-            slots.clear(); // the crude eviction: hot entries come back on their next request
-            bytes.set(slot instanceof Slot s ? s.length() : 0); // approximate while others keep at once; bounded
+    /**
+     * Keeps {@code slot} (its bytes already reserved); at {@link #MAX_ENTRIES}, evicts first.
+     * False if it was not kept (another thread is evicting): the caller gives its bytes back.
+     */
+    private boolean keep(String key, Object slot) {
+        if (slots.size() >= MAX_ENTRIES && !evict()) {
+            return false;
         }
-        if (slots.put(key, slot) instanceof Slot old) {
-            bytes.addAndGet(-old.length());
+        Held old = slots.put(key, new Held(slot));
+        if (old != null) {
+            release(old);
+        }
+        return true;
+    }
+
+    /** Removes {@code held} if it is still the entry at {@code key}, and gives its bytes back. */
+    private void remove(String key, Held held) {
+        if (slots.remove(key, held)) { // Held has identity equality: only one remover wins
+            release(held);
+        }
+    }
+
+    /** Gives back the bytes of {@code held}, which has just left the map, and drops them. */
+    private void release(Held held) {
+        if (held.length > 0) {
+            bytes.addAndGet(-held.length);
+            if (held.value instanceof Slot s && s.entry() instanceof CachedFile f) {
+                f.drop();
+            }
+        }
+    }
+
+    /**
+     * The clock: the hand walks the entries, giving a hit entry a second chance (clearing its
+     * mark) and removing the others, until {@link #EVICTED_DOWN_TO} remain. One thread evicts at
+     * a time; one that finds another at it does not wait, and keeps nothing.
+     *
+     * @return whether there is room now
+     */
+    private boolean evict() {
+        if (!evicting.tryLock()) {
+            return false;
+        }
+        try {
+            // Two full turns at most: the first clears every mark it passes, the second then removes.
+            for (long steps = 2L * slots.size() + 2; steps > 0 && slots.size() > EVICTED_DOWN_TO; steps--) {
+                if (hand == null || !hand.hasNext()) {
+                    hand = slots.entrySet().iterator(); // weakly consistent: safe beside concurrent updates
+                    if (!hand.hasNext()) {
+                        return true;
+                    }
+                }
+                Map.Entry<String, Held> e = hand.next();
+                Held h = e.getValue();
+                if (h.used) {
+                    h.used = false;
+                } else {
+                    remove(e.getKey(), h);
+                }
+            }
+            return slots.size() < MAX_ENTRIES;
+        } finally {
+            evicting.unlock();
         }
     }
 
@@ -250,10 +352,9 @@ final class FileCache {
                 entry = new CachedFile(p, a.lastModifiedTime().toMillis(), body);
                 length = body == null ? 0 : body.length;
             }
-            if (keep) {
-                slot = new Slot(entry, p, a.fileKey(), a.lastModifiedTime(), a.size(), dir != null, length);
-                FileCache.this.keep(key, slot);
-            } else {
+            slot = keep ? new Slot(entry, p, a.fileKey(), a.lastModifiedTime(), a.size(), dir != null, length) : null;
+            if (slot == null || !FileCache.this.keep(key, slot)) {
+                bytes.addAndGet(-length); // this request alone sends the bytes it read
                 slot = Slot.once(entry);
             }
             return entry;
@@ -279,13 +380,18 @@ final class FileCache {
     static final class CachedFile implements Root.File {
         private final Path path;
         private final long modified;
-        private final byte[] body;
+        private byte[] body; // null once dropped (racy but benign: a reader sees the bytes or opens the file)
         private String date; // racy but benign: every thread computes the same string
 
         CachedFile(Path path, long modified, byte[] body) {
             this.path = path;
             this.modified = modified;
             this.body = body;
+        }
+
+        /** Lets the bytes go (the cache no longer counts them); {@link #open} opens the file from now on. */
+        void drop() {
+            body = null;
         }
 
         /** Whether the bytes are held in memory. */
@@ -309,7 +415,8 @@ final class FileCache {
 
         @Override
         public Root.Content open() throws IOException {
-            return body != null ? Root.bytes(body) : Root.openFile(path);
+            byte[] b = body;
+            return b != null ? Root.bytes(b) : Root.openFile(path);
         }
     }
 }

@@ -209,6 +209,81 @@ class FileCacheTest {
         assertThat(cache.size()).isGreaterThan(0);
     }
 
+    /**
+     * A client asking for ever new missing names must not cost everyone else their hits: the
+     * cache once emptied itself whenever it reached {@link FileCache#MAX_ENTRIES}, so 4,096
+     * requests for junk names evicted every hot file. Entries in use now stay.
+     */
+    @Test
+    void aFloodOfMissingNamesDoesNotEvictTheEntriesInUse() throws IOException {
+        Root.Directory root = new Root.Directory(www);
+        root.check();
+        FileCache cache = new FileCache();
+        Root.Entry hot = cache.find(root, List.of("a.txt"));
+        Root.Entry hotBig = cache.find(root, List.of("big.bin"));
+        Root.Entry hotMissing = cache.find(root, List.of("sub", "nothing-here"));
+        assertThat(hot).isInstanceOf(FileCache.CachedFile.class);
+        for (int i = 0; i < 4 * FileCache.MAX_ENTRIES; i++) {
+            assertThat(cache.find(root, List.of("missing-" + i))).isNull();
+            assertThat(cache.size()).isLessThanOrEqualTo(FileCache.MAX_ENTRIES);
+            if (i % 64 == 0) {
+                assertThat(cache.find(root, List.of("a.txt"))).as("after %d missing names", i).isSameAs(hot);
+                assertThat(cache.find(root, List.of("big.bin"))).as("after %d missing names", i).isSameAs(hotBig);
+                assertThat(cache.find(root, List.of("sub", "nothing-here"))).isNull();
+            }
+        }
+        assertThat(hotMissing).isNull();
+        assertThat(((FileCache.CachedFile) hot).inMemory()).isTrue();
+        assertThat(cache.bytesHeld()).isEqualTo(PUBLIC.length());
+    }
+
+    /**
+     * Many threads (the hubs of one handler) keeping, evicting and dropping entries at once:
+     * the entry cap and the memory budget hold throughout, and the bytes accounted are exactly
+     * those of the entries held (the old full clear reset the count while others were keeping).
+     */
+    @Test
+    void theCapAndTheBudgetHoldUnderConcurrentChurn() throws Exception {
+        Root.Directory root = new Root.Directory(www);
+        root.check();
+        FileCache cache = new FileCache();
+        byte[] body = new byte[FileCache.SMALL_FILE / 2];
+        int files = (int) (FileCache.MAX_BYTES / body.length) + 8; // more than the budget holds
+        for (int i = 0; i < files; i++) {
+            Path f = www.resolve("c" + i + ".bin");
+            Files.write(f, body);
+            Files.setLastModifiedTime(f, FileTime.from(OLD));
+        }
+        Files.setLastModifiedTime(www, FileTime.from(OLD));
+        int threads = 4;
+        int perThread = 3 * FileCache.MAX_ENTRIES;
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> started = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            started.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < perThread; i++) {
+                        List<String> names = i % 8 == 0 ? List.of("c" + (i / 8 + id) % files + ".bin")
+                                : List.of("missing-" + id + "-" + i);
+                        cache.find(root, names);
+                        assertThat(cache.size()).isLessThanOrEqualTo(FileCache.MAX_ENTRIES + threads);
+                        assertThat(cache.bytesHeld()).isBetween(0L, FileCache.MAX_BYTES);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        for (Thread t : started) {
+            t.join(LONG.toMillis());
+            assertThat(t.isAlive()).isFalse();
+        }
+        assertThat(failures).isEmpty();
+        assertThat(cache.bytesHeld()).isEqualTo(cache.bytesOfEntries());
+        assertThat(cache.size()).isLessThanOrEqualTo(FileCache.MAX_ENTRIES + threads);
+    }
+
     @Test
     void filesInMemoryStayWithinTheBudgetAndTheRestIsSentFromTheFileSystem() throws IOException {
         Root.Directory root = new Root.Directory(www);
