@@ -24,18 +24,24 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Why a hit is as strict as a lookup: a file or directory entry is served only while the
  * request's path still resolves to the very same inode ({@link BasicFileAttributes#fileKey()},
- * device and inode), with the same modification time and size. A file changed in place (new
+ * device and inode), with the same modification time, size and, where the file system has one
+ * (Linux, macOS: the "unix" attribute view), change time ({@code st_ctime}). The change time
+ * moves on every write, {@code chmod}, {@code utimes} or link change and cannot be set back: a
+ * file rewritten keeping its size and restoring its modification time ({@code cp -p}, an
+ * unpacked archive), or deleted and created again on a freed inode number with the same size
+ * and time, or whose permissions changed, is looked up afresh. A file changed in place (new
  * time or size), deleted, renamed over, or replaced by a symbolic link (out of the root or not)
  * resolves to another inode or time, and the next request looks it up afresh with every check.
  * An absence is kept against its parent directory's inode and modification time, which change
  * whenever a name in it is created, removed or renamed. The same inode reached by another way
  * is the same file: nothing outside the root becomes visible through it.
  *
- * <p>What it cannot see, documented in {@link StaticFiles.Builder#fileCache}: a file rewritten
- * in place keeping both its size and its modification time (tools that restore times), and a
- * change of permissions alone; a served entry whose time is within {@link #SETTLE_MILLIS} of the
- * clock is never kept (a second write in the same clock tick keeps the time: git's "racy" file),
- * so a normal write is always seen by the next request.
+ * <p>What it cannot see, documented in {@link StaticFiles.Builder#fileCache}: without a change
+ * time, a file rewritten keeping both its size and its modification time, and a change of
+ * permissions alone; with one, a second such rewrite within the same tick of the kernel's clock
+ * (milliseconds) as the first. A served entry whose modification time is within
+ * {@link #SETTLE_MILLIS} of the clock is never kept (a second write in the same clock tick keeps
+ * the time: git's "racy" file), so a normal write is always seen by the next request.
  *
  * <p>Bounds: at most {@link #MAX_ENTRIES} entries, and {@link #MAX_BYTES} bytes of files
  * ({@link #SMALL_FILE} or less each) held in memory, first come: past it, a file is kept without
@@ -62,6 +68,22 @@ final class FileCache {
     static final int MAX_ENTRIES = 4096;
     /** An entry modified less than this long ago is not kept: its time may not change on a next write. */
     static final long SETTLE_MILLIS = 2000;
+
+    /** The attributes a hit compares, read by one {@code stat(2)} where the "unix" view exists. */
+    private static final String UNIX_STAT = "unix:fileKey,lastModifiedTime,size,isDirectory,ctime";
+    /**
+     * Whether the file system gives the inode's change time ({@code st_ctime}), which every
+     * change of content, times, permissions or links moves and no tool can set back.
+     */
+    private static final boolean CHANGE_TIME = changeTimeKnown();
+
+    private static boolean changeTimeKnown() {
+        try {
+            return Files.getAttribute(Path.of("").toAbsolutePath(), "unix:ctime") instanceof FileTime;
+        } catch (IOException | RuntimeException e) {
+            return false; // no "unix" view (Windows): modification time and size only
+        }
+    }
 
     /** The entries are evicted down to this many when {@link #MAX_ENTRIES} is reached. */
     static final int EVICTED_DOWN_TO = MAX_ENTRIES - MAX_ENTRIES / 8;
@@ -98,9 +120,9 @@ final class FileCache {
      * ({@code checked} null: not kept, it holds for the request that made it only).
      */
     private record Slot(Root.Entry entry, Path checked, Object fileKey, FileTime modified, long size, boolean dir,
-            int length) {
+            int length, FileTime changed) {
         static Slot once(Root.Entry entry) {
-            return new Slot(entry, null, null, null, 0, false, 0);
+            return new Slot(entry, null, null, null, 0, false, 0, null);
         }
 
         /** Whether {@code checked} still shows the state this slot was made with (one {@code stat}). */
@@ -108,20 +130,26 @@ final class FileCache {
             if (checked == null) {
                 return false;
             }
-            BasicFileAttributes a;
             try {
-                a = Files.readAttributes(checked, BasicFileAttributes.class); // links followed
+                if (changed != null) { // the same one stat(2), with the change time
+                    Map<String, Object> a = Files.readAttributes(checked, UNIX_STAT); // links followed
+                    return fileKey.equals(a.get("fileKey")) && modified.equals(a.get("lastModifiedTime"))
+                            && a.get("size") instanceof Long n && size == n
+                            && a.get("isDirectory") instanceof Boolean d && dir == d && changed.equals(a.get("ctime"));
+                }
+                BasicFileAttributes a = Files.readAttributes(checked, BasicFileAttributes.class); // links followed
+                return fileKey.equals(a.fileKey()) && modified.equals(a.lastModifiedTime()) && size == a.size()
+                        && dir == a.isDirectory();
             } catch (IOException | RuntimeException e) {
                 return false; // gone, or unreadable: the lookup decides
             }
-            return fileKey.equals(a.fileKey()) && modified.equals(a.lastModifiedTime()) && size == a.size()
-                    && dir == a.isDirectory();
         }
 
         /** Whether {@code other} is checked with the very same {@code stat} and expectation. */
         boolean sameCheck(Slot other) {
             return checked != null && checked.equals(other.checked) && fileKey.equals(other.fileKey)
-                    && modified.equals(other.modified) && size == other.size && dir == other.dir;
+                    && modified.equals(other.modified) && size == other.size && dir == other.dir
+                    && java.util.Objects.equals(changed, other.changed);
         }
     }
 
@@ -233,7 +261,7 @@ final class FileCache {
         if (entry == null && parent != null && parent.isDirectory() && settled(parent)
                 && Files.notExists(p, LinkOption.NOFOLLOW_LINKS)) {
             Slot absent = new Slot(null, p.getParent(), parent.fileKey(), parent.lastModifiedTime(), parent.size(), true,
-                    0);
+                    0, null);
             return keep(key, absent) ? absent : Slot.once(null);
         }
         return Slot.once(entry);
@@ -336,7 +364,17 @@ final class FileCache {
          * {@code r}, attributes {@code a}); answers the entry to serve, kept if it may be.
          */
         Root.Entry found(Path p, Path r, BasicFileAttributes a, Root.Dir dir) throws IOException {
+            // The change time, read before the bytes: a change from here on moves it (or the
+            // time or size, read before it), so what is kept is never newer than what is checked.
+            FileTime changed = null;
             boolean keep = settled(a);
+            if (keep && CHANGE_TIME) {
+                try {
+                    changed = (FileTime) Files.getAttribute(r, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+                } catch (IOException | RuntimeException e) {
+                    keep = false;
+                }
+            }
             Root.Entry entry;
             int length = 0;
             if (dir != null) {
@@ -352,7 +390,8 @@ final class FileCache {
                 entry = new CachedFile(p, a.lastModifiedTime().toMillis(), body);
                 length = body == null ? 0 : body.length;
             }
-            slot = keep ? new Slot(entry, p, a.fileKey(), a.lastModifiedTime(), a.size(), dir != null, length) : null;
+            slot = keep ? new Slot(entry, p, a.fileKey(), a.lastModifiedTime(), a.size(), dir != null, length, changed)
+                    : null;
             if (slot == null || !FileCache.this.keep(key, slot)) {
                 bytes.addAndGet(-length); // this request alone sends the bytes it read
                 slot = Slot.once(entry);
