@@ -387,7 +387,7 @@ final class FileCache {
                         bytes.addAndGet(-a.size());
                     }
                 }
-                entry = new CachedFile(p, a.lastModifiedTime().toMillis(), body);
+                entry = new CachedFile(r, a.lastModifiedTime().toMillis(), body);
                 length = body == null ? 0 : body.length;
             }
             slot = keep ? new Slot(entry, p, a.fileKey(), a.lastModifiedTime(), a.size(), dir != null, length, changed)
@@ -402,7 +402,7 @@ final class FileCache {
 
     /** The whole file if it has exactly {@code size} bytes now, else null (it is changing: not kept in memory). */
     private static byte[] read(Path file, long size) throws IOException {
-        try (FileChannel ch = FileChannel.open(file)) {
+        try (FileChannel ch = FileChannel.open(file, java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer b = ByteBuffer.allocate((int) size + 1);
             while (ch.read(b) > 0 && b.hasRemaining()) {
                 // read until the end of the file, or one byte past the size seen
@@ -413,8 +413,9 @@ final class FileCache {
 
     /**
      * A file found by a lookup. Its bytes, when small, were read right after the lookup; else
-     * {@link #open} opens the request's path, which the lookup (or, on a hit, the last
-     * {@code stat}) showed resolving to this same inode inside the root.
+     * {@link #open} opens the real path the lookup checked inside the root (on a hit, the last
+     * {@code stat} showed the request's path still resolving to its inode), without following
+     * a link in its last name ({@link Root#openReal}).
      */
     static final class CachedFile implements Root.File {
         private final Path path;
@@ -455,7 +456,7 @@ final class FileCache {
         @Override
         public Root.Content open() throws IOException {
             byte[] b = body;
-            return b != null ? Root.bytes(b) : Root.openFile(path);
+            return b != null ? Root.bytes(b) : Root.openReal(path);
         }
     }
 }

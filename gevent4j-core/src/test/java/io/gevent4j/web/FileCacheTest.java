@@ -1,6 +1,7 @@
 package io.gevent4j.web;
 
 import static io.gevent4j.testkit.Delays.LONG;
+import static io.gevent4j.testkit.Delays.VERY_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gevent4j.Hub;
@@ -211,6 +212,38 @@ class FileCacheTest {
     }
 
     /**
+     * The window between the check (a look-up, or a hit's {@code stat}) and the open: a file
+     * swapped for a link out of the root right then must not be opened through the link. The
+     * test stands in for an attacker winning that race by swapping between the two calls.
+     */
+    @Test
+    void aFileSwappedForALinkBetweenTheCheckAndTheOpenIsNotOpenedThroughIt() throws IOException {
+        Root.Directory root = new Root.Directory(www);
+        root.check();
+        Files.createSymbolicLink(www.resolve("link.bin"), Path.of("big.bin")); // a link inside the root is fine
+        FileCache cache = new FileCache();
+        List<Root.File> checked = new ArrayList<>();
+        checked.add((Root.File) root.find(List.of("big.bin"))); // no cache
+        checked.add((Root.File) cache.find(root, List.of("big.bin"))); // a look-up through the cache
+        checked.add((Root.File) cache.find(root, List.of("big.bin"))); // a hit
+        checked.add((Root.File) cache.find(root, List.of("link.bin")));
+        checked.add((Root.File) cache.find(root, List.of("link.bin")));
+        assertThat(checked.get(2)).isSameAs(checked.get(1));
+        try (Root.Content c = checked.get(4).open()) {
+            assertThat(c.length()).isEqualTo(big('p').length());
+        }
+        Files.delete(www.resolve("big.bin"));
+        Files.createSymbolicLink(www.resolve("big.bin"), outside.resolve("big.bin"));
+        for (Root.File f : checked) {
+            try (Root.Content c = f.open()) {
+                org.junit.jupiter.api.Assertions.fail("opened through the link: " + c.length() + " bytes");
+            } catch (IOException expected) {
+                // ELOOP: the last name is a link now
+            }
+        }
+    }
+
+    /**
      * A client asking for ever new missing names must not cost everyone else their hits: the
      * cache once emptied itself whenever it reached {@link FileCache#MAX_ENTRIES}, so 4,096
      * requests for junk names evicted every hot file. Entries in use now stay.
@@ -257,7 +290,7 @@ class FileCacheTest {
         }
         Files.setLastModifiedTime(www, FileTime.from(OLD));
         int threads = 4;
-        int perThread = 3 * FileCache.MAX_ENTRIES;
+        int perThread = 2 * FileCache.MAX_ENTRIES;
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Thread> started = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -265,7 +298,7 @@ class FileCacheTest {
             started.add(Thread.ofPlatform().start(() -> {
                 try {
                     for (int i = 0; i < perThread; i++) {
-                        List<String> names = i % 8 == 0 ? List.of("c" + (i / 8 + id) % files + ".bin")
+                        List<String> names = i % 16 == 0 ? List.of("c" + (i / 16 + id) % files + ".bin")
                                 : List.of("missing-" + id + "-" + i);
                         cache.find(root, names);
                         assertThat(cache.size()).isLessThanOrEqualTo(FileCache.MAX_ENTRIES + threads);
@@ -277,7 +310,7 @@ class FileCacheTest {
             }));
         }
         for (Thread t : started) {
-            t.join(LONG.toMillis());
+            t.join(VERY_LONG.toMillis());
             assertThat(t.isAlive()).isFalse();
         }
         assertThat(failures).isEmpty();
