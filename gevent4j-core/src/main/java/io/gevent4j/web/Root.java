@@ -12,7 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -180,9 +179,10 @@ sealed interface Root {
             try {
                 r = p.toRealPath();
                 a = Files.readAttributes(r, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
-                return null;
-            } catch (java.nio.file.AccessDeniedException e) {
+            } catch (java.nio.file.FileSystemException e) {
+                // Not there, not a directory, no access, and also what a client may ask for at
+                // will: a name too long for the file system (ENAMETOOLONG), a link loop (ELOOP).
+                // None names a file to serve: 404, not an exception (a 500 on demand).
                 return null;
             }
             if (!r.startsWith(real)) {

@@ -244,6 +244,29 @@ class FileCacheTest {
     }
 
     /**
+     * Names no file system lookup can answer are simply not there (404), cached or not: a name
+     * longer than a file name may be ({@code ENAMETOOLONG}), a link loop ({@code ELOOP}).
+     * They used to fail the look-up with an exception, a 500 a client could provoke at will.
+     */
+    @Test
+    void aTooLongNameOrALinkLoopIsNotFound() throws IOException {
+        Files.createSymbolicLink(www.resolve("loop"), Path.of("loop"));
+        Files.createSymbolicLink(www.resolve("loop-a"), Path.of("loop-b"));
+        Files.createSymbolicLink(www.resolve("loop-b"), Path.of("loop-a"));
+        HttpServer off = HttpServer.builder(StaticFiles.directory(www).fileCache(false).build()).hub(hub)
+                .listen("127.0.0.1:0").build().start();
+        servers.add(off);
+        String longName = "n".repeat(300);
+        for (String target : List.of("/" + longName, "/sub/" + longName, "/" + longName + "/x", "/loop", "/loop/x",
+                "/loop-a", "/sub/../loop-b".replace("/sub/..", ""))) {
+            assertThat(warm(target).status()).as("cached %s", target).isEqualTo(404);
+            try (RawHttp c = new RawHttp(off.address(), LONG)) {
+                assertThat(c.exchange("GET", target).status()).as("uncached %s", target).isEqualTo(404);
+            }
+        }
+    }
+
+    /**
      * A client asking for ever new missing names must not cost everyone else their hits: the
      * cache once emptied itself whenever it reached {@link FileCache#MAX_ENTRIES}, so 4,096
      * requests for junk names evicted every hot file. Entries in use now stay.
