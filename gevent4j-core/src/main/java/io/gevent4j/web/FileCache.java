@@ -382,7 +382,14 @@ final class FileCache {
             } else {
                 byte[] body = null;
                 if (keep && a.size() <= SMALL_FILE && reserve(a.size())) {
-                    body = read(r, a.size());
+                    try {
+                        body = read(r, a.size());
+                    } catch (IOException e) {
+                        // Gone (or swapped for a link) since the look-up: its reservation is given
+                        // back, and the name is looked up afresh, as nothing (404) if so it is.
+                        bytes.addAndGet(-a.size());
+                        return null;
+                    }
                     if (body == null) {
                         bytes.addAndGet(-a.size());
                     }
@@ -400,8 +407,12 @@ final class FileCache {
         }
     }
 
+    /** Runs right before a look-up reads a small file's bytes (tests: to change the file in that window). */
+    Runnable beforeRead = () -> {};
+
     /** The whole file if it has exactly {@code size} bytes now, else null (it is changing: not kept in memory). */
-    private static byte[] read(Path file, long size) throws IOException {
+    private byte[] read(Path file, long size) throws IOException {
+        beforeRead.run();
         try (FileChannel ch = FileChannel.open(file, java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer b = ByteBuffer.allocate((int) size + 1);
             while (ch.read(b) > 0 && b.hasRemaining()) {

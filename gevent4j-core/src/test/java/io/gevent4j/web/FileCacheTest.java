@@ -267,6 +267,41 @@ class FileCacheTest {
     }
 
     /**
+     * A small file deleted (or swapped for a link) between the look-up and the read of its
+     * bytes: the answer is "not there", and the bytes reserved for it go back to the budget
+     * (they leaked: every such race shrank the memory budget for good, and the request got a 500).
+     */
+    @Test
+    void aFileGoneBeforeItsBytesAreReadGivesItsReservationBack() throws IOException {
+        Root.Directory root = new Root.Directory(www);
+        root.check();
+        FileCache cache = new FileCache();
+        cache.beforeRead = () -> {
+            try {
+                Files.delete(www.resolve("a.txt"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        assertThat(cache.find(root, List.of("a.txt"))).isNull();
+        assertThat(cache.bytesHeld()).isZero();
+        write(www.resolve("a.txt"), PUBLIC);
+        cache.beforeRead = () -> {
+            try {
+                Files.delete(www.resolve("a.txt"));
+                Files.createSymbolicLink(www.resolve("a.txt"), outside.resolve("a.txt"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        assertThat(cache.find(root, List.of("a.txt"))).isNull();
+        assertThat(cache.bytesHeld()).isZero();
+        cache.beforeRead = () -> {};
+        assertThat(cache.find(root, List.of("a.txt"))).isNull(); // a link out of the root
+        assertThat(cache.bytesHeld()).isZero();
+    }
+
+    /**
      * A client asking for ever new missing names must not cost everyone else their hits: the
      * cache once emptied itself whenever it reached {@link FileCache#MAX_ENTRIES}, so 4,096
      * requests for junk names evicted every hot file. Entries in use now stay.
@@ -304,7 +339,7 @@ class FileCacheTest {
         Root.Directory root = new Root.Directory(www);
         root.check();
         FileCache cache = new FileCache();
-        byte[] body = new byte[FileCache.SMALL_FILE / 2];
+        byte[] body = new byte[FileCache.SMALL_FILE / 8];
         int files = (int) (FileCache.MAX_BYTES / body.length) + 8; // more than the budget holds
         for (int i = 0; i < files; i++) {
             Path f = www.resolve("c" + i + ".bin");
@@ -313,7 +348,7 @@ class FileCacheTest {
         }
         Files.setLastModifiedTime(www, FileTime.from(OLD));
         int threads = 4;
-        int perThread = 2 * FileCache.MAX_ENTRIES;
+        int perThread = FileCache.MAX_ENTRIES + 1024; // four threads: a sweep every few hundred keeps
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Thread> started = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -333,7 +368,7 @@ class FileCacheTest {
             }));
         }
         for (Thread t : started) {
-            t.join(VERY_LONG.toMillis());
+            t.join(VERY_LONG.multipliedBy(3).toMillis()); // bounded work; a loaded machine is slow
             assertThat(t.isAlive()).isFalse();
         }
         assertThat(failures).isEmpty();
