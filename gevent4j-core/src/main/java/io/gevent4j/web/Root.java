@@ -12,8 +12,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.zip.CRC32;
@@ -74,7 +74,20 @@ sealed interface Root {
 
     /** The file at {@code file}, opened; its length is the size when opened. */
     static Content openFile(Path file) throws IOException {
-        FileChannel ch = FileChannel.open(file);
+        return open(FileChannel.open(file));
+    }
+
+    /**
+     * The file at {@code real}, a real path a look-up checked, opened without following a link
+     * in its last name: one swapped in since the check fails to open ({@code ELOOP}) rather than
+     * leading out of the root. (A parent directory swapped for a link in that window is not
+     * caught: that takes {@code openat2(RESOLVE_BENEATH)}, which the JDK does not offer.)
+     */
+    static Content openReal(Path real) throws IOException {
+        return open(FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    private static Content open(FileChannel ch) throws IOException {
         long length;
         try {
             length = ch.size();
@@ -166,9 +179,10 @@ sealed interface Root {
             try {
                 r = p.toRealPath();
                 a = Files.readAttributes(r, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
-                return null;
-            } catch (java.nio.file.AccessDeniedException e) {
+            } catch (java.nio.file.FileSystemException e) {
+                // Not there, not a directory, no access, and also what a client may ask for at
+                // will: a name too long for the file system (ENAMETOOLONG), a link loop (ELOOP).
+                // None names a file to serve: 404, not an exception (a 500 on demand).
                 return null;
             }
             if (!r.startsWith(real)) {
@@ -197,7 +211,7 @@ sealed interface Root {
 
                 @Override
                 public Content open() throws IOException {
-                    return openFile(file);
+                    return openReal(file);
                 }
             };
         }

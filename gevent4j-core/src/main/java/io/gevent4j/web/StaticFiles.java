@@ -541,12 +541,15 @@ public final class StaticFiles implements HttpHandler {
          * past that, files are sent from the file system), so a hit costs one {@code stat(2)}
          * of the request's path (and one of its directory for the pre-compressed variants) and
          * a write from memory: for a small file, head and body in one write. Each request checks that the path still resolves to the same
-         * inode with the same modification time and size (a missing name: that its directory is
-         * unchanged), else looks it up again with every traversal and symbolic-link check: a
-         * file changed, deleted, renamed over or replaced by a link is seen by the next request.
-         * Files modified in the last 2 seconds are not kept. Not seen: a file rewritten keeping
-         * both its size and its modification time (e.g. restored by a tool that sets times),
-         * and a change of permissions alone; turn the cache off for trees changed that way.
+         * inode with the same modification time, size and (where the file system reports it,
+         * as on Linux and macOS) change time; a missing name: that its directory is unchanged.
+         * Else it looks the path up again with every traversal and symbolic-link check: a file
+         * changed (even keeping its size and restoring its modification time), deleted, created
+         * again on the same inode number, renamed over, replaced by a link, or given other
+         * permissions is seen by the next request. Files modified in the last 2 seconds are not
+         * kept. Not seen: without a change time (Windows), a rewrite keeping size and
+         * modification time, and a change of permissions alone; with one, a second such rewrite
+         * within a few milliseconds of the first. Turn the cache off for trees changed that way.
          * A class-path root has no cache.
          *
          * @param on false to look every request up on the file system
