@@ -140,6 +140,11 @@ final class UringSends implements IoHandler.SendQueue {
             // Room in the socket (or an error, which the send then reports): send again.
             polling = false;
             sendInFlight = false;
+            if (aborted) {
+                size = 0; // abortNow kept the bytes of the send that found no room: none goes now
+                settle();
+                return;
+            }
             io.submitLater(this);
             return;
         }

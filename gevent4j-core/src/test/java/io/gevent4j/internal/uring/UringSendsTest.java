@@ -357,4 +357,43 @@ class UringSendsTest {
             io.close();
         }
     }
+    /**
+     * On the poller alone, on a kernel that answers a full socket with EAGAIN: a cancel ends the
+     * poll for room in flight, and the queue settles (idle, a flush waiting for it returns).
+     */
+    @Test
+    void cancelEndsAPollForRoomInFlight() throws Exception {
+        UringIo io = new UringIo("cancel-room-poll");
+        io.sendFlags |= UringIo.MSG_DONTWAIT;
+        try {
+            SocketChannel ch = SocketChannel.open(address());
+            closeLater.add(ch);
+            ch.configureBlocking(false);
+            acceptPeer(); // never reads
+            SelectionKey key = io.register(ch, 0, () -> {});
+            IoHandler.SendQueue q = io.sendQueue(key);
+            ByteBuffer chunk = ByteBuffer.allocate(1000);
+            long end = System.nanoTime() + LONG.toNanos();
+            // Fill the socket and then the queue: the send that finds no room polls for it.
+            while (System.nanoTime() < end && q.offer(chunk.clear()) > 0) {
+                io.pollNow(Runnable::run);
+            }
+            while (System.nanoTime() < end && io.roomPolls == 0) {
+                io.poll(Runnable::run, SHORT.toMillis());
+            }
+            io.poll(Runnable::run, SHORT.toMillis());
+            assertThat(io.roomPolls).as("a send found no room and polls for it").isPositive();
+            assertThat(io.sendsInFlight).as("the poll for room").isEqualTo(1);
+            q.cancel();
+            for (int i = 0; i < 20 && !q.idle(); i++) {
+                io.poll(Runnable::run, SHORT.toMillis());
+            }
+            assertThat(io.sendsInFlight).isZero();
+            assertThat(q.idle()).as("the cancelled queue settled").isTrue();
+            assertThat(((UringKey) key).sends.bufferInFlight()).isNull();
+            assertThatThrownBy(() -> q.offer(chunk.clear())).isInstanceOf(ClosedChannelException.class);
+        } finally {
+            io.close();
+        }
+    }
 }
