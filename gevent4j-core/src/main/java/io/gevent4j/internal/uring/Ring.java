@@ -66,6 +66,11 @@ final class Ring {
     private int sqLocalTail;
     private int unsubmitted;
     private boolean closed;
+    /**
+     * Tests: how many more {@link #enter} calls with submissions answer EBUSY without a system
+     * call, as a 5.x kernel's does while completions wait in its overflow backlog.
+     */
+    int refuseForTest;
 
     /** Thrown when the kernel refuses a ring; {@code errno} says why (0: a missing feature). */
     static final class SetupFailed extends Exception {
@@ -197,6 +202,10 @@ final class Ring {
     int enter(int minComplete, int flags, long arg, long argSize) {
         INT.setRelease(sqRing, sqTail, sqLocalTail);
         int n = unsubmitted;
+        if (refuseForTest > 0 && n > 0) {
+            refuseForTest--;
+            return -Syscalls.EBUSY;
+        }
         long r = Syscalls.syscall(errno, Syscalls.SYS_IO_URING_ENTER, fd, n, minComplete, flags, arg, argSize);
         if (r < 0) {
             int e = Syscalls.errno(errno);

@@ -93,6 +93,12 @@ public final class UringIo implements IoHandler {
      * listening socket accepting until the poll completes, so the holder waits for them.
      */
     private int closingPolls;
+    /**
+     * The wake-up's read completed during this poll before its wait: a completion reaped while
+     * the submission ring was full and the kernel refused it (5.x kernels with a completion
+     * backlog). The poll must not wait then, nor while keys it found ready wait for dispatch.
+     */
+    private boolean woken;
     private UringKey[] slots = new UringKey[64];
     private int[] freeSlots = new int[64];
     private int freeCount;
@@ -152,6 +158,11 @@ public final class UringIo implements IoHandler {
 
     Selector holder() {
         return holder;
+    }
+
+    /** Tests: the next {@code n} submissions are refused with EBUSY (see {@link Ring#refuseForTest}). */
+    void refuseSubmissionsForTest(int n) {
+        ring.refuseForTest = n;
     }
 
     @Override
@@ -358,13 +369,16 @@ public final class UringIo implements IoHandler {
     public void poll(Consumer<Runnable> ready, long timeoutMillis) throws IOException {
         checkOpen();
         polling = true;
+        woken = false;
         try {
             sweep();
             prepare();
             if (releaseClosed) {
                 releaseCancelled();
             }
-            if (ring.ready() > 0) {
+            // A release waiting only for closing polls may wait: their completions end the wait.
+            if (ring.ready() > 0 || woken || (releaseClosed && closingPolls == 0) || !readyList.isEmpty()
+                    || !toSubmit.isEmpty()) {
                 if (ring.unsubmitted() > 0 || ring.needsEnter()) {
                     enter(0, 0, 0L);
                 }
@@ -437,12 +451,18 @@ public final class UringIo implements IoHandler {
         if (closingPolls > 0) {
             return; // again once their completions are reaped (a pass or two): they hold the sockets
         }
-        releaseClosed = false;
         if (ring.unsubmitted() > 0) {
             // Sends prepared for a closed channel name its descriptor: they reach the kernel
             // before the holder lets the JDK close (and the system reuse) that number.
             ring.enter(0, 0, 0L, 0L);
+            if (ring.unsubmitted() > 0) {
+                // Refused for now (a 5.x kernel with a completion backlog answers EBUSY): the
+                // descriptors stay open until a later pass has handed those submissions over.
+                releaseClosed = true;
+                return;
+            }
         }
+        releaseClosed = false;
         try {
             holder.selectNow();
         } catch (IOException e) {
@@ -562,6 +582,7 @@ public final class UringIo implements IoHandler {
     private void complete(long userData, int res) {
         if (userData == WAKE) {
             wakeArmed = false;
+            woken = true;
             return;
         }
         if (userData == IGNORED) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -56,7 +57,8 @@ final class UringSends implements IoHandler.SendQueue {
     // Any thread.
     private volatile boolean busy;
     private volatile String failure;
-    private volatile Waiter drainWaiter;
+    /** Strands waiting for the queue to drain: any number (a close and another hub's send may both wait). */
+    private final ConcurrentLinkedQueue<Waiter> drainWaiters = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean cancelled = new AtomicBoolean();
 
     UringSends(UringIo io, UringKey key) {
@@ -140,6 +142,11 @@ final class UringSends implements IoHandler.SendQueue {
             // Room in the socket (or an error, which the send then reports): send again.
             polling = false;
             sendInFlight = false;
+            if (aborted) {
+                size = 0; // abortNow kept the bytes of the send that found no room: none goes now
+                settle();
+                return;
+            }
             io.submitLater(this);
             return;
         }
@@ -203,10 +210,11 @@ final class UringSends implements IoHandler.SendQueue {
         }
         head = 0;
         needPoll = false;
-        busy = false; // Dekker with flush: busy written, then the waiter read
-        Waiter w = drainWaiter;
-        if (w != null) {
-            w.notifyWaiter();
+        busy = false; // Dekker with flush: busy written, then the waiters read
+        if (!drainWaiters.isEmpty()) {
+            for (Waiter w : drainWaiters) {
+                w.notifyWaiter();
+            }
         }
         io.sendsSettled(key);
     }
@@ -248,7 +256,7 @@ final class UringSends implements IoHandler.SendQueue {
     public boolean flush(Strand strand, long deadline) throws IOException {
         while (busy) {
             Waiter w = new Waiter(strand);
-            drainWaiter = w;
+            drainWaiters.add(w);
             try {
                 if (!busy) {
                     break; // Dekker: the waiter was published, then busy re-read
@@ -257,7 +265,7 @@ final class UringSends implements IoHandler.SendQueue {
                     return false;
                 }
             } finally {
-                drainWaiter = null;
+                drainWaiters.remove(w);
             }
         }
         return true;

@@ -11,8 +11,10 @@ import io.gevent4j.Greenlet;
 import io.gevent4j.Hub;
 import io.gevent4j.internal.IoHandler;
 import io.gevent4j.internal.Loops;
+import io.gevent4j.internal.Strand;
 import io.gevent4j.socket.TcpSocket;
 import io.gevent4j.testkit.Delays;
+import io.gevent4j.testkit.Probe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -353,6 +355,101 @@ class UringSendsTest {
             assertThat(q.idle()).isTrue();
             assertThat(ch.isOpen()).isTrue();
             assertThatThrownBy(() -> q.offer(chunk.clear())).isInstanceOf(ClosedChannelException.class);
+        } finally {
+            io.close();
+        }
+    }
+    /**
+     * On the poller alone, on a kernel that answers a full socket with EAGAIN: a cancel ends the
+     * poll for room in flight, and the queue settles (idle, a flush waiting for it returns).
+     */
+    @Test
+    void cancelEndsAPollForRoomInFlight() throws Exception {
+        UringIo io = new UringIo("cancel-room-poll");
+        io.sendFlags |= UringIo.MSG_DONTWAIT;
+        try {
+            SocketChannel ch = SocketChannel.open(address());
+            closeLater.add(ch);
+            ch.configureBlocking(false);
+            acceptPeer(); // never reads
+            SelectionKey key = io.register(ch, 0, () -> {});
+            IoHandler.SendQueue q = io.sendQueue(key);
+            ByteBuffer chunk = ByteBuffer.allocate(1000);
+            long end = System.nanoTime() + LONG.toNanos();
+            // Fill the socket and then the queue: the send that finds no room polls for it.
+            while (System.nanoTime() < end && q.offer(chunk.clear()) > 0) {
+                io.pollNow(Runnable::run);
+            }
+            while (System.nanoTime() < end && io.roomPolls == 0) {
+                io.poll(Runnable::run, SHORT.toMillis());
+            }
+            io.poll(Runnable::run, SHORT.toMillis());
+            assertThat(io.roomPolls).as("a send found no room and polls for it").isPositive();
+            assertThat(io.sendsInFlight).as("the poll for room").isEqualTo(1);
+            q.cancel();
+            for (int i = 0; i < 20 && !q.idle(); i++) {
+                io.poll(Runnable::run, SHORT.toMillis());
+            }
+            assertThat(io.sendsInFlight).isZero();
+            assertThat(q.idle()).as("the cancelled queue settled").isTrue();
+            assertThat(((UringKey) key).sends.bufferInFlight()).isNull();
+            assertThatThrownBy(() -> q.offer(chunk.clear())).isInstanceOf(ClosedChannelException.class);
+        } finally {
+            io.close();
+        }
+    }
+    /**
+     * On the poller alone: two strands wait at once for one queue to drain (another hub's send on
+     * the socket and a close from a thread do so): both are told when it drains.
+     */
+    @Test
+    void everyStrandWaitingForTheQueueToDrainIsTold() throws Exception {
+        UringIo io = new UringIo("two-flushers");
+        try {
+            SocketChannel ch = SocketChannel.open(address());
+            closeLater.add(ch);
+            ch.configureBlocking(false);
+            Socket peer = acceptPeer();
+            SelectionKey key = io.register(ch, 0, () -> {});
+            IoHandler.SendQueue q = io.sendQueue(key);
+            ByteBuffer chunk = ByteBuffer.allocate(1000);
+            long offered = 0;
+            long end = System.nanoTime() + LONG.toNanos();
+            for (int n; System.nanoTime() < end && (n = q.offer(chunk.clear())) > 0; ) {
+                offered += n;
+                io.pollNow(Runnable::run);
+            }
+            io.poll(Runnable::run, SHORT.toMillis());
+            assertThat(q.idle()).as("bytes wait in the queue").isFalse();
+            boolean[] flushed = new boolean[2];
+            for (int i = 0; i < 2; i++) {
+                int at = i;
+                Thread t = Thread.ofPlatform().name("flusher-" + i).start(() -> {
+                    try {
+                        Strand s = Strand.current();
+                        flushed[at] = q.flush(s, s.deadlineAfter(LONG.toNanos()));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                threads.add(t);
+                Probe.awaitParked(t, LONG);
+            }
+            long toRead = offered;
+            Thread drainer = Thread.ofPlatform().name("drainer").start(() -> {
+                try {
+                    peer.getInputStream().readNBytes(Math.toIntExact(toRead));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            threads.add(drainer);
+            long until = System.nanoTime() + LONG.toNanos() + SHORT.toNanos();
+            while (System.nanoTime() < until && (threads.get(0).isAlive() || threads.get(1).isAlive())) {
+                io.poll(Runnable::run, SHORT.toMillis());
+            }
+            assertThat(q.idle()).isTrue();
+            assertThat(flushed).as("both flushes saw the queue drain before their deadline").containsExactly(true, true);
         } finally {
             io.close();
         }
