@@ -411,11 +411,14 @@ class HttpServerTest {
     void anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws Exception {
         HttpServer s = start(HttpServer.builder(ECHO).idleTimeout(SHORT));
         try (RawClient c = raw(s)) {
+            // The idle time starts when the server has sent the response, which is after the
+            // request left and may be well before this client reads it (on a loaded machine):
+            // the one lower bound that always holds runs from the send.
+            long t0 = System.nanoTime();
             c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(200);
-            long t0 = System.nanoTime();
             assertThat(c.closedByServer()).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(SHORT.minusMillis(5));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(SHORT);
         }
     }
 
