@@ -323,17 +323,43 @@ class UringSendsTest {
         assertThat(read.get()).isEqualTo(total);
     }
 
+    /** A socket whose peer never reads, registered (interest 0) on a poller, with its send queue. */
+    private record Silent(SocketChannel ch, SelectionKey key, IoHandler.SendQueue q) {}
+
+    private Silent silentPeer(UringIo io) throws IOException {
+        SocketChannel ch = SocketChannel.open(address());
+        closeLater.add(ch);
+        ch.configureBlocking(false);
+        acceptPeer(); // never reads
+        SelectionKey key = io.register(ch, 0, () -> {});
+        return new Silent(ch, key, io.sendQueue(key));
+    }
+
+    /**
+     * Cancels {@code q}, whose one operation is in flight, lets the poller settle it, and checks
+     * that it is idle, holds no buffer and refuses new bytes.
+     */
+    private static void cancelAndSettle(UringIo io, SelectionKey key, IoHandler.SendQueue q, ByteBuffer chunk)
+            throws Exception {
+        q.cancel();
+        for (int i = 0; i < 20 && !q.idle(); i++) {
+            io.poll(Runnable::run, SHORT.toMillis());
+        }
+        assertThat(io.sendsInFlight).isZero();
+        assertThat(q.idle()).as("the cancelled queue settled").isTrue();
+        assertThat(((UringKey) key).sends.bufferInFlight()).isNull();
+        assertThatThrownBy(() -> q.offer(chunk.clear())).isInstanceOf(ClosedChannelException.class);
+    }
+
     /** On the poller alone: a cancel ends a send the peer never lets finish; the buffer is released after it. */
     @Test
     void cancelEndsASendInFlight() throws Exception {
         UringIo io = new UringIo("cancel");
         try {
-            SocketChannel ch = SocketChannel.open(address());
-            closeLater.add(ch);
-            ch.configureBlocking(false);
-            acceptPeer(); // never reads
-            SelectionKey key = io.register(ch, 0, () -> {});
-            IoHandler.SendQueue q = io.sendQueue(key);
+            Silent silent = silentPeer(io);
+            SocketChannel ch = silent.ch();
+            SelectionKey key = silent.key();
+            IoHandler.SendQueue q = silent.q();
             ByteBuffer chunk = ByteBuffer.allocate(1000);
             long end = System.nanoTime() + LONG.toNanos();
             // Fill the socket and then the queue: the last send stays in flight.
@@ -347,14 +373,8 @@ class UringSendsTest {
             assertThat(((UringKey) key).sends.full()).isTrue();
             io.poll(Runnable::run, SHORT.toMillis());
             assertThat(io.sendsInFlight).isEqualTo(1);
-            q.cancel();
-            for (int i = 0; i < 20 && !q.idle(); i++) {
-                io.poll(Runnable::run, SHORT.toMillis());
-            }
-            assertThat(io.sendsInFlight).isZero();
-            assertThat(q.idle()).isTrue();
+            cancelAndSettle(io, key, q, chunk);
             assertThat(ch.isOpen()).isTrue();
-            assertThatThrownBy(() -> q.offer(chunk.clear())).isInstanceOf(ClosedChannelException.class);
         } finally {
             io.close();
         }
@@ -368,12 +388,10 @@ class UringSendsTest {
         UringIo io = new UringIo("cancel-room-poll");
         io.sendFlags |= UringIo.MSG_DONTWAIT;
         try {
-            SocketChannel ch = SocketChannel.open(address());
-            closeLater.add(ch);
-            ch.configureBlocking(false);
-            acceptPeer(); // never reads
-            SelectionKey key = io.register(ch, 0, () -> {});
-            IoHandler.SendQueue q = io.sendQueue(key);
+            Silent silent = silentPeer(io);
+            SocketChannel ch = silent.ch();
+            SelectionKey key = silent.key();
+            IoHandler.SendQueue q = silent.q();
             ByteBuffer chunk = ByteBuffer.allocate(1000);
             long end = System.nanoTime() + LONG.toNanos();
             // Fill the socket and then the queue: the send that finds no room polls for it.
@@ -386,14 +404,7 @@ class UringSendsTest {
             io.poll(Runnable::run, SHORT.toMillis());
             assertThat(io.roomPolls).as("a send found no room and polls for it").isPositive();
             assertThat(io.sendsInFlight).as("the poll for room").isEqualTo(1);
-            q.cancel();
-            for (int i = 0; i < 20 && !q.idle(); i++) {
-                io.poll(Runnable::run, SHORT.toMillis());
-            }
-            assertThat(io.sendsInFlight).isZero();
-            assertThat(q.idle()).as("the cancelled queue settled").isTrue();
-            assertThat(((UringKey) key).sends.bufferInFlight()).isNull();
-            assertThatThrownBy(() -> q.offer(chunk.clear())).isInstanceOf(ClosedChannelException.class);
+            cancelAndSettle(io, key, q, chunk);
         } finally {
             io.close();
         }
