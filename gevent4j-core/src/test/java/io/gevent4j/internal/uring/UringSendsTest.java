@@ -272,12 +272,10 @@ class UringSendsTest {
                 c.sendAll(chunk);
             }
         });
-        // Wait until it waits for room (its queue full), then kill it.
-        long end = System.nanoTime() + LONG.toNanos();
-        while (System.nanoTime() < end && !(socket[0] != null && queueFull(socket[0]))) {
-            Thread.onSpinWait();
-        }
-        assertThat(queueFull(socket[0])).isTrue();
+        // Wait until it waits for room (parked with its queue full), then kill it. Both are read
+        // at one moment: while the kernel's buffers still fill, the queue is full only by turns.
+        Probe.await(() -> socket[0] != null && queueFull(socket[0]) && Probe.isParked(g), LONG,
+                () -> "the writer parked with a full queue");
         assertThat(g.kill(LONG)).isTrue();
         assertThat(g.dead()).isTrue();
     }
