@@ -15,10 +15,13 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,11 +101,15 @@ class ChatServerTest {
     void aHeadlessChromiumChatsWithUs(@TempDir Path profile) throws Exception {
         requireChromium();
         try (WebSocket mine = join(); Socket feed = events()) {
-            Process chromium = new ProcessBuilder(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+            ProcessBuilder builder = new ProcessBuilder(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--user-data-dir=" + profile, "--remote-debugging-port=0",
-                    "http://127.0.0.1:" + port + "/?say=hello-from-chromium"))
-                    .redirectOutput(profile.resolve("stdout").toFile()).start();
+                    "--disable-sync", "--disable-crash-reporter", "--disable-breakpad",
+                    "--user-data-dir=" + profile.resolve("profile"), "--remote-debugging-port=0",
+                    "http://127.0.0.1:" + port + "/?say=hello-from-chromium"));
+            Files.createDirectories(profile.resolve("tmp"));
+            // its singleton socket's directory goes inside what the test deletes, not into the shared /tmp
+            builder.environment().put("TMPDIR", profile.resolve("tmp").toString());
+            Process chromium = builder.redirectOutput(profile.resolve("stdout").toFile()).start();
             try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(chromium.getErrorStream(), StandardCharsets.UTF_8))) {
                 assertThat(mine.receive()).contains(new Message.Text("hello-from-chromium"));
                 readUntil(feed.getInputStream(), "data: hello-from-chromium\n\n");
@@ -132,11 +139,39 @@ class ChatServerTest {
                     assertThat(reply).contains("<li>hello-from-java</li>");
                 }
             } finally {
-                chromium.destroy();
-                if (!chromium.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS)) {
-                    chromium.destroyForcibly();
-                    chromium.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS);
+                stopWithItsChildren(chromium);
+            }
+        }
+    }
+
+    /**
+     * Ends chromium and every process it started. The browser's exit does not wait for its zygotes,
+     * renderers and storage service, which go on writing into the profile: the temporary directory
+     * could not be deleted while they did. The children are listed before the browser ends, since
+     * after that they are no longer its descendants.
+     */
+    private static void stopWithItsChildren(Process chromium) throws InterruptedException {
+        List<ProcessHandle> children = chromium.descendants().toList();
+        chromium.destroy();
+        if (!chromium.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS)) {
+            chromium.destroyForcibly();
+            chromium.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        for (ProcessHandle child : children) {
+            child.destroy();
+        }
+        for (ProcessHandle child : children) {
+            try {
+                child.onExit().get(LONG.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                child.destroyForcibly();
+                try {
+                    child.onExit().get(LONG.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException again) {
+                    throw new AssertionError("chromium's process " + child.pid() + " outlived SIGKILL", again);
                 }
+            } catch (ExecutionException e) {
+                throw new AssertionError(e);
             }
         }
     }
