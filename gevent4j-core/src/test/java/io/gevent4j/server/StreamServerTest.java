@@ -322,7 +322,10 @@ class StreamServerTest {
                 echo(c);
             }).hubs(group).listen("127.0.0.1:0").build().start();
             try {
-                for (int i = 0; i < 4; i++) {
+                // A connection goes to the next hub of the group unless that hub runs code at that
+                // instant; both hubs wake for each connection on the shared socket, so the other one
+                // may be running its accept loop just then (CI once saw four in a row stay put).
+                for (int i = 0; i < 64 && seen.size() < 2; i++) {
                     try (Socket c = client(s)) {
                         assertThat(roundTrip(c, "m" + i)).isEqualTo("m" + i);
                     }
