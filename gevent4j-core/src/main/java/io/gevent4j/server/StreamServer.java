@@ -598,6 +598,8 @@ public final class StreamServer implements AutoCloseable {
          * after what was batched. Fewer, larger TCP segments for handlers that answer in pieces
          * (a header, then a body) or answer several pipelined requests. A failure of a batched
          * write the hub made after the greenlet moved on is thrown by the connection's next call.
+         * A write from another hub or a plain thread (one writer at a time) is sent by the
+         * connection's hub after what is batched, and returns once it reached the socket.
          * Plain TCP only: {@link #build()} refuses it with TLS.
          *
          * @param bufferBytes 0 (off) or {@link #MIN_BATCH_BYTES} to {@link #MAX_BATCH_BYTES}

@@ -1,5 +1,8 @@
 package io.gevent4j.server;
 
+import io.gevent4j.Greenlet;
+import io.gevent4j.Hub;
+import io.gevent4j.internal.Loop;
 import io.gevent4j.internal.Loops;
 import io.gevent4j.internal.LoopStrand;
 import io.gevent4j.internal.io.ChannelIo;
@@ -14,6 +17,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 
 /**
  * The batched writes of one plain connection ({@code StreamServer.Builder.batchWrites}): its
@@ -25,7 +29,10 @@ import java.util.Optional;
  *
  * <p>Who calls it: the connection's greenlet ({@link #send}, {@link #flush}); the hub's loop
  * ({@link #flushFromLoop}, after the greenlet's slice). Both run on the loop's one thread, never
- * at once, so nothing here is synchronised.
+ * at once, so nothing here is synchronised. A writer on another hub or a plain thread (taking
+ * turns with the handler, one writer at a time, as {@code Connection} asks) never touches the
+ * batch from its own thread: its write runs in a greenlet on the connection's hub, which sends it
+ * after what is batched, and the writer waits for that greenlet, as for an unbatched write.
  */
 final class WriteBatch {
     /*
@@ -43,6 +50,9 @@ final class WriteBatch {
     private final TcpSocket tcp;
     private final SocketChannel ch;
     private final int capacity;
+    /** The connection's hub, whose loop alone touches the batch. */
+    private final Hub home;
+    private final Loop homeLoop;
     /** Allocated at the first write: an idle connection that never writes holds none. */
     private ByteBuffer buf = EMPTY;
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
@@ -61,10 +71,13 @@ final class WriteBatch {
     /** Write system calls made (for tests). */
     private long systemWrites;
 
+    /** Made by the connection's greenlet, on the connection's hub. */
     WriteBatch(TcpSocket tcp, int capacity) {
         this.tcp = tcp;
         this.ch = tcp.channel();
         this.capacity = capacity;
+        this.home = Hub.current();
+        this.homeLoop = Loops.current();
     }
 
     /** Write system calls made so far (for tests). */
@@ -79,6 +92,11 @@ final class WriteBatch {
 
     /** Queues all of {@code src} (or writes it, if it is too large to batch); the greenlet's call. */
     void send(ByteBuffer src) throws IOException {
+        LoopStrand me = LoopStrand.of(Thread.currentThread());
+        if (me == null || me.loop() != homeLoop) {
+            fromElsewhere(src);
+            return;
+        }
         raiseFailure();
         if (!ch.isOpen() && src.hasRemaining()) {
             // As an unbatched write: batched, the error would wait for a next call that may never come.
@@ -86,13 +104,6 @@ final class WriteBatch {
         }
         if (buf.position() == 0) {
             tcp.flush(); // the batch's plain writes must not overtake what the socket queued (io_uring)
-        }
-        LoopStrand me = LoopStrand.of(Thread.currentThread());
-        if (me == null) {
-            // Not a greenlet (a plain thread given the connection): nothing would flush after it.
-            flush();
-            writeAll(src);
-            return;
         }
         if (buf == EMPTY) {
             buf = ByteBuffer.allocateDirect(capacity);
@@ -111,8 +122,13 @@ final class WriteBatch {
         }
     }
 
-    /** Writes everything batched, waiting for the socket as {@code sendAll} does; the greenlet's call. */
+    /** Writes everything batched, waiting for the socket as {@code sendAll} does. */
     void flush() throws IOException {
+        LoopStrand me = LoopStrand.of(Thread.currentThread());
+        if (me == null || me.loop() != homeLoop) {
+            fromElsewhere(EMPTY);
+            return;
+        }
         raiseFailure();
         if (buf.position() == 0) {
             return;
@@ -128,6 +144,37 @@ final class WriteBatch {
         } finally {
             flushing = false;
             buf.clear(); // written, or lost with the error thrown
+        }
+    }
+
+    /**
+     * A write (or flush) of a strand off the connection's hub: a greenlet on that hub sends it
+     * after the batch and flushes, and the caller waits for it, so the bytes have reached the
+     * socket when this returns, as with an unbatched write. Killed while it waits, the caller
+     * leaves the write to finish on its own: its bytes were taken from {@code src}.
+     */
+    private void fromElsewhere(ByteBuffer src) throws IOException {
+        byte[] bytes = new byte[src.remaining()];
+        src.get(bytes);
+        Greenlet<Void> write;
+        try {
+            write = home.spawn(() -> {
+                send(ByteBuffer.wrap(bytes));
+                flush();
+                return null;
+            });
+        } catch (IllegalStateException hubGone) {
+            SocketException e = new SocketException("the connection's hub " + home.name() + " has stopped: " + hubGone.getMessage());
+            e.initCause(hubGone);
+            throw e;
+        }
+        try {
+            write.result();
+        } catch (CompletionException failed) {
+            if (failed.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw failed;
         }
     }
 
