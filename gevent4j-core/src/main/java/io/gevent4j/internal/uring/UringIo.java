@@ -70,7 +70,12 @@ public final class UringIo implements IoHandler {
     private final Selector holder;
     private final Arena arena = Arena.ofShared();
     private final int wakeFd;
-    private final MemorySegment wakeRead;
+    /**
+     * Where every poller's eventfd read lands (the value is never looked at). It is never freed:
+     * a read the kernel handed to a worker thread may complete after the poller closed its ring
+     * and arena (ring teardown is asynchronous), and it must not write into freed memory.
+     */
+    private static final MemorySegment WAKE_READ = Arena.global().allocate(8, 8);
     private final MemorySegment wakeOne;
     private final MemorySegment wakeErrno;
     private final MemorySegment waitArg;
@@ -148,7 +153,6 @@ public final class UringIo implements IoHandler {
         }
         this.holder = h;
         this.wakeFd = efd;
-        this.wakeRead = arena.allocate(8, 8);
         this.wakeOne = arena.allocate(8, 8);
         wakeOne.set(ValueLayout.JAVA_LONG, 0, 1L);
         this.wakeErrno = Syscalls.newErrnoBuffer(arena);
@@ -500,7 +504,7 @@ public final class UringIo implements IoHandler {
             }
         }
         if (!wakeArmed) {
-            submit(OP_READ, wakeFd, wakeRead.address(), 8, 0, WAKE);
+            submit(OP_READ, wakeFd, WAKE_READ.address(), 8, 0, WAKE);
             wakeArmed = true;
         }
     }
