@@ -26,10 +26,14 @@ class LoggingTest {
         }
         Process p = ServeCommandTest.start(dir.resolve("err"), "resolve", "--timeout", "300ms", "--nameserver",
                 "127.0.0.1:" + port, "one.test");
-        assertThat(p.waitFor(Delays.scaled(60_000).toMillis(), TimeUnit.MILLISECONDS)).as("the child JVM ended").isTrue();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(out).contains("one.test: ");
-        assertThat(Files.readString(dir.resolve("err"))).doesNotContain("SLF4J");
+        try {
+            assertThat(p.waitFor(Delays.scaled(60_000).toMillis(), TimeUnit.MILLISECONDS)).as("the child JVM ended").isTrue();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(out).contains("one.test: ");
+            assertThat(Files.readString(dir.resolve("err"))).doesNotContain("SLF4J");
+        } finally {
+            p.destroyForcibly().waitFor(); // a child that hung is not left running after the test
+        }
     }
 
     @Test

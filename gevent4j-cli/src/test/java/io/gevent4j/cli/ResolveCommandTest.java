@@ -110,6 +110,16 @@ class ResolveCommandTest {
         }
     }
 
+    /**
+     * The batch's time-out of the summary runs: a bound on a burst expected to end long before
+     * it, not a speed claim. At load 10 on two cores, 1,211 of 2,000 names (A and AAAA) were
+     * answered within the command's default of 2 s, which this test used to wait. How fast a
+     * burst is belongs to the resolver's own tests and to BENCHMARKS, not to the command's
+     * summary line; {@code joinAll} returns when the last look-up ends, so the bound costs
+     * nothing once the burst is done.
+     */
+    static final java.time.Duration BURST_BOUND = Delays.scaled(30_000);
+
     @Test
     void aFileOfTwoThousandNamesGivesTheBurstsSummary(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
@@ -122,15 +132,22 @@ class ResolveCommandTest {
         java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("names.txt"), names);
         try (TinyDnsServer dns = new TinyDnsServer(zone)) {
             CliRun run = CliRun.of("resolve", "--summary", "--nameserver", "127.0.0.1:" + dns.port(),
-                    "--timeout", CliRun.arg(Delays.scaled(2_000)), "--file", file.toString(), "missing.test");
+                    "--timeout", CliRun.arg(BURST_BOUND), "--file", file.toString(), "missing.test");
             assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
             assertThat(run.out().strip()).matches("2001 names in [0-9.]+ s: 2000 answered, 1 failed \\(NXDOMAIN 1\\), "
                     + "0 lost \\(no answer within [0-9]+ ms\\); slowest answer [0-9.]+ s");
             CliRun json = CliRun.of("resolve", "--summary", "--json", "--ipv4", "--nameserver", "127.0.0.1:" + dns.port(),
-                    "--timeout", CliRun.arg(Delays.scaled(2_000)), "--file", file.toString());
+                    "--timeout", CliRun.arg(BURST_BOUND), "--file", file.toString());
             assertThat(json.exitCode()).as(json.err()).isZero();
             assertThat(json.out().strip()).matches("\\{\"names\":2000,\"answered\":2000,\"failed\":0,\"lost\":0,"
                     + "\"seconds\":[0-9.]+,\"slowestSeconds\":[0-9.]+}");
+            // a name the server never answers is lost at the batch's time-out, and counted so
+            java.time.Duration batch = Delays.MEDIUM.multipliedBy(2);
+            CliRun lost = CliRun.of("resolve", "--summary", "--nameserver", "127.0.0.1:" + dns.port(),
+                    "--timeout", CliRun.arg(batch), "slow.test");
+            assertThat(lost.exitCode()).as(lost.err()).isEqualTo(1);
+            assertThat(lost.out().strip()).matches("1 names in [0-9.]+ s: 0 answered, 0 failed, 1 lost \\(no answer within "
+                    + batch.toMillis() + " ms\\); slowest answer [0-9.]+ s");
         }
         java.nio.file.Files.writeString(file, "two names.test\n");
         CliRun bad = CliRun.of("resolve", "--file", file.toString());

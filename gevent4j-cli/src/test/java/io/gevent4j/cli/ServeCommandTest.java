@@ -125,6 +125,8 @@ class ServeCommandTest {
             assertThat(busy.exitCode()).isEqualTo(1);
             assertThat(busy.err().strip()).startsWith("gevent4j serve: cannot listen on 127.0.0.1:")
                     .doesNotContain("\n");
+        } finally {
+            io.gevent4j.Watchdog.disable(); // serve turned it on in this JVM: later tests start without it
         }
     }
 }
