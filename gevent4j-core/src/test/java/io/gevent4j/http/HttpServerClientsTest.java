@@ -46,10 +46,15 @@ class HttpServerClientsTest {
             Assumptions.abort(command[0] + " is not installed");
             return null;
         }
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(LONG.toMillis() * 4, TimeUnit.MILLISECONDS)).isTrue();
-        assertThat(p.exitValue()).as(new String(out, UTF_8)).isZero();
-        return new String(out, UTF_8);
+        try {
+            byte[] out = p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(LONG.toMillis() * 4, TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(p.exitValue()).as(new String(out, UTF_8)).isZero();
+            return new String(out, UTF_8);
+        } finally {
+            p.destroyForcibly(); // nothing left once it has exited; a client that hangs must not outlive the test
+            p.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     @Test

@@ -88,8 +88,14 @@ class AcceptBackoffTest {
                 Assumptions.abort("python3 is not installed");
                 return;
             }
-            String out = new String(p.getInputStream().readAllBytes(), US_ASCII).strip();
-            assertThat(p.waitFor(LONG.toMillis() * 4, TimeUnit.MILLISECONDS)).isTrue();
+            String out;
+            try {
+                out = new String(p.getInputStream().readAllBytes(), US_ASCII).strip();
+                assertThat(p.waitFor(LONG.toMillis() * 4, TimeUnit.MILLISECONDS)).isTrue();
+            } finally {
+                p.destroyForcibly(); // nothing left once it has exited; a helper that hangs must not outlive the test
+                p.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS);
+            }
             Assumptions.assumeFalse(out.contains("PermissionError") || out.contains("ModuleNotFoundError"),
                     "the helper may not change this process's limits: " + out);
             assertThat(out).as("clients answered after the limit was raised; server log: %s", warnings).isEqualTo("5");

@@ -90,10 +90,15 @@ class StaticFilesCurlTest {
                 Long.toString(Math.max(5, LONG.toSeconds()))));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(LONG.toMillis() * 2, TimeUnit.MILLISECONDS)).as("curl finished").isTrue();
-        assertThat(p.exitValue()).as("curl's exit code for " + cmd).isZero();
-        return out;
+        try {
+            byte[] out = p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(LONG.toMillis() * 2, TimeUnit.MILLISECONDS)).as("curl finished").isTrue();
+            assertThat(p.exitValue()).as("curl's exit code for " + cmd).isZero();
+            return out;
+        } finally {
+            p.destroyForcibly(); // nothing left once it has exited; a curl that hangs must not outlive the test
+            p.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     @Test

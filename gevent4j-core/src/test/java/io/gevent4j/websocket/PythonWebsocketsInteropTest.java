@@ -46,8 +46,10 @@ class PythonWebsocketsInteropTest {
     void tearDown() throws Exception {
         if (python != null) {
             python.destroy();
-            python.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS);
-            python.destroyForcibly();
+            if (!python.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS)) {
+                python.destroyForcibly();
+                python.waitFor(LONG.toMillis(), TimeUnit.MILLISECONDS); // gone before the next test starts
+            }
         }
         if (pump != null) {
             pump.join(LONG.toMillis());
