@@ -278,11 +278,21 @@ public final class Connection implements AutoCloseable {
     }
 
     void stopBegins() {
-        stopping = true; // Dekker pair with onServerStop: one of the two sides runs the action
+        markStopping();
         runStopAction();
     }
 
-    private void runStopAction() {
+    /**
+     * The first half of {@link #stopBegins}: from now on {@link #serverStopping()} is true. The
+     * server marks every connection before it runs any stop action, so that no response begun
+     * after one idle connection was closed for the stop still announces keep-alive.
+     */
+    void markStopping() {
+        stopping = true; // Dekker pair with onServerStop: one of the two sides runs the action
+    }
+
+    /** The second half of {@link #stopBegins}: the stop action, if it has not run. */
+    void runStopAction() {
         Runnable r = onStop.getAndSet(null);
         if (r != null) {
             r.run();

@@ -210,9 +210,15 @@ final class ConnectionTasks {
 
     /** Runs every live connection's stop action (see {@link Connection#onServerStop}). */
     void tellStop() {
-        for (Connection c : connections.values()) {
+        // Every connection learns of the stop before any stop action runs: an action closes an
+        // idle connection, and a response begun after that must not announce keep-alive.
+        List<Connection> all = new ArrayList<>(connections.values());
+        for (Connection c : all) {
+            c.markStopping();
+        }
+        for (Connection c : all) {
             try {
-                c.stopBegins();
+                c.runStopAction();
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "stop action of " + c + " failed", e);
             }

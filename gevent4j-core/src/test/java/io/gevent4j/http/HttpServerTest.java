@@ -459,6 +459,9 @@ class HttpServerTest {
             assertThat(r.text()).isEqualTo("done /slow");
             assertThat(r.header("Connection")).isEqualTo("close");
             assertThat(busy.closedByServer()).isTrue();
+            // The stop's lingering close waits for the client's end of the stream: give it now.
+            busy.close();
+            idle.close();
             stopper.join(LONG.toMillis());
             assertThat(stopper.isAlive()).isFalse();
         }
