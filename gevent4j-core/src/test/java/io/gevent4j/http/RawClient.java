@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,10 +90,15 @@ final class RawClient implements AutoCloseable {
         return read(false);
     }
 
-    /** True if the server closed the connection (end of stream, or a reset). */
+    /**
+     * True if the server closed the connection (end of stream, or a reset); false if a byte came,
+     * or if nothing came within the client's read time-out (the connection is still open).
+     */
     boolean closedByServer() {
         try {
             return in.read() < 0;
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
         } catch (IOException reset) {
             return true;
         }
