@@ -93,7 +93,7 @@ final class WriteBatch {
     /** Queues all of {@code src} (or writes it, if it is too large to batch); the greenlet's call. */
     void send(ByteBuffer src) throws IOException {
         LoopStrand me = LoopStrand.of(Thread.currentThread());
-        if (me == null || me.loop() != homeLoop) {
+        if (offHome(me)) {
             fromElsewhere(src);
             return;
         }
@@ -124,8 +124,7 @@ final class WriteBatch {
 
     /** Writes everything batched, waiting for the socket as {@code sendAll} does. */
     void flush() throws IOException {
-        LoopStrand me = LoopStrand.of(Thread.currentThread());
-        if (me == null || me.loop() != homeLoop) {
+        if (offHome(LoopStrand.of(Thread.currentThread()))) {
             fromElsewhere(EMPTY);
             return;
         }
@@ -145,6 +144,11 @@ final class WriteBatch {
             flushing = false;
             buf.clear(); // written, or lost with the error thrown
         }
+    }
+
+    /** Whether {@code me} (null: a plain thread) is a strand of another loop than the connection's. */
+    private boolean offHome(LoopStrand me) {
+        return me == null || me.loop() != homeLoop;
     }
 
     /**

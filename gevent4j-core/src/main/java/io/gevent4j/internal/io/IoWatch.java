@@ -162,7 +162,6 @@ public final class IoWatch implements Runnable {
         return all;
     }
 
-    /** Wakes every waiter with a "closed" error; the owner closes the channel. Any thread. */
     /**
      * The channel is about to be closed by the library (its descriptor is still open). Any
      * thread. A waiter that wakes from now on (the poller may stop a listening socket here,
@@ -173,6 +172,7 @@ public final class IoWatch implements Runnable {
         loop.ioHandler().closing(key);
     }
 
+    /** Wakes every waiter with a "closed" error; the owner closes the channel. Any thread. */
     public void close() {
         closed = true; // Dekker: written before the slots are read
         // The channel's close cancelled the key already; cancelling it through the poller too
